@@ -1,0 +1,167 @@
+"""Effective configuration: ``LEARNWIRE_*`` environment variables over an optional TOML file.
+
+The TOML file is named by ``LEARNWIRE_CONFIG`` (or ``--config`` on the CLI). Nested values use
+``__`` in environment variables, so ``LEARNWIRE_PLUGINS__MOODLE__URL`` sets
+``plugins.moodle.url``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .errors import ConfigurationError
+
+CONFIG_ENV = "LEARNWIRE_CONFIG"
+_T = TypeVar("_T", bound=BaseModel)
+
+
+class Settings(BaseSettings):
+    """Everything learnwire reads from its environment. Secrets are ``SecretStr``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEARNWIRE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL 15+ with pgvector. Unset: learnwire runs its own embedded server.",
+    )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Celery broker and result backend. Unset: tasks run in process.",
+    )
+    data_dir: Path = Field(
+        default=Path(".learnwire"),
+        description="Where the embedded database, keys and generated secrets live.",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="Key for pseudonymising identifiers; generated into data_dir when unset.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Flask session key; generated into data_dir when unset."
+    )
+    db_pool_min: int = Field(default=1, ge=0)
+    db_pool_max: int = Field(default=8, ge=1)
+    plugins_allow: list[str] | None = Field(
+        default=None,
+        description="Only these plugins load (comma-separated or JSON list); unset: all.",
+    )
+    plugins: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-plugin settings, keyed by plugin name."
+    )
+    policy_dir: Path | None = Field(
+        default=None, description="Directory of policy documents; unset: the shipped defaults."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL the LMS and browsers use to reach this tool.",
+    )
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+
+    @field_validator("plugins_allow", mode="before")
+    @classmethod
+    def _split_allow_list(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_path = os.environ.get(CONFIG_ENV)
+        if config_path:
+            path = Path(config_path)
+            if not path.is_file():
+                raise ConfigurationError(f"{CONFIG_ENV}={config_path}: no such file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    # -- derived values -------------------------------------------------------------------
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir.resolve()
+
+    def generated_secret(self, name: str) -> str:
+        """A secret kept in ``data_dir`` so the embedded default survives restarts."""
+        path = self.ensure_data_dir() / f"{name}.key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def pseudonym_secret(self) -> bytes:
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode()
+        return self.generated_secret("pseudonym").encode()
+
+    def flask_secret(self) -> str:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return self.generated_secret("flask")
+
+    def plugin_settings(self, name: str, model: type[_T]) -> _T:
+        """Build a plugin's own settings model from ``plugins.<name>`` (TOML or env)."""
+        return model.model_validate(self.plugins.get(name, {}))
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data with every secret masked."""
+        data = self.model_dump(mode="json")
+        for key, value in list(data.items()):
+            field = getattr(self, key)
+            if isinstance(field, SecretStr):
+                secret = field.get_secret_value()
+                data[key] = mask_url(secret) if "://" in secret else "********"
+            elif value is None:
+                data[key] = None
+        data["plugins"] = {
+            name: {k: _mask_plugin_value(k, v) for k, v in values.items()}
+            for name, values in self.plugins.items()
+        }
+        return data
+
+
+_SECRET_WORDS = ("secret", "password", "token", "key")
+
+
+def _mask_plugin_value(key: str, value: Any) -> Any:
+    if any(word in key.lower() for word in _SECRET_WORDS):
+        return "********"
+    return value
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a URL, keeping the rest readable."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

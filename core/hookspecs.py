@@ -1,0 +1,151 @@
+"""Every hook learnwire offers. Plugins implement them with ``@learnwire.hookimpl``.
+
+Hooks are always called with keyword arguments, so an implementation may accept fewer
+arguments than its spec lists and specs can grow without breaking plugins. Hooks named
+``register_<things>`` return a list (possibly empty); learnwire concatenates the lists of
+every loaded plugin. Built-in plugins register through the same ``learnwire`` entry-point
+group as third-party ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    import flask
+
+    from .config import Settings
+    from .delivery import DeliveryChannel
+    from .embedding import Embedder
+    from .migrations_source import MigrationSource
+    from .periodic import PeriodicTask
+    from .ranker.signals import RankingSignal
+    from .sources import ContentProvider, SignalSource
+
+hookspec = pluggy.HookspecMarker("learnwire")
+
+
+# -- intake ------------------------------------------------------------------------------
+
+
+@hookspec
+def register_signal_sources(settings: Settings) -> list[SignalSource]:
+    """Return the signal sources this plugin provides.
+
+    :param settings: the effective :class:`~learnwire.core.config.Settings`; read your own
+        section with ``settings.plugin_settings("<name>", YourSettings)``.
+    :returns: a list of :class:`~learnwire.core.sources.SignalSource` instances, empty when
+        the plugin is not configured. Names must be unique across plugins.
+
+    Called once when the plugin manager is built for a sync run, the worker or the CLI.
+    """
+
+
+@hookspec
+def register_content_providers(settings: Settings) -> list[ContentProvider]:
+    """Return the content providers (catalogues of recommendable items) this plugin offers.
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.sources.ContentProvider` instances.
+
+    Called once when a content sync starts.
+    """
+
+
+# -- delivery ----------------------------------------------------------------------------
+
+
+@hookspec
+def register_delivery_channels(settings: Settings) -> list[DeliveryChannel]:
+    """Return the channels that can bring recommendations to a learner.
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.delivery.DeliveryChannel` instances.
+
+    Called when recommendations are delivered (by a task or an HTTP request).
+    """
+
+
+# -- ranking -----------------------------------------------------------------------------
+
+
+@hookspec
+def register_ranking_signals(settings: Settings) -> list[RankingSignal]:
+    """Return named ranking signals that score candidate items.
+
+    :param settings: the effective settings; weights come from configuration, falling back
+        to each signal's ``default_weight``.
+    :returns: a list of :class:`~learnwire.core.ranker.signals.RankingSignal` instances.
+
+    Called once when the ranker is built.
+    """
+
+
+@hookspec
+def register_embedders(settings: Settings) -> list[Embedder]:
+    """Return text embedders (for content items and learner needs).
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.embedding.Embedder` instances; the one whose
+        name the configuration selects is used.
+
+    Called once when content is embedded or the ranker is built.
+    """
+
+
+# -- host integration --------------------------------------------------------------------
+
+
+@hookspec
+def register_blueprints(settings: Settings) -> list[flask.Blueprint]:
+    """Return Flask blueprints to mount on the web app.
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`flask.Blueprint`; each brings its own URL prefix.
+
+    Called once by the app factory, :func:`learnwire.core.web.app.create_app`.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``learnwire`` command line.
+
+    :param cli: the root :class:`click.Group`; call ``cli.add_command(...)`` or use
+        ``@cli.group()``.
+    :returns: nothing.
+
+    Called once when the CLI starts, before arguments are parsed.
+    """
+
+
+@hookspec
+def register_migrations() -> list[MigrationSource]:
+    """Return directories of versioned SQL migrations for the plugin's own tables.
+
+    :returns: a list of :class:`~learnwire.core.migrations_source.MigrationSource`; each
+        namespace's files ``NNNN_name.sql`` apply in order, after the core's.
+
+    Called by ``learnwire db upgrade`` and the test fixtures.
+    """
+
+
+@hookspec
+def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
+    """Return work Celery beat should run on a schedule (syncs, sweeps, pulls).
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.periodic.PeriodicTask`; names must be unique.
+
+    Called when the Celery app is configured (worker, beat, and in-process runs).
+    """
+
+
+HOOK_NAMES: tuple[str, ...] = tuple(
+    name for name, value in list(globals().items()) if hasattr(value, "learnwire_spec")
+)
+
+__all__: list[Any] = ["HOOK_NAMES", "hookspec"]

@@ -1,0 +1,1 @@
+"""Learner model: knowledge tracing and mastery estimates."""

@@ -1,0 +1,350 @@
+"""Bayesian Knowledge Tracing: per-skill mastery with EM-fitted parameters.
+
+Conventions used throughout:
+
+* ``p_mastery`` is P(skill known) *at the next opportunity*, i.e. after the learn/forget
+  transition that follows the last observed response. A fresh learner starts at ``prior``.
+* :func:`posterior_update` folds one response into ``p_mastery`` in constant time with plain
+  float arithmetic (no numpy), so mastery is current as soon as a statement arrives.
+* Fitting (:func:`fit`, :func:`fit_arrays`, :func:`fit_skill`) runs Baum-Welch on every
+  sequence of every skill at once (see :mod:`learnwire.core.learner.bkt_fit`). Skills with
+  fewer than ``min_sequences`` learner sequences or ``min_responses`` responses are not fitted:
+  they get the population default (the per-parameter median of the fitted skills, or
+  :data:`DEFAULT_PARAMS` when none could be fitted) and are listed in ``BKTModel.defaulted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import bkt_fit as _f
+
+
+@dataclass(frozen=True, slots=True)
+class BKTParams:
+    """BKT parameters of one skill.
+
+    ``prior`` P(known) before the first opportunity; ``learn`` P(unknown -> known) and
+    ``forget`` P(known -> unknown) between opportunities; ``guess`` P(correct | unknown);
+    ``slip`` P(incorrect | known). ``guess + slip < 1`` so a correct answer always raises
+    mastery; both must be > 0 so no response is impossible.
+    """
+
+    prior: float
+    learn: float
+    guess: float
+    slip: float
+    forget: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("prior", "learn", "forget"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if not (0.0 < self.guess < 1.0 and 0.0 < self.slip < 1.0):
+            raise ValueError("guess and slip must be in (0, 1)")
+        if self.guess + self.slip >= 1.0:
+            raise ValueError("guess + slip must be < 1 (otherwise mastery is not identifiable)")
+
+    def as_array(self) -> np.ndarray:
+        """The parameters in the column order of :mod:`bkt_fit`."""
+        return np.array([self.prior, self.learn, self.guess, self.slip, self.forget])
+
+    @classmethod
+    def from_array(cls, row: Sequence[float]) -> BKTParams:
+        r = [float(x) for x in row]
+        return cls(prior=r[0], learn=r[1], guess=r[2], slip=r[3], forget=r[4])
+
+
+#: Used for defaulted skills when no skill had enough data to be fitted (conventional values).
+DEFAULT_PARAMS = BKTParams(prior=0.4, learn=0.1, guess=0.2, slip=0.1)
+# EM starting point; restarts beyond the first draw around it (see _inits).
+_INIT = BKTParams(prior=0.5, learn=0.1, guess=0.2, slip=0.1, forget=0.05)
+
+
+def predict_correct(p_mastery: float, params: BKTParams) -> float:
+    """P(next response is correct) for a learner with mastery ``p_mastery``."""
+    return p_mastery * (1.0 - params.slip) + (1.0 - p_mastery) * params.guess
+
+
+def posterior_update(p_mastery: float, correct: bool | int, params: BKTParams) -> float:
+    """Fold one response into mastery: P(known at the next opportunity | response).
+
+    Bayes' rule on the response, then the learn/forget transition. Pure float math, O(1).
+    """
+    if correct:
+        known = p_mastery * (1.0 - params.slip)
+        post = known / (known + (1.0 - p_mastery) * params.guess)
+    else:
+        known = p_mastery * params.slip
+        post = known / (known + (1.0 - p_mastery) * (1.0 - params.guess))
+    return post + params.learn * (1.0 - post) - params.forget * post
+
+
+#: Short alias used by the issue: ``update(p_mastery, correct, params)``.
+update = posterior_update
+
+
+@dataclass(frozen=True)
+class BKTModel:
+    """Fitted BKT parameters for a set of skills.
+
+    ``params`` holds every skill seen while fitting (defaulted ones included); skills never
+    seen fall back to ``default``. ``n_sequences``/``n_responses``/``loglik`` describe the
+    training data per skill (``loglik`` is NaN for defaulted skills).
+    """
+
+    params: dict[Hashable, BKTParams]
+    default: BKTParams
+    defaulted: frozenset[Hashable] = frozenset()
+    forget: bool = False
+    n_sequences: dict[Hashable, int] = field(default_factory=dict)
+    n_responses: dict[Hashable, int] = field(default_factory=dict)
+    loglik: dict[Hashable, float] = field(default_factory=dict)
+    iterations: int = 0
+
+    def params_for(self, skill: Hashable) -> BKTParams:
+        """Parameters of ``skill``, or the population default if it was never seen."""
+        return self.params.get(skill, self.default)
+
+    def predict_sequence(self, skill: Hashable, responses: Iterable[bool | int]) -> list[float]:
+        """One-step-ahead P(correct) before each response of one learner on ``skill``."""
+        p = self.params_for(skill)
+        mastery, out = p.prior, []
+        for correct in responses:
+            out.append(predict_correct(mastery, p))
+            mastery = posterior_update(mastery, correct, p)
+        return out
+
+    def mastery_after(
+        self, skill: Hashable, responses: Iterable[bool | int], p_mastery: float | None = None
+    ) -> float:
+        """Mastery at the next opportunity after ``responses`` (starting from the prior)."""
+        p = self.params_for(skill)
+        mastery = p.prior if p_mastery is None else p_mastery
+        for correct in responses:
+            mastery = posterior_update(mastery, correct, p)
+        return mastery
+
+    def predict_events(
+        self, students: Sequence[Hashable], skills: Sequence[Hashable], correct: Sequence[int]
+    ) -> np.ndarray:
+        """Vectorised :meth:`predict_sequence` over an event log in chronological order.
+
+        Each (student, skill) pair starts at the skill's prior; returns P(correct) before each
+        event, aligned with the input.
+        """
+        st_code, _ = _factorize(students)
+        sk_code, labels = _factorize(skills)
+        table = np.array([self.params_for(s).as_array() for s in labels]).reshape(-1, 5)
+        seq_id, seq_skill = _sequences(st_code, sk_code, len(labels))
+        return _f.predict_correct(_f.pack(seq_id, seq_skill, correct), table)
+
+
+def _factorize(values: Sequence[Hashable] | np.ndarray) -> tuple[np.ndarray, list[Hashable]]:
+    """Integer codes and labels; numpy's sort-based path when possible, else a dict."""
+    arr = values if isinstance(values, np.ndarray) else None
+    if arr is not None and arr.dtype.kind in "iub":
+        labels, codes = np.unique(arr, return_inverse=True)
+        return codes.astype(np.int64), labels.tolist()
+    seen: dict[Hashable, int] = {}
+    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values), dtype=np.int64)
+    return codes, list(seen)
+
+
+def _sequences(st_code: np.ndarray, sk_code: np.ndarray, n_skills: int):
+    """Sequence id per event (one sequence per student and skill) and skill per sequence."""
+    keys, seq_id = np.unique(st_code * max(n_skills, 1) + sk_code, return_inverse=True)
+    return seq_id.ravel(), keys % max(n_skills, 1)
+
+
+def _inits(n_skills: int, n_restarts: int, seed: int | None, max_guess: float, max_slip: float):
+    """Initial parameter tables: the fixed start, then random ones for extra restarts."""
+    yield np.tile(_INIT.as_array(), (n_skills, 1))
+    rng = np.random.default_rng(seed)
+    for _ in range(n_restarts - 1):
+        lo = np.array([0.05, 0.01, 0.01, 0.01, 0.0])
+        hi = np.array([0.95, 0.5, max_guess, max_slip, 0.3])
+        yield rng.uniform(lo, hi, size=(n_skills, 5))
+
+
+def _fit_packed(
+    packed: _f.Packed,
+    *,
+    forget: bool,
+    n_iter: int,
+    tol: float,
+    seed: int | None,
+    n_restarts: int,
+    max_guess: float,
+    max_slip: float,
+):
+    """EM from each start; keep, per skill, the run with the highest likelihood."""
+    best_p = best_ll = None
+    total_it = 0
+    for init in _inits(packed.n_skills, max(n_restarts, 1), seed, max_guess, max_slip):
+        p, ll, it = _f.em(
+            packed,
+            init,
+            forget=forget,
+            n_iter=n_iter,
+            tol=tol,
+            max_guess=max_guess,
+            max_slip=max_slip,
+        )
+        total_it += it
+        if best_p is None:
+            best_p, best_ll = p, ll
+        else:
+            better = ll > best_ll
+            best_p[better], best_ll[better] = p[better], ll[better]
+    return best_p, best_ll, total_it
+
+
+def fit_skill(
+    sequences: Iterable[Sequence[bool | int]],
+    *,
+    forget: bool = False,
+    n_iter: int = 200,
+    tol: float = 1e-6,
+    seed: int | None = 0,
+    n_restarts: int = 1,
+    max_guess: float = 0.3,
+    max_slip: float = 0.3,
+) -> BKTParams:
+    """Fit one skill by EM on its learner sequences (each a chronological list of 0/1).
+
+    ``tol`` is the log-likelihood gain per response below which EM stops; ``seed`` drives the
+    random starts used when ``n_restarts > 1``. Raises ``ValueError`` without responses.
+    """
+    seqs = [np.asarray(s, dtype=np.int64) for s in sequences]
+    lens = np.array([len(s) for s in seqs], dtype=np.int64)
+    if lens.sum() == 0:
+        raise ValueError("no responses to fit")
+    seqs_nonempty = [s for s in seqs if len(s)]
+    seq_id = np.repeat(np.arange(len(seqs_nonempty)), lens[lens > 0])
+    packed = _f.pack(seq_id, np.zeros(len(seqs_nonempty), np.int64), np.concatenate(seqs))
+    p, _, _ = _fit_packed(
+        packed,
+        forget=forget,
+        n_iter=n_iter,
+        tol=tol,
+        seed=seed,
+        n_restarts=n_restarts,
+        max_guess=max_guess,
+        max_slip=max_slip,
+    )
+    return BKTParams.from_array(p[0])
+
+
+def fit_arrays(
+    students: Sequence[Hashable] | np.ndarray,
+    skills: Sequence[Hashable] | np.ndarray,
+    correct: Sequence[int] | np.ndarray,
+    *,
+    forget: bool = False,
+    n_iter: int = 200,
+    tol: float = 1e-6,
+    seed: int | None = 0,
+    n_restarts: int = 1,
+    min_sequences: int = 3,
+    min_responses: int = 20,
+    max_guess: float = 0.3,
+    max_slip: float = 0.3,
+) -> BKTModel:
+    """Fit every skill of a column-oriented event log (events in chronological order).
+
+    Integer numpy columns take a fast sort-based path; see :func:`fit` for the parameters.
+    """
+    st_code, _ = _factorize(students)
+    sk_code, labels = _factorize(skills)
+    correct = np.asarray(correct, dtype=np.int64)
+    if not len(st_code) == len(sk_code) == len(correct):
+        raise ValueError("students, skills and correct must have the same length")
+    n_sk = len(labels)
+    seq_id, seq_skill = _sequences(st_code, sk_code, n_sk)
+    n_seq = np.bincount(seq_skill, minlength=n_sk)
+    n_resp = np.bincount(sk_code, minlength=n_sk)
+    eligible = (n_seq >= min_sequences) & (n_resp >= min_responses)
+    fitted = np.flatnonzero(eligible)
+    table = np.empty((n_sk, 5))
+    loglik = np.full(n_sk, np.nan)
+    iterations = 0
+    if len(fitted):
+        # Drop the defaulted skills' events and renumber the rest 0..len(fitted)-1.
+        remap = np.full(n_sk, -1)
+        remap[fitted] = np.arange(len(fitted))
+        keep_seq = eligible[seq_skill]
+        new_seq = np.cumsum(keep_seq) - 1
+        keep_ev = keep_seq[seq_id]
+        packed = _f.pack(new_seq[seq_id[keep_ev]], remap[seq_skill[keep_seq]], correct[keep_ev])
+        p, ll, iterations = _fit_packed(
+            packed,
+            forget=forget,
+            n_iter=n_iter,
+            tol=tol,
+            seed=seed,
+            n_restarts=n_restarts,
+            max_guess=max_guess,
+            max_slip=max_slip,
+        )
+        table[fitted], loglik[fitted] = p, ll
+        default = BKTParams.from_array(np.median(p, axis=0))
+    else:
+        default = DEFAULT_PARAMS
+    table[~eligible] = default.as_array()
+    return BKTModel(
+        params={lab: BKTParams.from_array(table[i]) for i, lab in enumerate(labels)},
+        default=default,
+        defaulted=frozenset(labels[i] for i in np.flatnonzero(~eligible)),
+        forget=forget,
+        n_sequences={lab: int(n_seq[i]) for i, lab in enumerate(labels)},
+        n_responses={lab: int(n_resp[i]) for i, lab in enumerate(labels)},
+        loglik={lab: float(loglik[i]) for i, lab in enumerate(labels)},
+        iterations=iterations,
+    )
+
+
+def fit(
+    events: Iterable[tuple[Hashable, Hashable, bool | int]],
+    *,
+    forget: bool = False,
+    n_iter: int = 200,
+    tol: float = 1e-6,
+    seed: int | None = 0,
+    n_restarts: int = 1,
+    min_sequences: int = 3,
+    min_responses: int = 20,
+    max_guess: float = 0.3,
+    max_slip: float = 0.3,
+) -> BKTModel:
+    """Fit per-skill BKT parameters from ``(student, skill, correct)`` events in order.
+
+    Events of one student on one skill form a sequence in the order given. ``forget`` also
+    learns a per-skill forget rate. EM stops after ``n_iter`` iterations or once no skill
+    gains more than ``tol`` log-likelihood per response; ``n_restarts > 1`` adds random starts
+    drawn from ``seed`` and keeps the most likely per skill. Guess and slip are capped at
+    ``max_guess``/``max_slip`` (< 0.5) to rule out the degenerate "knowing means failing"
+    solutions. Skills below ``min_sequences`` or ``min_responses`` are defaulted.
+    """
+    students, skills, correct = [], [], []
+    for student, skill, ok in events:
+        students.append(student)
+        skills.append(skill)
+        correct.append(1 if ok else 0)
+    return fit_arrays(
+        students,
+        skills,
+        correct,
+        forget=forget,
+        n_iter=n_iter,
+        tol=tol,
+        seed=seed,
+        n_restarts=n_restarts,
+        min_sequences=min_sequences,
+        min_responses=min_responses,
+        max_guess=max_guess,
+        max_slip=max_slip,
+    )

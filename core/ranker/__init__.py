@@ -1,0 +1,1 @@
+"""Ranking: candidates, named ranking signals, pedagogy and explanations."""

@@ -1,0 +1,23 @@
+"""Contract for ranking signals: named, weighted, pluggable scorers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+
+class RankingSignal(ABC):
+    """Scores candidate items for one learner.
+
+    ``families`` names the signal families (policy opt-out units) the scorer reads; when the
+    policy withholds one for the learner, the signal is skipped and reported as blocked.
+    """
+
+    name: str
+    default_weight: float = 1.0
+    families: frozenset[str] = frozenset()
+
+    @abstractmethod
+    def score(self, *, view: Any, candidates: Sequence[Any]) -> list[float]:
+        """One value in [0, 1] per candidate (0 = no support), in candidate order."""

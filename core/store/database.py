@@ -1,0 +1,117 @@
+"""One place that knows how to reach PostgreSQL: URL or embedded server, pool, checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg_pool import ConnectionPool
+
+from ..config import Settings
+from ..errors import ConfigurationError
+from .embedded import EmbeddedPostgres
+
+log = logging.getLogger(__name__)
+
+MIN_SERVER_VERSION = 150000
+
+
+class Database:
+    """A connection pool to the configured server, starting the embedded one if needed."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        embedded: EmbeddedPostgres | None = None,
+        min_size: int = 1,
+        max_size: int = 8,
+    ) -> None:
+        self.url = url
+        self.embedded = embedded
+        self._sizes = (min_size, max_size)
+        # One direct attempt first: a wrong URL fails at once with the server's own words
+        # instead of a pool time-out half a minute later.
+        psycopg.connect(url, connect_timeout=10).close()
+        self.pool = self._open_pool()
+
+    def _open_pool(self) -> ConnectionPool:
+        pool = ConnectionPool(
+            self.url,
+            min_size=self._sizes[0],
+            max_size=self._sizes[1],
+            open=False,
+            configure=_configure,
+            kwargs={"autocommit": False},
+        )
+        pool.open(wait=True, timeout=30)
+        return pool
+
+    def refresh(self) -> None:
+        """Replace pooled connections, e.g. after a migration created new types."""
+        old, self.pool = self.pool, self._open_pool()
+        old.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection; commits on success, rolls back on error."""
+        with self.pool.connection() as conn:
+            yield conn
+
+    def check_server(self) -> dict[str, Any]:
+        """Server version and pgvector availability; raises if unusable."""
+        with self.connection() as conn:
+            version = conn.execute("SHOW server_version_num").fetchone()[0]
+            available = conn.execute(
+                "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"
+            ).fetchone()
+        if int(version) < MIN_SERVER_VERSION:
+            raise ConfigurationError(
+                f"PostgreSQL {int(version) // 10000} found; learnwire needs 15 or newer"
+            )
+        if available is None:
+            raise ConfigurationError(
+                "the pgvector extension is not installed on this PostgreSQL server; install "
+                "it (e.g. the postgresql-NN-pgvector package) or unset LEARNWIRE_DATABASE_URL "
+                "to use the embedded server"
+            )
+        return {"server_version": int(version), "pgvector": available[0]}
+
+    def close(self) -> None:
+        self.pool.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    # Before the first migration the vector type does not exist yet; `db upgrade`
+    # refreshes the pool afterwards, so skipping here is safe.
+    with suppress(psycopg.ProgrammingError):
+        register_vector(conn)
+    conn.commit()
+
+
+def open_database(settings: Settings) -> Database:
+    """Open the configured database, or start the embedded one in ``settings.data_dir``."""
+    if settings.database_url is not None:
+        url = settings.database_url.get_secret_value()
+        try:
+            db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        except Exception as exc:
+            raise ConfigurationError(f"cannot connect to LEARNWIRE_DATABASE_URL: {exc}") from exc
+        return db
+    embedded = EmbeddedPostgres(settings.ensure_data_dir() / "pgdata")
+    url = embedded.start()
+    return Database(
+        url, embedded=embedded, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )

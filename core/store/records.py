@@ -1,0 +1,190 @@
+"""Bulk, idempotent writes of records about learners: events, HR facts, calendar signals,
+team memberships. Each write returns how many rows were new, updated and unchanged.
+
+Events are keyed by statement id and never rewritten here (a statement is immutable);
+facts, calendar signals and memberships are keyed by their natural keys and updated only
+when their content changed, so a replayed sync is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from ..models import CalendarSignal, HrFact, LearningEvent, TeamMembership
+
+Conn = psycopg.Connection[Any]
+
+
+@dataclass
+class WriteCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+    def as_dict(self) -> dict[str, int]:
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged}
+
+
+_EVENT_COLUMNS = (
+    "statement_id",
+    "learner_id",
+    "source",
+    "data_category",
+    "occurred_at",
+    "verb",
+    "object_id",
+    "content_id",
+    "skill_ids",
+    "success",
+    "completion",
+    "score_scaled",
+    "duration_seconds",
+    "statement",
+)
+
+
+def insert_events(
+    conn: Conn, events: Sequence[LearningEvent], content_ids: Sequence[UUID | None] | None = None
+) -> tuple[WriteCounts, list[UUID]]:
+    """COPY events in; existing statement ids are left alone. Returns counts and new ids."""
+    if not events:
+        return WriteCounts(), []
+    cols = ", ".join(_EVENT_COLUMNS)
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming_event "
+        "(LIKE learning_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY incoming_event ({cols}) FROM STDIN") as copy:
+            for i, e in enumerate(events):
+                r = e.result
+                copy.write_row(
+                    (
+                        e.statement_id,
+                        e.learner_id,
+                        e.source,
+                        e.data_category.value,
+                        e.occurred_at,
+                        e.verb,
+                        e.object_id,
+                        content_ids[i] if content_ids is not None else None,
+                        e.skill_ids,
+                        r.success,
+                        r.completion,
+                        r.score_scaled,
+                        r.duration_seconds,
+                        json.dumps(e.statement, separators=(",", ":")),
+                    )
+                )
+        cur.execute(
+            f"INSERT INTO learning_event ({cols}) SELECT DISTINCT ON (statement_id) {cols} "
+            "FROM incoming_event ON CONFLICT (statement_id) DO NOTHING RETURNING statement_id"
+        )
+        new_ids = [row[0] for row in cur.fetchall()]
+        cur.execute("TRUNCATE incoming_event")
+    return WriteCounts(new=len(new_ids), unchanged=len(events) - len(new_ids)), new_ids
+
+
+def _upsert(conn: Conn, sql: str, rows: list[tuple[Any, ...]]) -> WriteCounts:
+    """Run an ``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed RETURNING (xmax = 0)``."""
+    counts = WriteCounts()
+    if not rows:
+        return counts
+    with conn.cursor() as cur:
+        cur.executemany(sql, rows, returning=True)
+        touched = 0
+        while True:
+            row = cur.fetchone()
+            if row is not None:
+                touched += 1
+                if row[0]:
+                    counts.new += 1
+                else:
+                    counts.updated += 1
+            if not cur.nextset():
+                break
+    counts.unchanged = len(rows) - touched
+    return counts
+
+
+def upsert_facts(conn: Conn, facts: Sequence[HrFact]) -> WriteCounts:
+    rows = [
+        (
+            f.learner_id,
+            f.source,
+            f.fact_type.value,
+            f.key,
+            json.dumps(f.value),
+            f.data_category.value,
+            f.occurred_at,
+        )
+        for f in facts
+    ]
+    return _upsert(
+        conn,
+        "INSERT INTO hr_fact (learner_id, source, fact_type, key, value, data_category, "
+        "occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (learner_id, source, fact_type, key) DO UPDATE SET "
+        "value = excluded.value, data_category = excluded.data_category, "
+        "occurred_at = excluded.occurred_at, stored_at = now() "
+        "WHERE hr_fact.value IS DISTINCT FROM excluded.value "
+        "OR hr_fact.data_category IS DISTINCT FROM excluded.data_category "
+        "RETURNING (xmax = 0)",
+        rows,
+    )
+
+
+def upsert_calendar(conn: Conn, signals: Sequence[CalendarSignal]) -> WriteCounts:
+    rows = [
+        (
+            s.learner_id,
+            s.source,
+            s.event_key,
+            s.situation,
+            s.starts_at,
+            s.duration_minutes,
+            s.occurred_at,
+        )
+        for s in signals
+    ]
+    return _upsert(
+        conn,
+        "INSERT INTO calendar_signal (learner_id, source, event_key, situation, starts_at, "
+        "duration_minutes, occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (learner_id, source, event_key) DO UPDATE SET "
+        "situation = excluded.situation, starts_at = excluded.starts_at, "
+        "duration_minutes = excluded.duration_minutes, occurred_at = excluded.occurred_at, "
+        "stored_at = now() WHERE (calendar_signal.situation, calendar_signal.starts_at, "
+        "calendar_signal.duration_minutes) IS DISTINCT FROM "
+        "(excluded.situation, excluded.starts_at, excluded.duration_minutes) "
+        "RETURNING (xmax = 0)",
+        rows,
+    )
+
+
+def upsert_memberships(conn: Conn, memberships: Sequence[TeamMembership]) -> WriteCounts:
+    rows = [
+        (m.learner_id, m.source, m.unit_external_id, m.is_manager, m.occurred_at)
+        for m in memberships
+    ]
+    return _upsert(
+        conn,
+        "INSERT INTO team_membership (learner_id, source, unit_external_id, is_manager, "
+        "occurred_at) VALUES (%s, %s, %s, %s, %s) "
+        "ON CONFLICT (learner_id, source, unit_external_id) DO UPDATE SET "
+        "is_manager = excluded.is_manager, stored_at = now() "
+        "WHERE team_membership.is_manager IS DISTINCT FROM excluded.is_manager "
+        "RETURNING (xmax = 0)",
+        rows,
+    )

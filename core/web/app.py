@@ -1,0 +1,74 @@
+"""Flask app factory. Adapters and plugins mount their blueprints via ``register_blueprints``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify
+
+from ... import __version__
+from ..runtime import Runtime
+from . import problems
+
+host = Blueprint("host", __name__)
+
+
+def create_app(runtime: Runtime | None = None) -> Flask:
+    runtime = runtime or Runtime()
+    app = Flask("learnwire")
+    app.config["SECRET_KEY"] = runtime.settings.flask_secret()
+    app.config["JSON_SORT_KEYS"] = False
+    app.extensions["learnwire"] = runtime
+    problems.install(app)
+    app.register_blueprint(host)
+    for blueprint in runtime.collect("register_blueprints", expect=Blueprint):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def runtime_of(app: Flask | None = None) -> Runtime:
+    """The runtime serving this request (or app)."""
+    return (app or current_app).extensions["learnwire"]
+
+
+@host.get("/healthz")
+def healthz() -> Any:
+    runtime = runtime_of()
+    checks: dict[str, Any] = {
+        "database": _database_status(runtime),
+        "broker": _broker_status(runtime),
+    }
+    healthy = all(c["status"] in ("ok", "in-process") for c in checks.values())
+    body = {"status": "ok" if healthy else "degraded", "version": __version__, **checks}
+    return jsonify(body), 200 if healthy else 503
+
+
+def _database_status(runtime: Runtime) -> dict[str, Any]:
+    try:
+        with runtime.db.connection() as conn:
+            conn.execute("SELECT 1")
+            applied = conn.execute("SELECT count(*) FROM schema_migration").fetchone()[0]
+        return {
+            "status": "ok",
+            "embedded": runtime.db.embedded is not None,
+            "migrations_applied": applied,
+        }
+    except Exception as exc:
+        return {"status": "error", "detail": type(exc).__name__ + ": " + str(exc)[:200]}
+
+
+def _broker_status(runtime: Runtime) -> dict[str, Any]:
+    if runtime.settings.redis_url is None:
+        return {"status": "in-process", "detail": "no LEARNWIRE_REDIS_URL; tasks run in process"}
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            runtime.settings.redis_url.get_secret_value(),
+            socket_timeout=2,
+            socket_connect_timeout=2,
+        )
+        client.ping()
+        return {"status": "ok"}
+    except Exception as exc:
+        return {"status": "error", "detail": type(exc).__name__ + ": " + str(exc)[:200]}

@@ -1,0 +1,58 @@
+"""Errors as RFC 9457 problem-details JSON with a clear message and a 4xx where it is the
+client's fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import LearnwireError
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def pydantic_problem(exc: ValidationError, *, status: int = 400) -> Response:
+    errors = [
+        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "message": err["msg"]}
+        for err in exc.errors(include_url=False)
+    ]
+    first = errors[0] if errors else {"field": "(body)", "message": "invalid"}
+    return problem(status, "invalid input", f"{first['field']}: {first['message']}", errors=errors)
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(LearnwireError)
+    def _domain(exc: LearnwireError) -> Response:
+        extra = {"field": exc.field} if getattr(exc, "field", None) else {}
+        return problem(exc.status, exc.title, str(exc), **extra)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError) -> Response:
+        return pydantic_problem(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        return problem(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        app.logger.exception("unhandled error on %s", request.path)
+        return problem(
+            500, "internal error", "learnwire hit an unexpected error; it has been logged"
+        )

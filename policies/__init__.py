@@ -1,0 +1,1 @@
+"""Data governance: the policy engine and the default documents compliance officers edit."""
