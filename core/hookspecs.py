@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .delivery import DeliveryChannel
     from .embedding import Embedder
+    from .intake import IntakeGuard
     from .migrations_source import MigrationSource
     from .periodic import PeriodicTask
     from .ranker.signals import RankingSignal
@@ -52,6 +53,19 @@ def register_content_providers(settings: Settings) -> list[ContentProvider]:
     :returns: a list of :class:`~learnwire.core.sources.ContentProvider` instances.
 
     Called once when a content sync starts.
+    """
+
+
+@hookspec
+def register_intake_guards(settings: Settings) -> list[IntakeGuard]:
+    """Return guards that screen every batch before intake writes it.
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.intake.IntakeGuard`; each may drop fields or
+        records (minimisation, consent) and must say why it refused a record.
+
+    Called whenever an :class:`~learnwire.core.intake.Intake` is built (sync runs, HTTP
+    intake, the demo loader). The policy layer enforces its intake rules through this hook.
     """
 
 

@@ -46,7 +46,10 @@ class Runtime:
         return migration_runner.upgrade(self.db, self.migration_sources())
 
     def intake(self, guards: list[IntakeGuard] | None = None) -> Intake:
-        return Intake(IdentityResolver(self.settings.pseudonym_secret()), guards or [])
+        """An intake screened by ``guards``, or by every registered intake guard."""
+        if guards is None:
+            guards = self.collect("register_intake_guards", expect=IntakeGuard)
+        return Intake(IdentityResolver(self.settings.pseudonym_secret()), guards)
 
     def collect(self, hook: str, **kwargs: Any) -> list[Any]:
         return self.pm.collect(hook, settings=self.settings, **kwargs)
