@@ -50,11 +50,18 @@ def make_celery(settings: Settings, periodic: list[PeriodicTask] | None = None) 
 
 
 def _register_tasks(app: Celery) -> None:
-    @app.task(name="learnwire.ping")
-    def ping() -> str:
-        return "pong"
+    @app.task(name="learnwire.health", shared=False)
+    def health() -> dict[str, Any]:
+        """The worker's own view of its database: proves config and store reach workers."""
+        from .runtime import Runtime
 
-    @app.task(name="learnwire.periodic", bind=True)
+        runtime = Runtime()
+        try:
+            return {"database": runtime.db.check_server(), "worker": "ok"}
+        finally:
+            runtime.close()
+
+    @app.task(name="learnwire.periodic", bind=True, shared=False)
     def periodic(self: Any, name: str) -> dict[str, Any]:
         from .runtime import Runtime
 
