@@ -112,9 +112,7 @@ def test_intake_rejects_undeclared_category_and_foreign_source(runtime, db):
     batch = _batch()
     batch.events.append(_event(99, ALICE_MOODLE).model_copy(update={"source": "other"}))
     with db.connection() as conn:
-        report = intake.store(
-            conn, batch, source="moodle", categories={DataCategory.BEHAVIOURAL}
-        )
+        report = intake.store(conn, batch, source="moodle", categories={DataCategory.BEHAVIOURAL})
     reasons = sorted(r.reason for r in report.rejected)
     assert any("did not declare category 'hr_profile'" in r for r in reasons)
     assert any("did not declare category 'calendar'" in r for r in reasons)
@@ -129,8 +127,9 @@ def test_intake_reports_identity_conflict_instead_of_merging(runtime, db):
     bob = IdentityRef(kind="workday", namespace="acme", value="W-2")
     with db.connection() as conn:
         intake.store(conn, _batch(), source="moodle")
-        intake.store(conn, SourceBatch(people=[PersonRecord(source="hr", identifiers=[bob])]),
-                     source="hr")
+        intake.store(
+            conn, SourceBatch(people=[PersonRecord(source="hr", identifiers=[bob])]), source="hr"
+        )
     claim_both = SourceBatch(people=[PersonRecord(source="hr", identifiers=[ALICE_MAIL, bob])])
     with db.connection() as conn:
         report = intake.store(conn, claim_both, source="hr")
