@@ -102,6 +102,7 @@ class Intake:
         people = self.resolver.resolve_people(conn, batch.people)
         report.learners_created += people.created
         report.conflicts.extend(people.conflicts)
+        batch = self._drop_conflicted(batch, people.conflicted, report)
         batch = self._resolve_subjects(conn, batch, source)
         for guard in self.guards:
             batch, refused = guard.screen(conn, batch, source=source)
@@ -131,6 +132,7 @@ class Intake:
                 )
             )
         items = [item for i, item in enumerate(batch.items) if i not in set(foreign)]
+        report.count("skills").add(catalogue.upsert_skills(conn, batch.skills))
         report.count("content").add(catalogue.upsert_content(conn, items))
         retired = catalogue.retire_content(conn, provider, batch.retired_external_ids)
         report.count("content").updated += retired
@@ -163,6 +165,36 @@ class Intake:
                             index,
                             f"source '{source}' did not declare category "
                             f"'{record.data_category.value}'",
+                        )
+                    )
+                else:
+                    kept.append(record)
+            updates[kind] = kept
+        return batch.model_copy(update=updates)
+
+    def _drop_conflicted(
+        self, batch: SourceBatch, conflicted: set[str], report: IntakeReport
+    ) -> SourceBatch:
+        """Refuse records about a person whose identifiers conflict: attributing them to
+        either learner, or to a new one, would be a guess."""
+        if not conflicted:
+            return batch
+        updates: dict[str, list[Any]] = {}
+        for kind in _PERSONAL_KINDS:
+            kept = []
+            for index, record in enumerate(getattr(batch, kind)):
+                hashes = (
+                    {h for h, _ in self.resolver.hashes(record.subject)}
+                    if record.subject is not None
+                    else set()
+                )
+                if hashes & conflicted:
+                    report.rejected.append(
+                        Rejection(
+                            kind,
+                            index,
+                            f"{record.subject.kind if record.subject else '?'} identifier "
+                            "belongs to a person in an identity conflict; resolve it first",
                         )
                     )
                 else:

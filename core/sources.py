@@ -48,6 +48,9 @@ class SourceBatch(Boundary):
 
 class ContentBatch(Boundary):
     items: list[ContentItem] = Field(default_factory=list)
+    skills: list[Skill] = Field(
+        default_factory=list, description="Skills the items teach, stored before the items."
+    )
     retired_external_ids: list[str] = Field(
         default_factory=list, description="Items the provider no longer offers."
     )
@@ -71,6 +74,9 @@ class ContentProvider(ABC):
     """A catalogue of recommendable items (LMS activities, a video library, ...)."""
 
     name: str
+    #: True when every pull (full or not) yields every live item: after a pull that ends
+    #: without error, the runner retires this provider's items the pull did not yield.
+    lists_everything: bool = False
 
     @abstractmethod
     def pull(self, *, checkpoint: str | None, full: bool = False) -> Iterator[ContentBatch]:

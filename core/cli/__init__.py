@@ -10,6 +10,9 @@ import click
 
 from ..errors import LearnwireError
 from .root import cli
+from .sync import sync
+
+cli.add_command(sync)
 
 
 def main(argv: list[str] | None = None) -> None:

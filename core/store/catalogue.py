@@ -165,3 +165,13 @@ def retire_content(conn: Conn, provider: str, external_ids: Sequence[str]) -> in
         (provider, list(external_ids)),
     )
     return cur.rowcount
+
+
+def retire_missing(conn: Conn, provider: str, live_external_ids: Sequence[str]) -> int:
+    """Retire every live item of ``provider`` whose external id is not in the list."""
+    cur = conn.execute(
+        "UPDATE content_item SET retired_at = now() WHERE provider = %s "
+        "AND retired_at IS NULL AND NOT external_id = ANY(%s)",
+        (provider, list(live_external_ids)),
+    )
+    return cur.rowcount

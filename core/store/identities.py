@@ -27,6 +27,8 @@ class ResolveReport:
     created: int = 0
     linked: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    #: Identifier hashes of the people left unlinked because of a conflict.
+    conflicted: set[str] = field(default_factory=set)
 
 
 def canonical_forms(ref: IdentityRef) -> list[tuple[str, str, str]]:
@@ -110,6 +112,7 @@ class IdentityResolver:
                         "kinds": sorted({k for h, k in forms if h in known}),
                     }
                 )
+                report.conflicted.update(h for h, _ in forms)
                 continue
             if owners:
                 learner_id = owners.pop()
