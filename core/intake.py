@@ -16,6 +16,7 @@ from uuid import UUID
 
 import psycopg
 
+from .learner import mastery
 from .models import DataCategory, IdentityRef, RecordMeta
 from .sources import ContentBatch, SourceBatch
 from .store import catalogue, records
@@ -116,8 +117,9 @@ class Intake:
         report.count("facts").add(records.upsert_facts(conn, batch.facts))
         report.count("calendar").add(records.upsert_calendar(conn, batch.calendar))
         content_ids = self._content_for_events(conn, batch)
-        counts, _ = records.insert_events(conn, batch.events, content_ids)
+        counts, new_ids = records.insert_events(conn, batch.events, content_ids)
         report.count("events").add(counts)
+        self._update_mastery(conn, batch, set(new_ids))
         return report
 
     def store_content(self, conn: Conn, batch: ContentBatch, *, provider: str) -> IntakeReport:
@@ -215,6 +217,18 @@ class Intake:
             record.__dict__["learner_id"] = learner_id
             record.__dict__["subject"] = None
         return batch
+
+    @staticmethod
+    def _update_mastery(conn: Conn, batch: SourceBatch, new_ids: set[UUID]) -> None:
+        # Only statements stored just now: a replay must not count evidence twice.
+        responses = []
+        for event in batch.events:
+            if event.statement_id not in new_ids or event.data_category != "assessment":
+                continue
+            ok = mastery.is_correct(event.result.success, event.result.score_scaled)
+            if ok is not None and event.skill_ids and event.learner_id is not None:
+                responses.append((event.learner_id, event.skill_ids, ok, event.occurred_at))
+        mastery.update_for_events(conn, responses)
 
     @staticmethod
     def _content_for_events(conn: Conn, batch: SourceBatch) -> list[UUID | None]:

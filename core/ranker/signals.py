@@ -10,8 +10,10 @@ from typing import Any
 class RankingSignal(ABC):
     """Scores candidate items for one learner.
 
-    ``families`` names the signal families (policy opt-out units) the scorer reads; when the
-    policy withholds one for the learner, the signal is skipped and reported as blocked.
+    ``families`` names the signal families (the policy's opt-out units) the scorer reads;
+    when the policy withholds one for the learner, the signal is skipped and reported as
+    blocked. Built-in signals receive a :class:`~learnwire.core.ranker.context.RankContext`
+    as ``view`` and an array of item indices as ``candidates``.
     """
 
     name: str
@@ -19,5 +21,9 @@ class RankingSignal(ABC):
     families: frozenset[str] = frozenset()
 
     @abstractmethod
-    def score(self, *, view: Any, candidates: Sequence[Any]) -> list[float]:
+    def score(self, *, view: Any, candidates: Sequence[Any]) -> Sequence[float]:
         """One value in [0, 1] per candidate (0 = no support), in candidate order."""
+
+    def describe(self, *, view: Any, item: Any) -> str:
+        """A short, viewer-safe phrase saying why this signal favours ``item`` (or "")."""
+        return ""

@@ -1,0 +1,178 @@
+"""Mastery per learner and skill, kept current: BKT parameters are fitted per skill over all
+assessment evidence, and each new assessment event updates the learner's mastery in
+constant time the moment it is stored."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from . import bkt
+from .bkt import BKTParams
+
+Conn = psycopg.Connection[Any]
+
+#: A scaled score at or above this counts as a correct response when success is not given.
+PASS_SCORE = 0.6
+
+
+def is_correct(success: bool | None, score_scaled: float | None) -> bool | None:
+    """Whether an assessment event is evidence of a correct response (None: no evidence)."""
+    if success is not None:
+        return bool(success)
+    if score_scaled is not None:
+        return score_scaled >= PASS_SCORE
+    return None
+
+
+@dataclass
+class FitReport:
+    skills: int
+    defaulted: int
+    responses: int
+    learners: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def load_params(conn: Conn) -> tuple[dict[str, BKTParams], BKTParams]:
+    params = {
+        sid: BKTParams(prior=p, learn=lr, guess=g, slip=s, forget=f)
+        for sid, p, lr, g, s, f in conn.execute(
+            "SELECT skill_id, prior, learn, guess, slip, forget FROM bkt_skill_params"
+        )
+    }
+    return params, bkt.DEFAULT_PARAMS
+
+
+def assessment_responses(
+    conn: Conn, learners: Sequence[UUID] | None = None
+) -> list[tuple[UUID, str, bool, datetime]]:
+    """(learner, skill, correct, when) for every assessment event with evidence, in order."""
+    sql = (
+        "SELECT learner_id, skill, success, score_scaled, occurred_at FROM learning_event, "
+        "unnest(skill_ids) AS skill WHERE data_category = 'assessment' AND NOT voided"
+    )
+    args: tuple[Any, ...] = ()
+    if learners is not None:
+        sql += " AND learner_id = ANY(%s)"
+        args = (list(learners),)
+    sql += " ORDER BY learner_id, skill, occurred_at, statement_id"
+    out = []
+    for learner, skill, success, score, when in conn.execute(sql, args):
+        ok = is_correct(success, score)
+        if ok is not None:
+            out.append((learner, skill, ok, when))
+    return out
+
+
+def fit_and_store(
+    conn: Conn, responses: Iterable[tuple[UUID, str, bool, datetime]], *, forget: bool = True
+) -> FitReport:
+    """Fit BKT per skill, store the parameters, and recompute every learner's mastery."""
+    started = time.perf_counter()
+    rows = list(responses)
+    model = bkt.fit(((lid, skill, ok) for lid, skill, ok, _ in rows), forget=forget)
+    known_skills = {r[0] for r in conn.execute("SELECT id FROM skill")}
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO bkt_skill_params (skill_id, prior, learn, guess, slip, forget, "
+            "defaulted, n_events, fitted_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now()) "
+            "ON CONFLICT (skill_id) DO UPDATE SET prior = excluded.prior, learn = excluded.learn, "
+            "guess = excluded.guess, slip = excluded.slip, forget = excluded.forget, "
+            "defaulted = excluded.defaulted, n_events = excluded.n_events, fitted_at = now()",
+            [
+                (
+                    skill,
+                    p.prior,
+                    p.learn,
+                    p.guess,
+                    p.slip,
+                    p.forget,
+                    skill in model.defaulted,
+                    model.n_responses.get(skill, 0),
+                )
+                for skill, p in model.params.items()
+                if skill in known_skills
+            ],
+        )
+    mastery: dict[tuple[UUID, str], list[Any]] = {}
+    for lid, skill, ok, when in rows:
+        if skill not in known_skills:
+            continue
+        p = model.params_for(skill)
+        state = mastery.setdefault((lid, skill), [p.prior, 0, when])
+        state[0] = bkt.posterior_update(state[0], ok, p)
+        state[1] += 1
+        state[2] = when
+    _store_mastery(conn, mastery)
+    return FitReport(
+        skills=len(model.params),
+        defaulted=len(model.defaulted),
+        responses=len(rows),
+        learners=len({k[0] for k in mastery}),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def update_for_events(
+    conn: Conn, events: Sequence[tuple[UUID, Sequence[str], bool, datetime]]
+) -> int:
+    """Fold newly stored assessment responses into current mastery, O(1) per response."""
+    if not events:
+        return 0
+    params, default = load_params(conn)
+    keys = {(lid, s) for lid, skills, _, _ in events for s in skills}
+    current = {
+        (lid, sid): [p, n, at]
+        for lid, sid, p, n, at in conn.execute(
+            "SELECT learner_id, skill_id, p_mastery, n_events, last_event_at "
+            "FROM learner_skill_mastery WHERE (learner_id, skill_id) IN "
+            "(SELECT * FROM unnest(%s::uuid[], %s::text[]))",
+            ([k[0] for k in keys], [k[1] for k in keys]),
+        )
+    }
+    known = {
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM skill WHERE id = ANY(%s)", (list({k[1] for k in keys}),)
+        )
+    }
+    for lid, skills, ok, when in sorted(events, key=lambda e: e[3]):
+        for skill in skills:
+            if skill not in known:
+                continue
+            p = params.get(skill, default)
+            state = current.setdefault((lid, skill), [p.prior, 0, when])
+            state[0] = bkt.posterior_update(state[0], ok, p)
+            state[1] += 1
+            state[2] = when
+    touched = {k: v for k, v in current.items() if k in keys}
+    _store_mastery(conn, touched)
+    return len(touched)
+
+
+def _store_mastery(conn: Conn, mastery: dict[tuple[UUID, str], list[Any]]) -> None:
+    if not mastery:
+        return
+    now = datetime.now(UTC)
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO learner_skill_mastery (learner_id, skill_id, p_mastery, n_events, "
+            "last_event_at, occurred_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (learner_id, skill_id) DO UPDATE SET p_mastery = excluded.p_mastery, "
+            "n_events = excluded.n_events, last_event_at = excluded.last_event_at, "
+            "occurred_at = excluded.occurred_at, stored_at = now()",
+            [
+                (lid, sid, float(p), int(n), at, at or now)
+                for (lid, sid), (p, n, at) in mastery.items()
+            ],
+        )

@@ -1,0 +1,109 @@
+"""What the ranker knows about one learner, as arrays over the skill graph.
+
+Built only from the policy layer's governed view for the purpose being served, so a family
+the policy withholds (opt-out, purpose, retention) simply leaves its fields empty and is
+listed in ``blocked``; every signal reading it then contributes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Situation:
+    """An upcoming work situation from the calendar: kind, start and length only."""
+
+    kind: str
+    starts_at: datetime
+    minutes: float
+
+
+@dataclass
+class LearnerState:
+    learner_id: UUID
+    n_skills: int
+    n_formats: int
+    timezone: str = "UTC"
+    role_id: str | None = None
+    role_name: str | None = None
+    #: P(mastered) per skill; the population prior where the learner has no evidence.
+    mastery: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Whether mastery rests on the learner's own assessment evidence.
+    mastery_known: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Required level per skill from the job profile (0 = not required) and its weight.
+    target: np.ndarray = field(default=None)  # type: ignore[assignment]
+    target_weight: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Goal weight per skill (development items, career interests, stated goals, ...).
+    goals: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Short phrase naming the goal's origin per skill index, e.g. "your development plan".
+    goal_origin: dict[int, str] = field(default_factory=dict)
+    #: Team's mean gap per skill (only when the team is at least k people), and priorities.
+    team_gap: np.ndarray = field(default=None)  # type: ignore[assignment]
+    manager_priority: np.ndarray = field(default=None)  # type: ignore[assignment]
+    situations: list[Situation] = field(default_factory=list)
+    #: Smoothed completion ratio per content format, and per (format, part of day).
+    format_pref: np.ndarray = field(default=None)  # type: ignore[assignment]
+    format_daypart: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Typical session length in minutes and activity rhythm (sums to 1) in local time.
+    session_minutes: float = 10.0
+    hour_rhythm: np.ndarray = field(default=None)  # type: ignore[assignment]
+    weekday_rhythm: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: item index -> when the learner last completed it.
+    done_items: dict[int, datetime] = field(default_factory=dict)
+    #: item index -> weight of positive engagement (completed, passed, saved).
+    engaged_items: dict[int, float] = field(default_factory=dict)
+    #: Days since each skill was last practised (inf = never), and recent-practice weight.
+    days_since_practice: np.ndarray = field(default=None)  # type: ignore[assignment]
+    recent_practice: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Explicit feedback: item index -> latest verdict, skill and format adjustments.
+    item_feedback: dict[int, str] = field(default_factory=dict)
+    skill_feedback: np.ndarray = field(default=None)  # type: ignore[assignment]
+    format_feedback: np.ndarray = field(default=None)  # type: ignore[assignment]
+    more_like: list[int] = field(default_factory=list)
+    #: Learner-stated priorities per skill (from the feedback UI), 0..1.
+    stated_priority: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Signal family -> why the policy withheld it for this purpose.
+    blocked: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s, f = self.n_skills, self.n_formats
+        defaults = {
+            "mastery": np.full(s, 0.3, np.float32),
+            "mastery_known": np.zeros(s, bool),
+            "target": np.zeros(s, np.float32),
+            "target_weight": np.zeros(s, np.float32),
+            "goals": np.zeros(s, np.float32),
+            "team_gap": np.zeros(s, np.float32),
+            "manager_priority": np.zeros(s, np.float32),
+            "format_pref": np.full(f, 0.5, np.float32),
+            "format_daypart": np.full((f, 4), 0.5, np.float32),
+            "hour_rhythm": np.full(24, 1 / 24, np.float32),
+            "weekday_rhythm": np.full(7, 1 / 7, np.float32),
+            "days_since_practice": np.full(s, np.inf, np.float32),
+            "recent_practice": np.zeros(s, np.float32),
+            "skill_feedback": np.zeros(s, np.float32),
+            "format_feedback": np.zeros(f, np.float32),
+            "stated_priority": np.zeros(s, np.float32),
+        }
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
+
+    @property
+    def gap(self) -> np.ndarray:
+        """Required level minus current mastery, where the role requires the skill."""
+        return np.clip(self.target - self.mastery, 0, 1) * (self.target > 0)
+
+    def weighted_need(self) -> np.ndarray:
+        """What matters now per skill: role gaps weighted by importance, goals, team needs
+        and the learner's own stated priorities."""
+        need = self.gap * np.maximum(self.target_weight, 0.1)
+        need = need + 0.6 * self.goals * np.clip(1 - self.mastery, 0, 1)
+        need = need + 0.3 * (self.team_gap + self.manager_priority)
+        need = need + 0.5 * self.stated_priority
+        return need.astype(np.float32)

@@ -1,0 +1,288 @@
+"""The built-in ranking signals. Each scores every candidate at once (numpy) and can say in
+a short phrase why it favours an item; the explanation is assembled from those phrases.
+
+``families`` are the data categories a signal reads; when the policy withholds one for the
+learner, the signal is skipped and reported as blocked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ... import hookimpl
+from .context import RankContext
+from .signals import RankingSignal
+
+SITUATION_PHRASES = {
+    "one_to_one": "1:1",
+    "feedback_conversation": "feedback conversation",
+    "performance_review": "performance conversation",
+    "presentation": "presentation",
+    "planning_review": "planning review",
+    "strategy_review": "strategy review",
+    "interview": "interview",
+    "negotiation": "negotiation",
+    "conflict": "difficult conversation",
+    "onboarding_new_report": "1:1 with a new report",
+}
+
+
+def _normalise(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if values.size else 0.0
+    return np.clip(values / top, 0, 1) if top > 0 else np.zeros_like(values)
+
+
+def _skill_name(ctx: RankContext, item: int, weights: np.ndarray) -> tuple[int, str]:
+    s = int(np.argmax(ctx.items.item_skill[item] * weights))
+    return s, ctx.items.skills.names[s]
+
+
+def _day_phrase(ctx: RankContext, when) -> str:
+    local = ctx.local_time
+    days = (when.astimezone(local.tzinfo).date() - local.date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return "on " + when.astimezone(local.tzinfo).strftime("%A")
+
+
+class _Signal(RankingSignal):
+    def score(self, *, view: RankContext, candidates: Sequence[int]) -> np.ndarray:
+        idx = np.asarray(candidates, dtype=np.int64)
+        return self.values(view, idx).astype(np.float32)
+
+    def values(self, ctx: RankContext, idx: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class RoleRequirement(_Signal):
+    name = "role_requirement"
+    default_weight = 1.0
+    families = frozenset({"hr_profile"})
+
+    def values(self, ctx, idx):
+        s = ctx.state
+        return _normalise(ctx.items.item_skill[idx] @ (s.target_weight * (s.target > 0)))
+
+    def describe(self, *, view, item):
+        _, skill = _skill_name(view, item, view.state.target)
+        role = view.state.role_name or "your role"
+        return f"{skill} is required in your role's profile ({role})"
+
+
+class MasteryGap(_Signal):
+    name = "mastery_gap"
+    default_weight = 1.4
+    families = frozenset({"hr_profile", "assessment"})
+
+    def values(self, ctx, idx):
+        return _normalise(ctx.items.item_skill[idx] @ ctx.state.gap)
+
+    def describe(self, *, view, item):
+        gap = view.state.gap
+        s, skill = _skill_name(view, item, gap)
+        if gap[s] > 0 and s == int(np.argmax(gap)):
+            return f"{skill} is your largest gap in your role's profile"
+        return f"it closes a gap in {skill}"
+
+
+class GoalAlignment(_Signal):
+    name = "goal_alignment"
+    default_weight = 1.0
+    families = frozenset({"career"})
+
+    def values(self, ctx, idx):
+        return _normalise(ctx.items.item_skill[idx] @ ctx.state.goals)
+
+    def describe(self, *, view, item):
+        s, skill = _skill_name(view, item, view.state.goals)
+        origin = view.state.goal_origin.get(s, "your goals")
+        return f"it works towards {origin} ({skill})"
+
+
+class TeamPriority(_Signal):
+    name = "team_priority"
+    default_weight = 0.6
+    families = frozenset({"hr_profile"})
+
+    def values(self, ctx, idx):
+        s = ctx.state
+        return _normalise(ctx.items.item_skill[idx] @ (s.team_gap + 2 * s.manager_priority))
+
+    def describe(self, *, view, item):
+        s = view.state
+        k, skill = _skill_name(view, item, s.team_gap + 2 * s.manager_priority)
+        if s.manager_priority[k] > 0:
+            return f"your manager made {skill} a team priority"
+        return f"{skill} is a gap your team shares"
+
+
+class UpcomingSituation(_Signal):
+    name = "upcoming_situation"
+    default_weight = 1.5
+    families = frozenset({"calendar"})
+
+    def values(self, ctx, idx):
+        out = np.zeros(len(idx), np.float32)
+        emb = ctx.items.embedding[idx]
+        for situation, urgency in ctx.upcoming():
+            kind = situation.kind  # type: ignore[attr-defined]
+            fit = np.zeros(len(idx), np.float32)
+            vec = ctx.shared.situation_vectors.get(kind)
+            if vec is not None:
+                fit = np.clip((emb @ vec - 0.15) / 0.45, 0, 1)
+            skills = ctx.shared.situation_skills.get(kind)
+            if skills is not None and skills.any():
+                fit = np.maximum(fit, _normalise(ctx.items.item_skill[idx] @ skills))
+            out = np.maximum(out, fit * urgency)
+        return out
+
+    def describe(self, *, view, item):
+        best, best_fit = None, 0.0
+        emb = view.items.embedding[item]
+        for situation, urgency in view.upcoming():
+            vec = view.shared.situation_vectors.get(situation.kind)
+            fit = float(emb @ vec) * urgency if vec is not None else urgency * 0.1
+            if fit > best_fit:
+                best, best_fit = situation, fit
+        if best is None:
+            return ""
+        phrase = SITUATION_PHRASES.get(best.kind, best.kind.replace("_", " "))
+        return f"your {phrase} is {_day_phrase(view, best.starts_at)}"
+
+
+class Collaborative(_Signal):
+    name = "collaborative"
+    default_weight = 0.5
+    families = frozenset({"behavioural"})
+
+    def values(self, ctx, idx):
+        scores = np.zeros(len(ctx.items), np.float32)
+        for item, weight in ctx.state.engaged_items.items():
+            pair = ctx.shared.cooccurrence.get(item)
+            if pair is not None:
+                scores[pair[0]] += weight * pair[1]
+        return _normalise(scores[idx])
+
+    def describe(self, *, view, item):
+        return "people who took the same courses as you found it useful"
+
+
+class SemanticSimilarity(_Signal):
+    name = "semantic_similarity"
+    default_weight = 0.6
+    families = frozenset({"derived"})
+
+    def values(self, ctx, idx):
+        if ctx.need_vector is None or not ctx.need_vector.any():
+            return np.zeros(len(idx), np.float32)
+        return np.clip((ctx.items.embedding[idx] @ ctx.need_vector - 0.1) / 0.6, 0, 1)
+
+    def describe(self, *, view, item):
+        return "it matches what you need to learn next"
+
+
+class FormatHabit(_Signal):
+    name = "format_habit"
+    default_weight = 0.4
+    families = frozenset({"behavioural"})
+
+    def values(self, ctx, idx):
+        s = ctx.state
+        fmt = ctx.items.format_code[idx]
+        return np.clip(s.format_pref[fmt] + 0.25 * s.format_feedback[fmt], 0, 1)
+
+    def describe(self, *, view, item):
+        return f"you usually finish {view.items.format_name(item)}s"
+
+
+class DurationFit(_Signal):
+    name = "duration_fit"
+    default_weight = 0.5
+    families = frozenset({"behavioural"})
+
+    def values(self, ctx, idx):
+        ratio = np.log(ctx.items.duration[idx] / max(ctx.state.session_minutes, 1.0))
+        return np.exp(-(ratio**2) / (2 * 0.45**2))
+
+    def describe(self, *, view, item):
+        minutes = round(float(view.items.duration[item]))
+        return f"at {minutes} minutes it fits your usual session"
+
+
+class TimeOfDay(_Signal):
+    name = "time_of_day"
+    default_weight = 0.3
+    families = frozenset({"behavioural"})
+
+    def values(self, ctx, idx):
+        daypart = min(ctx.local_time.hour // 6, 3)
+        fmt = ctx.items.format_code[idx]
+        return ctx.state.format_daypart[fmt, daypart]
+
+    def describe(self, *, view, item):
+        part = ("at night", "in the morning", "in the afternoon", "in the evening")
+        return f"it suits how you learn {part[min(view.local_time.hour // 6, 3)]}"
+
+
+class RecencyNovelty(_Signal):
+    name = "novelty"
+    default_weight = 0.4
+    families = frozenset({"behavioural"})
+
+    def values(self, ctx, idx):
+        s = ctx.state
+        primary = ctx.items.primary_skill[idx]
+        fresh = np.clip(s.days_since_practice[primary] / 3.0, 0, 1)
+        seen = np.array([i in s.done_items for i in idx], dtype=bool)
+        return np.where(seen, 0.2, 0.5 + 0.5 * fresh)
+
+    def describe(self, *, view, item):
+        return "it is new to you"
+
+
+class Feedback(_Signal):
+    name = "feedback"
+    default_weight = 0.8
+    families = frozenset({"feedback"})
+
+    def values(self, ctx, idx):
+        s = ctx.state
+        value = 0.5 + 0.5 * np.tanh(ctx.items.item_skill[idx] @ s.skill_feedback)
+        if s.more_like:
+            anchor = ctx.items.embedding[s.more_like].mean(axis=0)
+            norm = float(np.linalg.norm(anchor))
+            if norm > 0:
+                like = np.clip((ctx.items.embedding[idx] @ (anchor / norm) - 0.2) / 0.6, 0, 1)
+                value = np.maximum(value, like)
+        verdicts = np.array([s.item_feedback.get(int(i)) == "not_useful" for i in idx])
+        return np.where(verdicts, 0.0, value)
+
+    def describe(self, *, view, item):
+        if view.state.more_like:
+            return "you asked for more like something you rated"
+        return "it follows your ratings"
+
+
+BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
+    RoleRequirement,
+    MasteryGap,
+    GoalAlignment,
+    TeamPriority,
+    UpcomingSituation,
+    Collaborative,
+    SemanticSimilarity,
+    FormatHabit,
+    DurationFit,
+    TimeOfDay,
+    RecencyNovelty,
+    Feedback,
+)
+
+
+@hookimpl(trylast=True)
+def register_ranking_signals(settings: object) -> list[RankingSignal]:
+    return [cls() for cls in BUILTIN_SIGNALS]

@@ -1,0 +1,92 @@
+"""Guarding against the filter bubble: maximal marginal relevance across skills, and a
+share of exploration items from adjacent skills, labelled as stretch with the reason."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .context import RankContext
+
+
+@dataclass
+class Pick:
+    index: int  # item index in the catalogue
+    stretch_reason: str | None = None
+
+
+def _similarity(ctx: RankContext, a: np.ndarray, b: int) -> np.ndarray:
+    skills = ctx.items.item_skill
+    num = skills[a] @ skills[b]
+    den = np.linalg.norm(skills[a], axis=1) * (np.linalg.norm(skills[b]) or 1.0)
+    overlap = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    semantic = np.clip(ctx.items.embedding[a] @ ctx.items.embedding[b], 0, 1)
+    return np.maximum(overlap, semantic)
+
+
+def select(
+    ctx: RankContext,
+    idx: np.ndarray,
+    scores: np.ndarray,
+    *,
+    limit: int,
+    diversity: float,
+    exploration_share: float,
+) -> list[Pick]:
+    """Choose ``limit`` items: MMR over the core candidates, then stretch slots."""
+    state, items = ctx.state, ctx.items
+    need = state.weighted_need()
+    focus = need > 0
+    primary = items.primary_skill[idx]
+    stretch_slots = min(limit - 1, math.floor(limit * exploration_share + 1e-9))
+    if focus.any() and stretch_slots:
+        adjacent = np.zeros(len(need), bool)
+        for s in np.argsort(-need)[:3]:
+            if need[s] > 0:
+                adjacent |= items.skills.adjacent(int(s))
+        is_stretch = adjacent[primary] & ~focus[primary]
+    else:
+        is_stretch = np.zeros(len(idx), bool)
+
+    picks: list[Pick] = []
+    core_pool = np.flatnonzero(~is_stretch)
+    chosen: list[int] = []
+    relevance = scores / (scores.max() or 1.0)
+    while len(picks) < limit - (stretch_slots if is_stretch.any() else 0) and core_pool.size:
+        if chosen:
+            redundancy = np.max(
+                np.stack([_similarity(ctx, idx[core_pool], idx[c]) for c in chosen]), axis=0
+            )
+        else:
+            redundancy = np.zeros(core_pool.size)
+        mmr = diversity * relevance[core_pool] - (1 - diversity) * redundancy
+        best = int(core_pool[int(np.argmax(mmr))])
+        chosen.append(best)
+        picks.append(Pick(int(idx[best])))
+        core_pool = core_pool[core_pool != best]
+
+    stretch_pool = np.flatnonzero(is_stretch)
+    while len(picks) < limit and stretch_pool.size:
+        best = int(stretch_pool[int(np.argmax(relevance[stretch_pool]))])
+        stretch_pool = stretch_pool[stretch_pool != best]
+        skill = int(primary[best])
+        anchor = _anchor(ctx, skill, need)
+        reason = (
+            f"a stretch into {items.skills.names[skill]}, next to "
+            f"{items.skills.names[anchor]}, which you are working on"
+        )
+        picks.append(Pick(int(idx[best]), reason))
+    # Fill any remaining places from the core pool (e.g. no adjacent skill available).
+    while len(picks) < limit and core_pool.size:
+        best = int(core_pool[int(np.argmax(relevance[core_pool]))])
+        core_pool = core_pool[core_pool != best]
+        picks.append(Pick(int(idx[best])))
+    return picks
+
+
+def _anchor(ctx: RankContext, skill: int, need: np.ndarray) -> int:
+    graph = ctx.items.skills
+    candidates = [int(s) for s in np.argsort(-need)[:3] if graph.adjacent(int(s))[skill]]
+    return candidates[0] if candidates else int(np.argmax(need))

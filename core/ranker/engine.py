@@ -1,0 +1,185 @@
+"""The ranker: candidates -> named signals (weighted, each contribution kept) -> pedagogy
+-> diversity and exploration -> one-sentence explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from ..learner.state import LearnerState
+from ..models import Recommendation, SignalContribution
+from . import candidates as candidate_sources
+from . import diversity, pedagogy
+from .context import RankContext, SharedSignals
+from .explain import explain
+from .items import ItemMatrix
+from .signals import RankingSignal
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    weights: dict[str, float] = field(default_factory=dict)
+    diversity: float = 0.7
+    exploration_share: float = 0.2
+    per_source: int = 120
+
+
+@dataclass
+class SignalUse:
+    name: str
+    weight: float
+    status: str  # used | blocked | zero-weight
+    reason: str = ""
+    total_contribution: float = 0.0
+
+
+@dataclass
+class Ranking:
+    learner_id: object
+    at: datetime
+    recommendations: list[Recommendation]
+    signals: list[SignalUse]
+    candidate_sources: dict[str, int]
+
+
+class Ranker:
+    def __init__(
+        self,
+        signals: Sequence[RankingSignal],
+        items: ItemMatrix,
+        shared: SharedSignals,
+        config: RankerConfig | None = None,
+    ) -> None:
+        self.signals = list(signals)
+        self.items = items
+        self.shared = shared
+        self.config = config or RankerConfig()
+
+    def weight_of(self, signal: RankingSignal) -> float:
+        return float(self.config.weights.get(signal.name, signal.default_weight))
+
+    def need_vector(self, state: LearnerState, at: datetime) -> np.ndarray | None:
+        vectors = self.shared.skill_vectors
+        if vectors is None or not vectors.any():
+            return None
+        need = state.weighted_need()
+        v = need @ vectors
+        ctx = RankContext(state, self.items, at, self.shared)
+        for situation, urgency in ctx.upcoming():
+            sv = self.shared.situation_vectors.get(situation.kind)
+            if sv is not None:
+                v = v + urgency * float(need.max() or 1.0) * sv
+        norm = float(np.linalg.norm(v))
+        return (v / norm).astype(np.float32) if norm > 0 else None
+
+    def rank(
+        self,
+        state: LearnerState,
+        at: datetime,
+        *,
+        limit: int = 5,
+        neighbours: candidate_sources.Neighbours | None = None,
+    ) -> Ranking:
+        ctx = RankContext(state, self.items, at, self.shared, self.need_vector(state, at))
+        sources = candidate_sources.generate(
+            ctx, per_source=self.config.per_source, neighbours=neighbours
+        )
+        idx = candidate_sources.union(sources)
+        uses: list[SignalUse] = []
+        active: list[tuple[RankingSignal, float, np.ndarray]] = []
+        for signal in self.signals:
+            weight = self.weight_of(signal)
+            blocked = sorted(f for f in signal.families if f in state.blocked)
+            if blocked:
+                reasons = "; ".join(f"{f}: {state.blocked[f]}" for f in blocked)
+                uses.append(SignalUse(signal.name, weight, "blocked", reasons))
+                continue
+            if weight == 0:
+                uses.append(SignalUse(signal.name, weight, "zero-weight"))
+                continue
+            values = np.asarray(signal.score(view=ctx, candidates=idx), dtype=np.float32)
+            active.append((signal, weight, values))
+            uses.append(SignalUse(signal.name, weight, "used"))
+
+        if idx.size == 0:
+            return Ranking(state.learner_id, at, [], uses, {k: 0 for k in sources})
+        contrib = np.stack([w * v for _, w, v in active]) if active else np.zeros((1, idx.size))
+        peda = pedagogy.apply(ctx, idx)
+        scores = contrib.sum(axis=0) * peda.multiplier
+        keep = peda.keep & (scores > 0)
+        kept = np.flatnonzero(keep)
+        picks = diversity.select(
+            ctx,
+            idx[kept],
+            scores[kept],
+            limit=limit,
+            diversity=self.config.diversity,
+            exploration_share=self.config.exploration_share,
+        )
+        position = {int(i): j for j, i in enumerate(idx)}
+        recs = []
+        for rank, pick in enumerate(picks, start=1):
+            j = position[pick.index]
+            recs.append(
+                self._recommendation(
+                    ctx, active, contrib[:, j], peda, j, pick, rank, float(scores[j])
+                )
+            )
+        used = {u.name: u for u in uses}
+        for rec in recs:
+            for c in rec.contributions:
+                if c.signal in used:
+                    used[c.signal].total_contribution += c.contribution
+        return Ranking(
+            state.learner_id, at, recs, uses, {k: int(v.size) for k, v in sources.items()}
+        )
+
+    def _recommendation(self, ctx, active, column, peda, j, pick, rank, score) -> Recommendation:
+        order = np.argsort(-column)
+        contributions = []
+        phrases = []
+        for k in order:
+            signal, weight, values = active[int(k)]
+            value = float(values[j])
+            detail = ""
+            if len(phrases) < 2 and value > 0.05:
+                detail = signal.describe(view=ctx, item=pick.index)
+                if detail:
+                    phrases.append(detail)
+            contributions.append(
+                SignalContribution(
+                    signal=signal.name,
+                    weight=weight,
+                    value=round(value, 4),
+                    contribution=round(weight * value, 4),
+                    detail=detail,
+                )
+            )
+        # Pedagogy scales the summed signals (difficulty fit, sequencing); recording the
+        # difference keeps the contributions adding up to the score.
+        detail = "it builds on what you just practised" if peda.builds_on[j] > 0 else ""
+        contributions.append(
+            SignalContribution(
+                signal="pedagogy",
+                weight=1.0,
+                value=round(float(peda.multiplier[j]), 4),
+                contribution=round(score - float(column.sum()), 4),
+                detail=detail,
+            )
+        )
+        return Recommendation(
+            learner_id=ctx.state.learner_id,
+            content_id=self.items.ids[pick.index],
+            rank=rank,
+            score=round(score, 4),
+            contributions=contributions,
+            explanation=explain(
+                phrases, review=bool(peda.review[j]), stretch_reason=pick.stretch_reason
+            ),
+            stretch=pick.stretch_reason is not None,
+            stretch_reason=pick.stretch_reason,
+            generated_at=ctx.at,
+        )

@@ -1,0 +1,123 @@
+"""The catalogue as arrays: every live item's skills, difficulty, duration, format and
+embedding, loaded once and shared by every ranking so scoring a learner is a few vector
+operations rather than a query per item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+import psycopg
+
+from ..models import ContentFormat
+
+FORMATS: tuple[str, ...] = tuple(f.value for f in ContentFormat)
+
+
+@dataclass
+class SkillGraph:
+    """Skills by index, with prerequisite edges as a dense matrix (skills are few)."""
+
+    ids: list[str]
+    names: list[str]
+    domains: list[str]
+    #: prereq_level[s, p] = min mastery of p needed before s (0 = no edge).
+    prereq_level: np.ndarray
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {sid: i for i, sid in enumerate(self.ids)}
+
+    def adjacent(self, s: int) -> np.ndarray:
+        """Skills one prerequisite edge away from ``s`` in either direction, or same domain."""
+        linked = (self.prereq_level[s] > 0) | (self.prereq_level[:, s] > 0)
+        same_domain = np.array([d == self.domains[s] for d in self.domains])
+        out = linked | same_domain
+        out[s] = False
+        return out
+
+
+@dataclass
+class ItemMatrix:
+    ids: list[UUID]
+    titles: list[str]
+    providers: list[str]
+    launch_urls: list[str]
+    activity_ids: list[str | None]
+    #: item_skill[i, s] = weight of skill s in item i (rows sum to >= 0).
+    item_skill: np.ndarray
+    difficulty: np.ndarray
+    duration: np.ndarray
+    format_code: np.ndarray
+    #: Unit-length embeddings; rows of zeros for items not embedded yet.
+    embedding: np.ndarray
+    skills: SkillGraph
+    position: dict[UUID, int] = field(default_factory=dict)
+    by_activity: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {cid: i for i, cid in enumerate(self.ids)}
+        self.by_activity = {a: i for i, a in enumerate(self.activity_ids) if a}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def primary_skill(self) -> np.ndarray:
+        return np.argmax(self.item_skill, axis=1)
+
+    def format_name(self, i: int) -> str:
+        return FORMATS[int(self.format_code[i])]
+
+
+def load_skill_graph(conn: psycopg.Connection[Any]) -> SkillGraph:
+    rows = conn.execute("SELECT id, name, domain FROM skill ORDER BY id").fetchall()
+    ids = [r[0] for r in rows]
+    index = {sid: i for i, sid in enumerate(ids)}
+    prereq = np.zeros((len(ids), len(ids)), dtype=np.float32)
+    for skill, requires, level in conn.execute(
+        "SELECT skill_id, requires_skill_id, min_level FROM skill_prerequisite"
+    ):
+        prereq[index[skill], index[requires]] = level
+    return SkillGraph(ids, [r[1] for r in rows], [r[2] for r in rows], prereq)
+
+
+def load_items(conn: psycopg.Connection[Any]) -> ItemMatrix:
+    """Every live (not retired) item, in a stable order."""
+    skills = load_skill_graph(conn)
+    sindex = skills.index
+    rows = conn.execute(
+        "SELECT id, title, provider, launch_url, activity_id, difficulty, duration_minutes, "
+        "format, embedding FROM content_item WHERE retired_at IS NULL ORDER BY id"
+    ).fetchall()
+    n = len(rows)
+    position = {r[0]: i for i, r in enumerate(rows)}
+    item_skill = np.zeros((n, max(len(skills.ids), 1)), dtype=np.float32)
+    for cid, sid, weight in conn.execute(
+        "SELECT cs.content_id, cs.skill_id, cs.weight FROM content_skill cs "
+        "JOIN content_item c ON c.id = cs.content_id WHERE c.retired_at IS NULL"
+    ):
+        item_skill[position[cid], sindex[sid]] = weight
+    dim = next((len(r[8]) for r in rows if r[8] is not None), 384)
+    embedding = np.zeros((n, dim), dtype=np.float32)
+    for i, r in enumerate(rows):
+        if r[8] is not None:
+            v = np.asarray(r[8], dtype=np.float32)
+            norm = float(np.linalg.norm(v))
+            embedding[i] = v / norm if norm else v
+    fmt = {f: k for k, f in enumerate(FORMATS)}
+    return ItemMatrix(
+        ids=[r[0] for r in rows],
+        titles=[r[1] for r in rows],
+        providers=[r[2] for r in rows],
+        launch_urls=[r[3] for r in rows],
+        activity_ids=[r[4] for r in rows],
+        item_skill=item_skill,
+        difficulty=np.array([r[5] for r in rows], dtype=np.float32),
+        duration=np.array([r[6] for r in rows], dtype=np.float32),
+        format_code=np.array([fmt.get(r[7], fmt["other"]) for r in rows], dtype=np.int16),
+        embedding=embedding,
+        skills=skills,
+    )

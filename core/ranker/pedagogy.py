@@ -1,0 +1,96 @@
+"""Pedagogy applied on top of the signal scores.
+
+- Prerequisites gate advanced items: an item whose skill needs another skill the learner
+  has not yet mastered to the required level waits (unless it is introductory).
+- Difficulty is calibrated so the predicted success is challenging but reachable.
+- Sequencing favours items that build on what was just practised.
+- Items done recently, or whose skills are already mastered, are not repeated, unless
+  spaced retrieval practice is due for that skill; then they come back labelled as review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .context import RankContext
+
+#: Items at or below this difficulty are introductory and never gated.
+INTRODUCTORY = 0.35
+#: The predicted success we aim for, and how quickly the bonus falls off around it.
+TARGET_SUCCESS, SUCCESS_SPREAD = 0.72, 0.18
+#: Spaced retrieval: review a mastered skill when this many days passed since practice.
+REVIEW_AFTER_DAYS = 21.0
+#: A completed item is not recommended again within this many days.
+REPEAT_AFTER_DAYS = 45.0
+MASTERED = 0.9
+
+
+@dataclass
+class PedagogyResult:
+    keep: np.ndarray
+    multiplier: np.ndarray
+    predicted_success: np.ndarray
+    review: np.ndarray
+    builds_on: np.ndarray
+    gated_by: dict[int, int]
+
+
+def item_mastery(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
+    weights = ctx.items.item_skill[idx]
+    total = weights.sum(axis=1)
+    total[total == 0] = 1
+    return (weights @ ctx.state.mastery) / total
+
+
+def predicted_success(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
+    """Chance the learner succeeds at the item: mastery against difficulty (logistic)."""
+    return 1 / (1 + np.exp(-(6.0 * (item_mastery(ctx, idx) - ctx.items.difficulty[idx]) + 1.2)))
+
+
+def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
+    state, items = ctx.state, ctx.items
+    n = len(idx)
+    keep = np.ones(n, bool)
+    gated_by: dict[int, int] = {}
+
+    verdicts = state.item_feedback
+    for j, i in enumerate(idx):
+        if verdicts.get(int(i)) in ("dismiss", "not_useful"):
+            keep[j] = False
+
+    # Prerequisite gate: for each item skill, every prerequisite must be mastered enough.
+    prereq = items.skills.prereq_level
+    unmet = (prereq > 0) & (state.mastery[None, :] < prereq)  # [skill, prerequisite]
+    blocked_skill = unmet.any(axis=1)
+    advanced = items.difficulty[idx] > INTRODUCTORY
+    skill_mask = items.item_skill[idx] > 0
+    gated = advanced & (skill_mask & blocked_skill[None, :]).any(axis=1)
+    for j in np.flatnonzero(gated):
+        skills = np.flatnonzero(skill_mask[j] & blocked_skill)
+        gated_by[int(idx[j])] = int(np.flatnonzero(unmet[skills[0]])[0])
+    keep &= ~gated
+
+    # Mastered or recently done: only back when spaced retrieval is due.
+    primary = items.primary_skill[idx]
+    mastered = state.mastery[primary] >= np.maximum(state.target[primary], MASTERED)
+    review_due = state.days_since_practice[primary] >= REVIEW_AFTER_DAYS
+    review = np.zeros(n, bool)
+    for j, i in enumerate(idx):
+        done_at = state.done_items.get(int(i))
+        recently = done_at is not None and (ctx.at - done_at).days < REPEAT_AFTER_DAYS
+        if (recently or mastered[j]) and not (review_due[j] and mastered[j]):
+            keep[j] = False
+        elif mastered[j] and review_due[j]:
+            review[j] = True
+
+    success = predicted_success(ctx, idx)
+    calibration = np.exp(-(((success - TARGET_SUCCESS) / SUCCESS_SPREAD) ** 2) / 2)
+    recent = state.recent_practice
+    builds_on = np.zeros(n, np.float32)
+    if recent.any():
+        follows = (prereq > 0).astype(np.float32) @ recent  # per skill: prerequisite recency
+        builds_on = np.clip(items.item_skill[idx] @ follows, 0, 1)
+    multiplier = (0.55 + 0.45 * calibration) * (1 + 0.25 * builds_on)
+    return PedagogyResult(keep, multiplier.astype(np.float32), success, review, builds_on, gated_by)
