@@ -58,6 +58,9 @@ class BKTParams:
         return cls(prior=r[0], learn=r[1], guess=r[2], slip=r[3], forget=r[4])
 
 
+#: Default cap on fitted guess and slip: just under the standard BKT ceiling of 0.5, beyond
+#: which a learner who knows the skill would be likelier to fail than one who does not.
+MAX_GUESS_SLIP = 0.49
 #: Used for defaulted skills when no skill had enough data to be fitted (conventional values).
 DEFAULT_PARAMS = BKTParams(prior=0.4, learn=0.1, guess=0.2, slip=0.1)
 # EM starting point; restarts beyond the first draw around it (see _inits).
@@ -93,7 +96,8 @@ class BKTModel:
 
     ``params`` holds every skill seen while fitting (defaulted ones included); skills never
     seen fall back to ``default``. ``n_sequences``/``n_responses``/``loglik`` describe the
-    training data per skill (``loglik`` is NaN for defaulted skills).
+    training data per skill (``loglik`` is NaN for defaulted skills). ``iterations`` counts
+    EM iterations of the slowest skill, summed over restarts.
     """
 
     params: dict[Hashable, BKTParams]
@@ -136,6 +140,8 @@ class BKTModel:
         Each (student, skill) pair starts at the skill's prior; returns P(correct) before each
         event, aligned with the input.
         """
+        if len(correct) == 0:
+            return np.empty(0)
         st_code, _ = _factorize(students)
         sk_code, labels = _factorize(skills)
         table = np.array([self.params_for(s).as_array() for s in labels]).reshape(-1, 5)
@@ -207,12 +213,12 @@ def fit_skill(
     sequences: Iterable[Sequence[bool | int]],
     *,
     forget: bool = False,
-    n_iter: int = 200,
+    n_iter: int = 300,
     tol: float = 1e-6,
     seed: int | None = 0,
     n_restarts: int = 1,
-    max_guess: float = 0.3,
-    max_slip: float = 0.3,
+    max_guess: float = MAX_GUESS_SLIP,
+    max_slip: float = MAX_GUESS_SLIP,
 ) -> BKTParams:
     """Fit one skill by EM on its learner sequences (each a chronological list of 0/1).
 
@@ -245,14 +251,14 @@ def fit_arrays(
     correct: Sequence[int] | np.ndarray,
     *,
     forget: bool = False,
-    n_iter: int = 200,
+    n_iter: int = 300,
     tol: float = 1e-6,
     seed: int | None = 0,
     n_restarts: int = 1,
     min_sequences: int = 3,
     min_responses: int = 20,
-    max_guess: float = 0.3,
-    max_slip: float = 0.3,
+    max_guess: float = MAX_GUESS_SLIP,
+    max_slip: float = MAX_GUESS_SLIP,
 ) -> BKTModel:
     """Fit every skill of a column-oriented event log (events in chronological order).
 
@@ -311,14 +317,14 @@ def fit(
     events: Iterable[tuple[Hashable, Hashable, bool | int]],
     *,
     forget: bool = False,
-    n_iter: int = 200,
+    n_iter: int = 300,
     tol: float = 1e-6,
     seed: int | None = 0,
     n_restarts: int = 1,
     min_sequences: int = 3,
     min_responses: int = 20,
-    max_guess: float = 0.3,
-    max_slip: float = 0.3,
+    max_guess: float = MAX_GUESS_SLIP,
+    max_slip: float = MAX_GUESS_SLIP,
 ) -> BKTModel:
     """Fit per-skill BKT parameters from ``(student, skill, correct)`` events in order.
 

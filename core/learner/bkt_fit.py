@@ -1,13 +1,18 @@
 """Vectorised forward filtering and Baum-Welch EM for many BKT skills at once.
 
 Every (student, skill) sequence of every skill is fitted in one pass. Sequences are stored
-*time-major and packed*: sequences are ranked by length (longest first) and block ``t`` holds
-the ``t``-th response of every sequence that is longer than ``t``, in rank order. The
-sequences still active at step ``t`` are therefore always a prefix of block ``t - 1``, so each
-time step is a handful of numpy calls on contiguous slices, with no padding and no mask; the
-Python loop runs ``max_len`` times per pass whatever the number of students or skills.
+*time-major and packed*: they are ranked by length (longest first) and block ``t`` holds the
+``t``-th response of every sequence longer than ``t``, in rank order. The sequences active at
+step ``t + 1`` are a prefix of those at step ``t``, so a time step is a few numpy calls on
+contiguous slices, with no padding or mask.
 
-This module is internal: :mod:`learnwire.core.learner.bkt` is the public API.
+Once few sequences remain active (the long tail: one learner may answer 1,900 times), per-step
+call overhead would dominate, so the tail is cut into chunks of ``_CHUNK`` steps and solved as
+a two-level scan: compose each chunk's per-step maps (all chunks at once), carry the state
+from chunk to chunk, then replay inside every chunk at once. The filter's step is a Moebius
+map of the mastery odds and the smoother's an affine map, and both compose in closed form.
+
+Internal module: :mod:`learnwire.core.learner.bkt` is the public API.
 """
 
 from __future__ import annotations
@@ -19,111 +24,247 @@ import numpy as np
 #: Parameter columns of the ``(n_skills, 5)`` arrays used throughout this module.
 PRIOR, LEARN, GUESS, SLIP, FORGET = range(5)
 
-# Keeps every probability strictly inside (0, 1) so the filter never divides by zero and a
-# single response can never make mastery certain.
+# Keeps every probability strictly inside (0, 1): no division by zero, and every per-step
+# coefficient is >= 1e-12, so a product of _CHUNK of them (>= 1e-192) cannot underflow.
 _EPS = 1e-6
+_CHUNK = 16
+_DENSE_MIN = 512  # below this many active sequences, the chunked tail is cheaper
+_BIG = 1e300  # cap on the odds: beyond it mastery is 1.0 in float anyway
 
 
 @dataclass(frozen=True)
 class Packed:
-    """Time-major packed responses; see the module docstring for the layout.
+    """Time-major packed responses (layout in the module docstring).
 
-    ``index[i]`` is the packed position of input event ``i``; ``succ`` are the packed positions
-    of ``pred``-recursion successors: position ``succ_from[j]``'s next response is ``succ[j]``.
+    ``index[i]`` is the packed position of input event ``i``. Every response after block 0
+    ends a transition; transition ``j`` leads from packed position ``prev[j]`` to position
+    ``n_sequences + j``, so per-transition arrays align with ``packed[n_sequences:]``.
+    ``last`` are the final responses of the sequences. Time steps ``>= dense_end`` belong to
+    the chunked tail. ``source`` keeps the inputs for repacking.
     """
 
-    obs: np.ndarray  # float64 0/1 per packed response
-    skill: np.ndarray  # skill code per packed response
+    obs: np.ndarray
+    skill: np.ndarray
+    code: np.ndarray  # 2 * skill + obs: row of the per-(skill, response) coefficient tables
     offsets: np.ndarray  # block t is [offsets[t], offsets[t] + counts[t])
-    counts: np.ndarray  # counts[t] = sequences longer than t; counts[max_len] == 0
+    counts: np.ndarray  # counts[t] = sequences longer than t; counts[-1] == 0
     index: np.ndarray
-    succ_from: np.ndarray
-    succ: np.ndarray
+    prev: np.ndarray
+    last: np.ndarray
     n_skills: int
+    dense_end: int
+    # Tail: chunk j of the long sequence of rank r is chunk_off[j] + r (if r < chunk_count[j]);
+    # step k of chunk c is grid cell k * n_chunks + c; cells/tail hold each tail response's
+    # cell and packed position (tail_next: its successor's, or -1); next_from/next_to link a
+    # chunk to the following one.
+    chunk_off: np.ndarray
+    chunk_count: np.ndarray
+    cells: np.ndarray
+    tail: np.ndarray
+    tail_next: np.ndarray
+    next_from: np.ndarray
+    next_to: np.ndarray
+    source: tuple[np.ndarray, np.ndarray, np.ndarray]
 
     @property
     def n_sequences(self) -> int:
-        return int(self.counts[0]) if len(self.counts) else 0
+        return int(self.counts[0])
+
+
+def _active_counts(lengths: np.ndarray, size: int) -> np.ndarray:
+    """``out[t]`` = how many of ``lengths`` exceed ``t``, for ``t < size``; plus a final 0."""
+    hist = np.bincount(lengths, minlength=size + 1)
+    out = np.zeros(size + 1, dtype=np.int64)
+    out[:size] = np.cumsum(hist[::-1])[::-1][1 : size + 1]
+    return out
 
 
 def pack(seq_id: np.ndarray, seq_skill: np.ndarray, correct: np.ndarray) -> Packed:
     """Pack events into the time-major layout.
 
-    ``seq_id[i]`` (in ``0..S-1``) is the sequence of event ``i``; events of one sequence must
-    appear in chronological order (other sequences may interleave). ``seq_skill[s]`` is the
-    integer skill code of sequence ``s``.
+    ``seq_id[i]`` in ``0..S-1`` is the sequence of event ``i`` (events of a sequence in
+    chronological order, sequences may interleave); ``seq_skill[s]`` is the integer skill code
+    of sequence ``s``; every sequence must have at least one event.
     """
     seq_id = np.asarray(seq_id, dtype=np.int64)
     seq_skill = np.asarray(seq_skill, dtype=np.int64)
+    correct = np.asarray(correct, dtype=np.int64)
     n, n_seq = len(seq_id), len(seq_skill)
+    if n == 0:
+        raise ValueError("nothing to pack")
     lengths = np.bincount(seq_id, minlength=n_seq)
-    by_seq = np.argsort(seq_id, kind="stable")
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     pos = np.empty(n, dtype=np.int64)
-    pos[by_seq] = np.arange(n) - np.repeat(starts, lengths)
+    pos[np.argsort(seq_id, kind="stable")] = np.arange(n) - np.repeat(starts, lengths)
+    by_length = np.argsort(-lengths, kind="stable")
     rank = np.empty(n_seq, dtype=np.int64)
-    rank[np.argsort(-lengths, kind="stable")] = np.arange(n_seq)
-    max_len = int(lengths.max()) if n else 0
-    # counts[t] = #sequences with length > t, via a reversed cumulative histogram.
-    counts = np.zeros(max_len + 1, dtype=np.int64)
-    counts[:max_len] = np.cumsum(np.bincount(lengths, minlength=max_len + 1)[::-1])[::-1][1:]
+    rank[by_length] = np.arange(n_seq)
+    max_len = int(lengths.max())
+    counts = _active_counts(lengths, max_len)
     offsets = np.concatenate(([0], np.cumsum(counts)))
-    index = offsets[pos] + rank[seq_id]
+    r = rank[seq_id]
+    index = offsets[pos] + r
     obs = np.empty(n)
-    obs[index] = np.asarray(correct, dtype=np.float64)
+    obs[index] = correct
     skill = np.empty(n, dtype=np.int64)
     skill[index] = seq_skill[seq_id]
     has_next = pos < lengths[seq_id] - 1
-    succ_from = index[has_next]
-    succ = offsets[pos[has_next] + 1] + rank[seq_id[has_next]]
-    order = np.argsort(succ_from)
-    nsk = int(seq_skill.max()) + 1 if n_seq else 0
-    return Packed(obs, skill, offsets, counts, index, succ_from[order], succ[order], nsk)
+    nxt = np.where(has_next, offsets[np.minimum(pos + 1, max_len)] + r, -1)
+    prev = np.empty(n - n_seq, dtype=np.int64)
+    prev[nxt[has_next] - n_seq] = index[has_next]
+
+    start = int(np.argmax(counts < _DENSE_MIN))
+    if max_len - start < 4 * _CHUNK:
+        start = max_len  # short tail: the plain loop is as cheap
+    n_chunks_of = -(-(lengths[by_length] - start) // _CHUNK)  # ceil, by rank
+    chunk_count = _active_counts(np.maximum(n_chunks_of, 0), max(int(n_chunks_of.max()), 0))
+    chunk_off = np.concatenate(([0], np.cumsum(chunk_count)))
+    n_chunks = int(chunk_off[-1])
+    in_tail = pos >= start
+    j, k = np.divmod(pos[in_tail] - start, _CHUNK)
+    cells = k * n_chunks + chunk_off[j] + r[in_tail]
+    linked = np.repeat(np.arange(len(chunk_count) - 1), chunk_count[1:])
+    linked_r = np.arange(len(linked)) - np.repeat(chunk_off[1:-1] - chunk_count[0], chunk_count[1:])
+    return Packed(
+        obs=obs,
+        skill=skill,
+        code=2 * skill + obs.astype(np.int64),
+        offsets=offsets,
+        counts=counts,
+        index=index,
+        prev=prev,
+        last=index[~has_next],
+        n_skills=int(seq_skill.max()) + 1,
+        dense_end=min(start, max_len - 1),
+        chunk_off=chunk_off,
+        chunk_count=chunk_count,
+        cells=cells,
+        tail=index[in_tail],
+        tail_next=nxt[in_tail],
+        next_from=chunk_off[linked] + linked_r,
+        next_to=chunk_off[linked + 1] + linked_r,
+        source=(seq_id, seq_skill, correct),
+    )
+
+
+def subset(packed: Packed, skills: np.ndarray) -> Packed:
+    """Repack only the sequences of ``skills`` (renumbered ``0..len(skills)-1`` in order)."""
+    seq_id, seq_skill, correct = packed.source
+    remap = np.full(packed.n_skills, -1)
+    remap[skills] = np.arange(len(skills))
+    keep_seq = remap[seq_skill] >= 0
+    keep = keep_seq[seq_id]
+    renumber = np.cumsum(keep_seq) - 1
+    return pack(renumber[seq_id[keep]], remap[seq_skill[keep_seq]], correct[keep])
+
+
+def _tables(params: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per-(skill, response) rows: emission e1/e0 and the odds map a, b, c, d."""
+    guess, slip = params[:, GUESS], params[:, SLIP]
+    learn, forget = params[:, LEARN], params[:, FORGET]
+    e1 = np.stack([slip, 1.0 - slip], axis=1).ravel()
+    e0 = np.stack([1.0 - guess, guess], axis=1).ravel()
+    learn2, forget2 = np.repeat(learn, 2), np.repeat(forget, 2)
+    return e1, e0, (1.0 - forget2) * e1, learn2 * e0, forget2 * e1, (1.0 - learn2) * e0
+
+
+def _grid(packed: Packed, values: np.ndarray, fill: float) -> np.ndarray:
+    """Tail values (one per tail response) as a ``(_CHUNK, n_chunks)`` grid; pads = ``fill``."""
+    n = int(packed.chunk_off[-1])
+    grid = np.full(_CHUNK * n, fill)
+    grid[packed.cells] = values
+    return grid.reshape(_CHUNK, n)
+
+
+def _moebius(a, b, c, d, x):
+    """(a x + b) / (c x + d), capped at _BIG (inf would become nan through 0 * inf)."""
+    return np.minimum((a * x + b) / (c * x + d), _BIG)
 
 
 def forward(packed: Packed, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run the filter; return packed ``(odds, e1, e0)``.
 
-    ``odds`` is P(known) / P(unknown) just before each response given the earlier ones
-    (up to 1e300, i.e. certain mastery); ``e1``/``e0`` are the likelihoods of the observed
-    response if known/unknown.
+    ``odds`` is P(known) / P(unknown) just before each response given the earlier ones;
+    ``e1``/``e0`` are the likelihoods of the observed response if known/unknown.
     """
-    p = params[packed.skill]
-    obs = packed.obs.astype(bool)
-    e1 = np.where(obs, 1.0 - p[:, SLIP], p[:, SLIP])
-    e0 = np.where(obs, p[:, GUESS], 1.0 - p[:, GUESS])
-    learn, forget = p[:, LEARN], p[:, FORGET]
-    # Filter + transition is a Moebius map of the odds, next = (a r + b) / (c r + d), with
-    # a, b, c, d >= 0: no cancellation, so relative error stays at rounding level. The same
-    # map on the probability subtracts near 1 and an incorrect answer there amplifies the
-    # rounding error geometrically, which broke EM on long sequences.
-    a = (1.0 - forget) * e1
-    b = learn * e0
-    c = forget * e1
-    d = (1.0 - learn) * e0
-    odds = np.empty(len(obs))
+    tables = _tables(params)
+    e1, e0, a, b, c, d = (np.take(t, packed.code) for t in tables)
+    # Filter + transition maps the odds r to (a r + b) / (c r + d) with a, b, c, d >= 0: no
+    # cancellation, so errors stay at rounding level. On the probability scale the same step
+    # subtracts near 1, and incorrect answers then amplify rounding error geometrically.
+    odds = np.empty(len(e1))
     counts, offsets = packed.counts, packed.offsets
-    if len(obs):
-        prior = p[: counts[0], PRIOR]
-        odds[: counts[0]] = prior / (1.0 - prior)
-    num = np.empty(int(counts[1]) if len(counts) > 1 else 0)
+    prior = params[packed.skill[: counts[0]], PRIOR]
+    odds[: counts[0]] = prior / (1.0 - prior)
+    num = np.empty(int(counts[1]))
     den = np.empty_like(num)
     with np.errstate(over="ignore"):
-        for t in range(len(counts) - 2):
+        for t in range(packed.dense_end):
             m = counts[t + 1]
             lo, nxt = offsets[t], offsets[t + 1]
-            cur = odds[lo : lo + m]
-            nu, de = num[:m], den[:m]
+            cur, nu, de = odds[lo : lo + m], num[:m], den[:m]
             np.multiply(a[lo : lo + m], cur, out=nu)
             nu += b[lo : lo + m]
             np.multiply(c[lo : lo + m], cur, out=de)
             de += d[lo : lo + m]
             out = odds[nxt : nxt + m]
             np.divide(nu, de, out=out)
-            # Without forgetting the odds grow without bound on long correct runs; an
-            # overflow to inf would turn into 0 * inf = nan on the next step.
-            np.minimum(out, 1e300, out=out)
+            np.minimum(out, _BIG, out=out)
+        if len(packed.tail):
+            _tail_forward(packed, odds, a, b, c, d)
     return odds, e1, e0
+
+
+def _tail_forward(packed: Packed, odds, a, b, c, d) -> None:
+    coefs = ((a, 1.0), (b, 0.0), (c, 0.0), (d, 1.0))
+    ga, gb, gc, gd = (_grid(packed, v[packed.tail], f) for v, f in coefs)
+    # Each chunk's map from its first response to the next chunk's, as a 2x2 matrix product.
+    n = ga.shape[1]
+    ma, mb, mc, md = np.ones(n), np.zeros(n), np.zeros(n), np.ones(n)
+    for k in range(_CHUNK):
+        ak, bk, ck, dk = ga[k], gb[k], gc[k], gd[k]
+        ma, mb, mc, md = ak * ma + bk * mc, ak * mb + bk * md, ck * ma + dk * mc, ck * mb + dk * md
+    off, cnt = packed.chunk_off, packed.chunk_count
+    x = np.empty(n)
+    t0 = packed.offsets[packed.dense_end]
+    x[: cnt[0]] = odds[t0 : t0 + cnt[0]]
+    for j in range(len(cnt) - 2):
+        m, lo, nxt = cnt[j + 1], off[j], off[j + 1]
+        s = slice(lo, lo + m)
+        x[nxt : nxt + m] = _moebius(ma[s], mb[s], mc[s], md[s], x[s])
+    steps = np.empty((_CHUNK, n))
+    for k in range(_CHUNK):
+        steps[k] = x
+        x = _moebius(ga[k], gb[k], gc[k], gd[k], x)
+    odds[packed.tail] = steps.ravel()[packed.cells]
+
+
+def _tail_backward(packed: Packed, gamma, filt, v, w) -> None:
+    has_next = packed.tail_next >= 0
+    tr = packed.tail_next[has_next] - packed.n_sequences
+    # A sequence's last response has gamma = filt: v = filt, w = 0 (padding: identity).
+    tail_v = np.where(has_next, 0.0, filt[packed.tail])
+    tail_v[has_next] = v[tr]
+    tail_w = np.zeros(len(packed.tail))
+    tail_w[has_next] = w[tr]
+    gv, gw = _grid(packed, tail_v, 0.0), _grid(packed, tail_w, 1.0)
+    n = gv.shape[1]
+    cv, cw = np.zeros(n), np.ones(n)  # chunk start as affine map of the next chunk's start
+    for k in range(_CHUNK - 1, -1, -1):
+        cv = gv[k] + gw[k] * cv
+        cw = gw[k] * cw
+    off, cnt = packed.chunk_off, packed.chunk_count
+    g = cv.copy()
+    for j in range(len(cnt) - 3, -1, -1):
+        m, lo, nxt = cnt[j + 1], off[j], off[j + 1]
+        g[lo : lo + m] += cw[lo : lo + m] * g[nxt : nxt + m]
+    after = np.zeros(n)
+    after[packed.next_from] = g[packed.next_to]
+    steps = np.empty((_CHUNK, n))
+    for k in range(_CHUNK - 1, -1, -1):
+        after = gv[k] + gw[k] * after
+        steps[k] = after
+    gamma[packed.tail] = steps.ravel()[packed.cells]
 
 
 def predict_correct(packed: Packed, params: np.ndarray) -> np.ndarray:
@@ -139,53 +280,55 @@ def e_step(packed: Packed, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     ``new_params`` is the unconstrained M-step solution (skills without data keep theirs).
     """
-    k = packed.n_skills
+    k, n = packed.n_skills, packed.n_sequences
+    skill = packed.skill
     odds, e1, e0 = forward(packed, params)
     joint = odds * e1 + e0  # P(response | earlier) * (1 + odds)
-    loglik = np.bincount(packed.skill, np.log(joint) - np.log1p(odds), minlength=k)
+    loglik = np.bincount(skill, np.log(joint / (1.0 + odds)), minlength=k)
     filt = odds * e1 / joint  # P(known | responses so far)
-    unfilt = e0 / joint  # its complement, computed without cancellation
-    fr, to = packed.succ_from, packed.succ
-    learn = params[packed.skill[fr], LEARN]
-    forget = params[packed.skill[fr], FORGET]
-    q = odds[to] / (1.0 + odds[to])  # P(known at the next response | responses so far)
-    not_q = 1.0 / (1.0 + odds[to])
-    # Backward (Rauch-Tung-Striebel style) smoother written for two states:
-    # P(known_t | all) = v + w * P(known_{t+1} | all), with v, w from the filter only,
-    # so the backward loop is two ufuncs per step and needs no scaled beta messages.
-    v = np.zeros(len(odds))
-    w = np.zeros(len(odds))
-    v[fr] = filt[fr] * forget / not_q
-    w[fr] = filt[fr] * (1.0 - forget) / q - v[fr]
-    gamma = filt  # the last response of a sequence is already smoothed
+    # Per transition (aligned with packed[n:]): filter at its start, odds at its end.
+    f_prev = np.take(filt, packed.prev)
+    u_prev = np.take(e0 / joint, packed.prev)  # 1 - f_prev without cancellation
+    sk = skill[n:]
+    learn = np.take(params[:, LEARN], sk)
+    forget = np.take(params[:, FORGET], sk)
+    odds_to = odds[n:]
+    inv_q = (1.0 + odds_to) / odds_to  # 1 / P(known at the transition's end | before it)
+    # Two-state backward smoother from the filter alone (no scaled beta messages):
+    # P(known_t | all) = v + w * P(known_t+1 | all), with v = f F / (1 - q), w = f (1 - F) / q - v.
+    v = f_prev * forget * (1.0 + odds_to)
+    w = f_prev * (1.0 - forget) * inv_q - v
+    gamma = filt.copy()  # right for the last response of each sequence
     counts, offsets = packed.counts, packed.offsets
-    for t in range(len(counts) - 3, -1, -1):
+    if len(packed.tail):
+        _tail_backward(packed, gamma, filt, v, w)
+    for t in range(packed.dense_end - 1, -1, -1):
         m = counts[t + 1]
-        lo, nxt = offsets[t], offsets[t + 1]
+        lo, tr = offsets[t], offsets[t + 1] - n
         g = gamma[lo : lo + m]
-        np.multiply(w[lo : lo + m], gamma[nxt : nxt + m], out=g)
-        g += v[lo : lo + m]
-    g_next = gamma[to]
-    sk_fr = packed.skill[fr]
-    learned = np.bincount(sk_fr, unfilt[fr] * learn * g_next / q, minlength=k)
-    forgot = np.bincount(sk_fr, filt[fr] * forget * (1.0 - g_next) / not_q, minlength=k)
-    known_fr = np.bincount(sk_fr, gamma[fr], minlength=k)
-    trans_fr = np.bincount(sk_fr, minlength=k)
-    known = np.bincount(packed.skill, gamma, minlength=k)
-    total = np.bincount(packed.skill, minlength=k).astype(np.float64)
-    correct_known = np.bincount(packed.skill, gamma * packed.obs, minlength=k)
-    correct_all = np.bincount(packed.skill, packed.obs, minlength=k)
-    first = slice(0, packed.n_sequences)
-    prior_num = np.bincount(packed.skill[first], gamma[first], minlength=k)
-    prior_den = np.bincount(packed.skill[first], minlength=k)
+        np.multiply(w[tr : tr + m], gamma[n + tr : n + tr + m], out=g)
+        g += v[tr : tr + m]
+    g_to = gamma[n:]
+    # Expected transitions: P(unknown_t, known_t+1 | all) and P(known_t, unknown_t+1 | all).
+    learned = u_prev * learn * g_to * inv_q
+    forgot = v * (1.0 - g_to)
 
+    def per_skill(weights, where=skill):
+        return np.bincount(where, weights, minlength=k)
+
+    n_resp = per_skill(None)
+    known = per_skill(gamma)
+    correct_known = per_skill(gamma * packed.obs)
+    known_last = per_skill(gamma[packed.last], skill[packed.last])
+    first = skill[:n]
+    n_first = per_skill(None, first)
     new = params.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         cols = {
-            PRIOR: prior_num / prior_den,
-            LEARN: learned / (trans_fr - known_fr),
-            FORGET: forgot / known_fr,
-            GUESS: (correct_all - correct_known) / (total - known),
+            PRIOR: per_skill(gamma[:n], first) / n_first,
+            LEARN: per_skill(learned, sk) / (n_resp - n_first - known + known_last),
+            FORGET: per_skill(forgot, sk) / (known - known_last),
+            GUESS: (per_skill(packed.obs) - correct_known) / (n_resp - known),
             SLIP: (known - correct_known) / known,
         }
     for col, value in cols.items():
@@ -197,8 +340,8 @@ def e_step(packed: Packed, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def project(params: np.ndarray, *, forget: bool, max_guess: float, max_slip: float) -> None:
     """Clip ``params`` in place onto the feasible BKT box."""
     np.clip(params, _EPS, 1.0 - _EPS, out=params)
-    params[:, GUESS] = np.minimum(params[:, GUESS], max_guess)
-    params[:, SLIP] = np.minimum(params[:, SLIP], max_slip)
+    np.minimum(params[:, GUESS], max_guess, out=params[:, GUESS])
+    np.minimum(params[:, SLIP], max_slip, out=params[:, SLIP])
     if not forget:
         params[:, FORGET] = 0.0
 
@@ -215,20 +358,28 @@ def em(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Baum-Welch for all skills in lockstep; returns ``(params, loglik, iterations)``.
 
-    Stops when no skill's log-likelihood per response improved by more than ``tol``.
+    A skill stops (keeping the parameters its last E-step scored) once its log-likelihood per
+    response gains less than ``tol``; ``iterations`` is the most any skill ran.
     """
     params = init.astype(np.float64, copy=True)
     project(params, forget=forget, max_guess=max_guess, max_slip=max_slip)
     n_resp = np.maximum(np.bincount(packed.skill, minlength=packed.n_skills), 1)
     best = np.full(packed.n_skills, -np.inf)
+    live = np.arange(packed.n_skills)  # global codes of the skills in `cur`
+    cur, cur_size = packed, n_resp.sum()
     it = 0
     for it in range(1, n_iter + 1):
-        new, loglik = e_step(packed, params)
-        gain = (loglik - best) / n_resp
-        best = loglik
-        if it == n_iter or np.all(gain < tol):
+        new, loglik = e_step(cur, params[live])
+        gain = (loglik - best[live]) / n_resp[live]
+        best[live] = loglik
+        going = (gain >= tol) & (it < n_iter)
+        if not going.any():
             break
-        params = new
-        project(params, forget=forget, max_guess=max_guess, max_slip=max_slip)
-    # The last E-step only scored `params`; its update is dropped so `best` matches them.
+        step = new[going]
+        project(step, forget=forget, max_guess=max_guess, max_slip=max_slip)
+        params[live[going]] = step
+        if not going.all() and n_resp[live[going]].sum() < cur_size / 2:
+            # Converged skills no longer need E-steps: drop their data once that halves it.
+            cur, live = subset(cur, np.flatnonzero(going)), live[going]
+            cur_size = n_resp[live].sum()
     return params, best, it
