@@ -62,6 +62,7 @@ class RoleRequirement(_Signal):
     name = "role_requirement"
     default_weight = 1.0
     families = frozenset({"hr_profile"})
+    theme = "role"
 
     def values(self, ctx, idx):
         s = ctx.state
@@ -69,14 +70,15 @@ class RoleRequirement(_Signal):
 
     def describe(self, *, view, item):
         _, skill = _skill_name(view, item, view.state.target)
-        role = view.state.role_name or "your role"
-        return f"{skill} is required in your role's profile ({role})"
+        role = view.state.role_name
+        return f"your role as {role} requires {skill}" if role else f"your role requires {skill}"
 
 
 class MasteryGap(_Signal):
     name = "mastery_gap"
     default_weight = 1.4
     families = frozenset({"hr_profile", "assessment"})
+    theme = "role"
 
     def values(self, ctx, idx):
         return _normalise(ctx.items.item_skill[idx] @ ctx.state.gap)
@@ -182,7 +184,8 @@ class SemanticSimilarity(_Signal):
         return np.clip((ctx.items.embedding[idx] @ ctx.need_vector - 0.1) / 0.6, 0, 1)
 
     def describe(self, *, view, item):
-        return "it matches what you need to learn next"
+        # Too generic to explain anything on its own; the specific signals say why.
+        return ""
 
 
 class FormatHabit(_Signal):

@@ -54,6 +54,17 @@ def generate(
             out.setdefault("context", np.array([], np.int64))
             near = _top(items.embedding @ vec + 1.0, per_source // 3)
             out["context"] = np.union1d(out["context"], near)
+    need = state.weighted_need()
+    if need.any():
+        adjacent = np.zeros(len(need), bool)
+        for s in np.argsort(-need)[:3]:
+            if need[s] > 0:
+                adjacent |= items.skills.adjacent(int(s))
+        adjacent &= need <= 0
+        if adjacent.any():
+            # Exploration: reachable items in skills next to what the learner works on.
+            reach = (items.item_skill @ adjacent.astype(np.float32)) * (1.2 - items.difficulty)
+            out["explore"] = _top(reach, per_source // 4)
     if not any(v.size for v in out.values()):
         # A learner we know nothing about yet: start from introductory items.
         out["starter"] = _top(1.0 - items.difficulty + 1e-3, per_source)

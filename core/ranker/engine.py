@@ -140,15 +140,18 @@ class Ranker:
     def _recommendation(self, ctx, active, column, peda, j, pick, rank, score) -> Recommendation:
         order = np.argsort(-column)
         contributions = []
-        phrases = []
+        phrases: list[str] = []
+        themes: set[str] = set()
         for k in order:
             signal, weight, values = active[int(k)]
             value = float(values[j])
             detail = ""
-            if len(phrases) < 2 and value > 0.05:
+            theme = signal.theme or signal.name
+            if len(phrases) < 2 and value > 0.05 and theme not in themes:
                 detail = signal.describe(view=ctx, item=pick.index)
                 if detail:
                     phrases.append(detail)
+                    themes.add(theme)
             contributions.append(
                 SignalContribution(
                     signal=signal.name,

@@ -19,6 +19,8 @@ class RankingSignal(ABC):
     name: str
     default_weight: float = 1.0
     families: frozenset[str] = frozenset()
+    #: Signals sharing a theme say similar things; an explanation uses one phrase per theme.
+    theme: str = ""
 
     @abstractmethod
     def score(self, *, view: Any, candidates: Sequence[Any]) -> Sequence[float]:
