@@ -30,7 +30,9 @@ class Occurrence:
     """One upcoming occurrence. ``text`` and ``participants`` exist only in memory."""
 
     uid: str
-    recurrence_start: datetime  # the original start (RECURRENCE-ID): stable across moves
+    #: The original start (RECURRENCE-ID) of an occurrence in a series, stable when one
+    #: occurrence is moved; None for a single event, whose UID alone identifies it.
+    recurrence_start: datetime | None
     start: datetime
     duration: timedelta
     recurring: bool
@@ -91,8 +93,10 @@ def _occurrence(
         return None
     end = _instant(event.get("DTEND"), zone)
     duration = (end - start) if end is not None else _duration(event)
-    recurrence = _instant(event.get("RECURRENCE-ID"), zone) or start
     uid = str(event.get("UID", "")).strip()
+    recurring = bool(uid) and uid in series
+    # The expander stamps every occurrence with a RECURRENCE-ID, single events too.
+    recurrence = (_instant(event.get("RECURRENCE-ID"), zone) or start) if recurring else None
     if not uid:
         # RFC 5545 requires a UID; without one, the start is the only stable identity.
         uid = f"no-uid:{start.isoformat()}"
@@ -101,7 +105,7 @@ def _occurrence(
         recurrence_start=recurrence,
         start=start,
         duration=duration,
-        recurring=uid in series,
+        recurring=recurring,
         text=_text(event),
         organiser=_address(event.get("ORGANIZER")),
         participants=_participants(event),

@@ -236,9 +236,11 @@ class CalendarSource(SignalSource):
 
     # -- keys ----------------------------------------------------------------------------
 
-    def event_key(self, uid: str, recurrence_start: datetime) -> str:
-        """Keyed hash of the event's UID and original start: stable, not reversible."""
-        return self._hash("event", uid, recurrence_start.astimezone(UTC).isoformat())
+    def event_key(self, uid: str, recurrence_start: datetime | None) -> str:
+        """Keyed hash of the event's UID and, in a series, the occurrence's original start:
+        stable when a meeting moves, not reversible to either."""
+        original = recurrence_start.astimezone(UTC).isoformat() if recurrence_start else ""
+        return self._hash("event", uid, original)
 
     def _hash(self, *parts: str) -> str:
         message = "\x1f".join(parts).encode()
