@@ -1,0 +1,195 @@
+"""From validated xAPI statements to learnwire's normalised learning events.
+
+Two steps, because identity resolution needs the database in between:
+:meth:`StatementMapper.prepare` gives each statement its id and the identifier of its actor
+(an :class:`~learnwire.core.models.IdentityRef`); once intake has resolved those to
+pseudonymous learner ids, :meth:`StatementMapper.event` builds the
+:class:`~learnwire.core.models.LearningEvent`.
+
+The statement kept in the event never holds a person's identifiers: the actor becomes an
+account named by the learner's pseudonymous id, and every other agent (instructor, team,
+agents as objects, sub-statement actors) becomes an account named by the keyed hash under
+which :mod:`learnwire.core.store.identities` links that identifier. Properties the LRS owns
+(``stored``, ``authority``) are dropped on the way in and rendered on the way out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from learnwire.core.models import EventResult, IdentityRef, LearningEvent
+from learnwire.core.store.identities import IdentityResolver, canonical_forms
+
+from .validation import VOIDED, CheckedStatement, StatementInvalid
+from .verbs import category_of
+
+
+@dataclass(slots=True)
+class PreparedStatement:
+    """A validated statement with its id settled and its actor's identifier extracted."""
+
+    index: int
+    id: uuid.UUID
+    subject: IdentityRef
+    checked: CheckedStatement
+
+    @property
+    def is_voiding(self) -> bool:
+        return self.checked.data["verb"]["id"] == VOIDED
+
+    @property
+    def voids(self) -> uuid.UUID | None:
+        """The statement this one voids, when it is a voiding statement."""
+        target = self.checked.data["object"]
+        if self.is_voiding and target.get("objectType") == "StatementRef":
+            return uuid.UUID(target["id"])
+        return None
+
+
+def identity_of(agent: dict[str, Any]) -> IdentityRef:
+    """The identifier an xAPI Agent (or identified Group) carries, as an IdentityRef."""
+    if "mbox" in agent:
+        return IdentityRef.model_construct(kind="mbox", namespace="", value=agent["mbox"])
+    if "mbox_sha1sum" in agent:
+        return IdentityRef.model_construct(
+            kind="mbox_sha1sum", namespace="", value=agent["mbox_sha1sum"]
+        )
+    if "openid" in agent:
+        return IdentityRef.model_construct(kind="openid", namespace="", value=agent["openid"])
+    account = agent["account"]
+    return IdentityRef.model_construct(
+        kind="account", namespace=account["homePage"], value=account["name"]
+    )
+
+
+class StatementMapper:
+    """Maps statements from one source; ``public_url`` names the pseudonymous accounts."""
+
+    def __init__(self, resolver: IdentityResolver, public_url: str) -> None:
+        self.resolver = resolver
+        base = public_url.rstrip("/")
+        self.learner_home = f"{base}/learners"
+        self.pseudonym_home = f"{base}/pseudonyms"
+        self._hashes: dict[tuple[str, str, str], str] = {}
+
+    # -- step 1 -------------------------------------------------------------------------
+
+    def prepare(self, checked: CheckedStatement, index: int, path: str) -> PreparedStatement:
+        data = checked.data
+        actor = data["actor"]
+        if actor.get("objectType") == "Group":
+            raise StatementInvalid(
+                f"{path}.actor" if path else "actor",
+                "learnwire records what one learner did; a Group cannot be the actor",
+            )
+        statement_id = checked.id or uuid.uuid4()
+        return PreparedStatement(index, statement_id, identity_of(actor), checked)
+
+    # -- step 2 -------------------------------------------------------------------------
+
+    def event(
+        self, prepared: PreparedStatement, learner_id: uuid.UUID, source: str
+    ) -> LearningEvent:
+        """The learning event for ``prepared``; pseudonymises the statement in place."""
+        data = prepared.checked.data
+        statement = self.pseudonymise(data, prepared.id, learner_id)
+        verb = data["verb"]["id"]
+        occurred = prepared.checked.timestamp or datetime.now(UTC)
+        return LearningEvent.model_construct(
+            learner_id=learner_id,
+            subject=None,
+            source=source,
+            data_category=category_of(verb),
+            occurred_at=occurred,
+            stored_at=None,
+            statement_id=prepared.id,
+            verb=verb,
+            object_id=self._object_id(statement["object"]),
+            result=_result(data.get("result"), prepared.checked),
+            skill_ids=[],
+            statement=statement,
+        )
+
+    def pseudonymise(
+        self, data: dict[str, Any], statement_id: uuid.UUID, learner_id: uuid.UUID
+    ) -> dict[str, Any]:
+        """The statement as stored: id set, actor pseudonymous, other agents hashed."""
+        data["id"] = str(statement_id)
+        data.pop("stored", None)
+        data.pop("authority", None)
+        data["actor"] = {
+            "objectType": "Agent",
+            "account": {"homePage": self.learner_home, "name": str(learner_id)},
+        }
+        self._hash_agents_in(data)
+        return data
+
+    def pseudonymous_agent(self, agent: dict[str, Any]) -> dict[str, Any]:
+        """An Agent or Group with every identifier replaced by its keyed hash, names dropped."""
+        out: dict[str, Any] = {"objectType": agent.get("objectType", "Agent")}
+        if any(k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):
+            out["account"] = {"homePage": self.pseudonym_home, "name": self.hash_of(agent)}
+        if "member" in agent:
+            out["member"] = [self.pseudonymous_agent(m) for m in agent["member"]]
+        return out
+
+    def hash_of(self, agent: dict[str, Any]) -> str:
+        """The keyed hash identity links use for this agent's identifier."""
+        form = canonical_forms(identity_of(agent))[0]
+        found = self._hashes.get(form)
+        if found is None:
+            found = self._hashes[form] = self.resolver.hash(*form)
+        return found
+
+    def _hash_agents_in(self, data: dict[str, Any]) -> None:
+        target = data["object"]
+        kind = target.get("objectType")
+        if kind in ("Agent", "Group"):
+            data["object"] = self.pseudonymous_agent(target)
+        elif kind == "SubStatement":
+            target["actor"] = self.pseudonymous_agent(target["actor"])
+            self._hash_agents_in(target)
+        elif kind == "StatementRef":
+            target["id"] = target["id"].lower()
+        context = data.get("context")
+        if context is not None:
+            for key in ("instructor", "team"):
+                if key in context:
+                    context[key] = self.pseudonymous_agent(context[key])
+            if "registration" in context:
+                context["registration"] = context["registration"].lower()
+            if "statement" in context:
+                context["statement"]["id"] = context["statement"]["id"].lower()
+
+    def _object_id(self, target: dict[str, Any]) -> str:
+        kind = target.get("objectType", "Activity")
+        if kind in ("Activity", "StatementRef"):
+            return target["id"]
+        if kind == "SubStatement":
+            return self._object_id(target["object"])
+        account = target.get("account")
+        if account is not None:
+            return f"{account['homePage']}/{account['name']}"
+        return f"{self.pseudonym_home}/anonymous-group"
+
+
+def _result(result: dict[str, Any] | None, checked: CheckedStatement) -> EventResult:
+    if not result:
+        return EventResult.model_construct(
+            success=None, completion=None, score_scaled=None, duration_seconds=None
+        )
+    score = result.get("score") or {}
+    scaled = score.get("scaled")
+    if scaled is None and {"raw", "min", "max"} <= score.keys():
+        # A raw score in a known range is as informative as a scaled one.
+        scaled = (score["raw"] - score["min"]) / (score["max"] - score["min"])
+    duration = checked.duration
+    return EventResult.model_construct(
+        success=result.get("success"),
+        completion=result.get("completion"),
+        score_scaled=None if scaled is None else float(scaled),
+        duration_seconds=None if duration is None else duration.total_seconds(),
+    )

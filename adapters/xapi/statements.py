@@ -1,0 +1,203 @@
+"""Storing statements: one batch, one transaction, all or nothing.
+
+The contract of :meth:`StatementIntake.store`, run inside the caller's transaction:
+
+- two statements with one id in a batch fail the batch (400);
+- a statement whose id is already stored is compared with the stored one: the same statement
+  is accepted and not stored again; a different one fails the batch with 409;
+- every other statement goes through :meth:`learnwire.core.intake.Intake.store` (identity
+  resolution, policy guards, idempotent COPY into ``learning_event``);
+- voiding statements mark their targets voided, and a statement arriving after the statement
+  that voids it is stored already voided. A voiding statement is never voided itself.
+
+The caller commits; any exception leaves nothing of the batch behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from learnwire.core.errors import Conflict
+from learnwire.core.intake import Intake, Rejection
+from learnwire.core.models import DataCategory, LearningEvent
+from learnwire.core.sources import SourceBatch
+
+from .comparison import digest
+from .mapping import PreparedStatement, StatementMapper
+from .validation import VOIDED, CheckedStatement, StatementInvalid
+
+log = logging.getLogger(__name__)
+
+Conn = psycopg.Connection[Any]
+
+CATEGORIES = frozenset({DataCategory.BEHAVIOURAL, DataCategory.ASSESSMENT})
+
+
+@dataclass
+class StoreOutcome:
+    """What happened to a batch: ids in request order, and how each statement fared."""
+
+    ids: list[uuid.UUID] = field(default_factory=list)
+    stored: int = 0
+    replayed: int = 0
+    refused: list[Rejection] = field(default_factory=list)
+    voided: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stored": self.stored,
+            "replayed": self.replayed,
+            "refused": [r.as_dict() for r in self.refused],
+            "voided": self.voided,
+        }
+
+
+class StatementIntake:
+    """Stores checked statements for one source through learnwire's intake."""
+
+    def __init__(self, intake: Intake, mapper: StatementMapper) -> None:
+        self.intake = intake
+        self.mapper = mapper
+
+    def store(
+        self,
+        conn: Conn,
+        checked: Sequence[CheckedStatement],
+        *,
+        source: str,
+        paths: Sequence[str] | None = None,
+    ) -> StoreOutcome:
+        """Store ``checked`` (already validated); ``paths`` name each one in errors."""
+        paths = paths or [f"[{i}]" for i in range(len(checked))]
+        prepared = [self.mapper.prepare(c, i, paths[i]) for i, c in enumerate(checked)]
+        outcome = StoreOutcome(ids=[p.id for p in prepared])
+        _refuse_repeated_ids(prepared, paths)
+        learner_ids = self.intake.resolver.resolve_subjects(
+            conn, [p.subject for p in prepared], source=source
+        )
+        events = [
+            self.mapper.event(p, learner_id, source)
+            for p, learner_id in zip(prepared, learner_ids, strict=True)
+        ]
+        digests = [digest(e.statement) for e in events]
+        existing = _stored(conn, outcome.ids)
+        fresh: list[int] = []
+        for i, p in enumerate(prepared):
+            if p.id in existing:
+                _check_replay(events[i], digests[i], existing[p.id], paths[i])
+                outcome.replayed += 1
+            else:
+                fresh.append(i)
+        if not fresh:
+            return outcome
+        report = self.intake.store(
+            conn,
+            SourceBatch.model_construct(events=[events[i] for i in fresh]),
+            source=source,
+            categories=CATEGORIES,
+        )
+        counts = report.counts.get("events")
+        outcome.stored = counts.new if counts is not None else 0
+        outcome.refused = report.rejected
+        if report.rejected:
+            log.warning(
+                "intake refused %d statement(s) from %s: %s",
+                len(report.rejected),
+                source,
+                "; ".join(r.reason for r in report.rejected[:3]),
+            )
+        _save_digests(conn, [prepared[i].id for i in fresh], [digests[i] for i in fresh])
+        raced = len(fresh) - outcome.stored - len(report.rejected)
+        if raced > 0:
+            # Another request stored some of these ids between our check and our write.
+            stored = _stored(conn, [prepared[i].id for i in fresh])
+            for i in fresh:
+                if prepared[i].id in stored:
+                    _check_replay(events[i], digests[i], stored[prepared[i].id], paths[i])
+            outcome.replayed += raced
+        outcome.voided = _apply_voiding(conn, [prepared[i] for i in fresh])
+        return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    digest: bytes | None
+    learner_id: uuid.UUID
+    verb: str
+    object_id: str
+
+
+def _check_replay(event: LearningEvent, received: bytes, stored: _Stored, path: str) -> None:
+    if stored.digest is not None:
+        same = stored.digest == received
+    else:
+        # Stored by another path than this resource: the identifying parts must agree.
+        same = (stored.learner_id, stored.verb, stored.object_id) == (
+            event.learner_id,
+            event.verb,
+            event.object_id,
+        )
+    if not same:
+        raise Conflict(
+            f"{path or 'statement'}: a different statement is already stored under id "
+            f"{event.statement_id}; statements are immutable, send it with a new id"
+        )
+
+
+def _refuse_repeated_ids(prepared: list[PreparedStatement], paths: Sequence[str]) -> None:
+    seen: dict[uuid.UUID, int] = {}
+    for p in prepared:
+        first = seen.setdefault(p.id, p.index)
+        if first != p.index:
+            raise StatementInvalid(
+                f"{paths[p.index]}.id", f"repeats the id of statement {paths[first]} in this batch"
+            )
+
+
+def _stored(conn: Conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, _Stored]:
+    rows = conn.execute(
+        "SELECT e.statement_id, d.digest, e.learner_id, e.verb, e.object_id "
+        "FROM learning_event e LEFT JOIN xapi_statement_digest d USING (statement_id) "
+        "WHERE e.statement_id = ANY(%s)",
+        (ids,),
+    ).fetchall()
+    return {row[0]: _Stored(*row[1:]) for row in rows}
+
+
+def _save_digests(conn: Conn, ids: list[uuid.UUID], digests: list[bytes]) -> None:
+    """Digests of the statements intake actually stored (not those a guard refused)."""
+    conn.execute(
+        "INSERT INTO xapi_statement_digest (statement_id, digest) "
+        "SELECT u.id, u.digest FROM unnest(%s::uuid[], %s::bytea[]) AS u(id, digest) "
+        "JOIN learning_event e ON e.statement_id = u.id ON CONFLICT DO NOTHING",
+        (ids, digests),
+    )
+
+
+def _apply_voiding(conn: Conn, fresh: list[PreparedStatement]) -> int:
+    """Void the targets of new voiding statements, and new statements already voided."""
+    voided = 0
+    targets = [t for p in fresh if (t := p.voids) is not None]
+    if targets:
+        voided += conn.execute(
+            "UPDATE learning_event SET voided = true WHERE statement_id = ANY(%s) "
+            "AND verb <> %s AND NOT voided",
+            (targets, VOIDED),
+        ).rowcount
+    plain = [str(p.id) for p in fresh if not p.is_voiding]
+    if plain:
+        # A voiding statement's object_id is its target's id (see mapping._object_id).
+        voided += conn.execute(
+            "UPDATE learning_event SET voided = true WHERE statement_id IN ("
+            "  SELECT v.object_id::uuid FROM learning_event v"
+            "  WHERE v.object_id = ANY(%s) AND v.verb = %s"
+            ") AND verb <> %s AND NOT voided",
+            (plain, VOIDED, VOIDED),
+        ).rowcount
+    return voided

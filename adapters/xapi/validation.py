@@ -1,0 +1,471 @@
+"""Validation of xAPI 1.0.3 statements, naming the exact property at fault.
+
+Contract: a statement this module accepts is also accepted by ralph-malph's strict
+``BaseXapiStatement`` (the reference the issue names), and where xAPI 1.0.3 is stricter than
+ralph (no empty values inside lists, exactly one identifier per agent, timestamps in ISO 8601,
+``min < max`` for scores, ...) the specification wins. The differential tests in
+``tests/adapters/xapi/test_validation.py`` generate valid and broken statements and check
+that whatever ralph rejects is rejected here.
+
+It is a hand-written walk over the parsed JSON instead of a pydantic model because intake
+has to validate tens of thousands of statements a second; the formats that repeat (IRIs,
+language tags, addresses) are memoised in :mod:`.formats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from learnwire.core.errors import ValidationFailed
+
+from . import formats
+from .formats import FormatError
+
+
+class StatementInvalid(ValidationFailed):
+    """A statement breaks xAPI 1.0.3; ``field`` is the JSON path of the property at fault."""
+
+    title = "invalid statement"
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field or 'statement'}: {problem}", field=field or "statement")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedStatement:
+    """A statement that passed validation, with the values intake needs already parsed."""
+
+    data: dict[str, Any]
+    id: UUID | None
+    timestamp: datetime | None
+    duration: timedelta | None
+
+
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+_STATEMENT_KEYS = frozenset(
+    {
+        "id",
+        "actor",
+        "verb",
+        "object",
+        "result",
+        "context",
+        "timestamp",
+        "stored",
+        "authority",
+        "version",
+        "attachments",
+    }
+)
+_SUBSTATEMENT_KEYS = frozenset(
+    {"objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments"}
+)
+_AGENT_KEYS = frozenset({"objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"})
+_GROUP_KEYS = _AGENT_KEYS | {"member"}
+_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+_ACTIVITY_KEYS = frozenset({"id", "objectType", "definition"})
+_DEFINITION_KEYS = frozenset({"name", "description", "type", "moreInfo", "extensions"})
+_COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+_INTERACTION_KEYS = frozenset({"interactionType", "correctResponsesPattern", *_COMPONENT_LISTS})
+_INTERACTION_TYPES = frozenset(
+    {
+        "true-false",
+        "choice",
+        "fill-in",
+        "long-fill-in",
+        "matching",
+        "performance",
+        "sequencing",
+        "likert",
+        "numeric",
+        "other",
+    }
+)
+_RESULT_KEYS = frozenset({"score", "success", "completion", "response", "duration", "extensions"})
+_SCORE_KEYS = frozenset({"scaled", "raw", "min", "max"})
+_CONTEXT_KEYS = frozenset(
+    {
+        "registration",
+        "instructor",
+        "team",
+        "contextActivities",
+        "revision",
+        "platform",
+        "language",
+        "statement",
+        "extensions",
+    }
+)
+_CONTEXT_ACTIVITY_KEYS = frozenset({"parent", "grouping", "category", "other"})
+_ATTACHMENT_KEYS = frozenset(
+    {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"}
+)
+
+
+def validate_statement(value: Any, path: str = "") -> CheckedStatement:
+    """Check one statement; raise :class:`StatementInvalid` naming the first fault."""
+    return _Walk().statement(value, path)
+
+
+def validate_batch(values: list[Any]) -> list[CheckedStatement]:
+    """Check every statement of a batch; the first fault fails the whole batch."""
+    walk = _Walk()
+    return [walk.statement(v, f"[{i}]") for i, v in enumerate(values)]
+
+
+def validate_actor(value: Any, path: str) -> None:
+    """Check an Agent or Group on its own (e.g. the ``agent`` query parameter)."""
+    _Walk().actor(value, path)
+
+
+def _at(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+class _Walk:
+    """One pass over a statement; keeps the parsed timestamp and duration it meets."""
+
+    def __init__(self) -> None:
+        self.timestamp: datetime | None = None
+        self.duration: timedelta | None = None
+
+    # -- shapes -------------------------------------------------------------------------
+
+    @staticmethod
+    def obj(value: Any, path: str, allowed: frozenset[str]) -> dict[str, Any]:
+        if type(value) is not dict:
+            raise StatementInvalid(path, "must be a JSON object")
+        if not value:
+            raise StatementInvalid(path, "must not be empty")
+        for key in value:
+            if key not in allowed:
+                raise StatementInvalid(_at(path, key), "is not an xAPI property here")
+        return value
+
+    @staticmethod
+    def text(value: Any, path: str) -> str:
+        if type(value) is not str or not value:
+            raise StatementInvalid(path, "must be a non-empty string")
+        return value
+
+    @staticmethod
+    def fmt(check: Callable[[Any], Any], value: Any, path: str) -> Any:
+        try:
+            return check(value)
+        except FormatError as exc:
+            raise StatementInvalid(path, str(exc)) from None
+
+    def language_map(self, value: Any, path: str) -> None:
+        if type(value) is not dict or not value:
+            raise StatementInvalid(path, "must be a non-empty language map")
+        for tag, text in value.items():
+            self.fmt(formats.check_language_tag, tag, _at(path, tag))
+            self.text(text, _at(path, tag))
+
+    def extensions(self, value: Any, path: str) -> None:
+        if type(value) is not dict or not value:
+            raise StatementInvalid(path, "must be a non-empty JSON object keyed by IRIs")
+        for key in value:
+            self.fmt(formats.check_iri, key, _at(path, key))
+
+    # -- statement ----------------------------------------------------------------------
+
+    def statement(self, value: Any, path: str) -> CheckedStatement:
+        self.timestamp = self.duration = None
+        data = self.obj(value, path, _STATEMENT_KEYS)
+        statement_id = None
+        if "id" in data:
+            statement_id = self.fmt(formats.check_uuid, data["id"], _at(path, "id"))
+        self.body(data, path, substatement=False)
+        if "stored" in data:
+            self.fmt(formats.check_timestamp, data["stored"], _at(path, "stored"))
+        if "authority" in data:
+            self.actor(data["authority"], _at(path, "authority"))
+        if "version" in data:
+            self.fmt(formats.check_version, data["version"], _at(path, "version"))
+        return CheckedStatement(data, statement_id, self.timestamp, self.duration)
+
+    def body(self, data: dict[str, Any], path: str, *, substatement: bool) -> None:
+        """What statements and sub-statements share: actor, verb, object, result, ..."""
+        for required in ("actor", "verb", "object"):
+            if required not in data:
+                raise StatementInvalid(_at(path, required), "is required")
+        self.actor(data["actor"], _at(path, "actor"))
+        self.verb(data["verb"], _at(path, "verb"))
+        is_activity = self.object(data["object"], _at(path, "object"), substatement)
+        if "result" in data:
+            self.result(data["result"], _at(path, "result"))
+        if "context" in data:
+            self.context(data["context"], _at(path, "context"), is_activity)
+        if "timestamp" in data:
+            parsed = self.fmt(formats.check_timestamp, data["timestamp"], _at(path, "timestamp"))
+            if not substatement:
+                self.timestamp = parsed
+        if "attachments" in data:
+            attachments = data["attachments"]
+            if type(attachments) is not list:
+                raise StatementInvalid(_at(path, "attachments"), "must be an array")
+            for i, attachment in enumerate(attachments):
+                self.attachment(attachment, _at(_at(path, "attachments"), i))
+
+    def verb(self, value: Any, path: str) -> None:
+        verb = self.obj(value, path, frozenset({"id", "display"}))
+        if "id" not in verb:
+            raise StatementInvalid(_at(path, "id"), "is required")
+        self.fmt(formats.check_iri, verb["id"], _at(path, "id"))
+        if "display" in verb:
+            self.language_map(verb["display"], _at(path, "display"))
+
+    def object(self, value: Any, path: str, substatement: bool) -> bool:
+        """Check the statement's object; returns True when it is an Activity."""
+        if type(value) is not dict:
+            raise StatementInvalid(path, "must be a JSON object")
+        kind = value.get("objectType", "Activity")
+        if kind == "Activity":
+            self.activity(value, path)
+            return True
+        if kind == "StatementRef":
+            self.statement_ref(value, path)
+        elif substatement:
+            # ralph's reference model allows only Activities and StatementRefs here.
+            raise StatementInvalid(
+                _at(path, "objectType"),
+                "a SubStatement's object must be an Activity or StatementRef",
+            )
+        elif kind == "Agent":
+            self.agent(value, path)
+        elif kind == "Group":
+            self.group(value, path)
+        elif kind == "SubStatement":
+            sub = self.obj(value, path, _SUBSTATEMENT_KEYS)
+            self.body(sub, path, substatement=True)
+        else:
+            raise StatementInvalid(
+                _at(path, "objectType"),
+                "must be Activity, Agent, Group, StatementRef or SubStatement",
+            )
+        return False
+
+    # -- actors -------------------------------------------------------------------------
+
+    def actor(self, value: Any, path: str) -> None:
+        if type(value) is dict and value.get("objectType") == "Group":
+            self.group(value, path)
+        else:
+            self.agent(value, path)
+
+    def agent(self, value: Any, path: str) -> None:
+        agent = self.obj(value, path, _AGENT_KEYS)
+        if "objectType" in agent and agent["objectType"] != "Agent":
+            raise StatementInvalid(_at(path, "objectType"), "must be Agent")
+        if "name" in agent:
+            self.text(agent["name"], _at(path, "name"))
+        if sum(1 for key in _IFIS if key in agent) != 1:
+            raise StatementInvalid(
+                path, "an Agent needs exactly one of mbox, mbox_sha1sum, openid, account"
+            )
+        self.ifi(agent, path)
+
+    def group(self, value: Any, path: str) -> None:
+        group = self.obj(value, path, _GROUP_KEYS)
+        if group.get("objectType") != "Group":
+            raise StatementInvalid(_at(path, "objectType"), "must be Group")
+        if "name" in group:
+            self.text(group["name"], _at(path, "name"))
+        ifis = sum(1 for key in _IFIS if key in group)
+        if ifis > 1:
+            raise StatementInvalid(path, "a Group may have only one identifier")
+        if ifis == 1:
+            self.ifi(group, path)
+        if "member" in group or ifis == 0:
+            members = group.get("member")
+            if type(members) is not list or (ifis == 0 and not members):
+                raise StatementInvalid(
+                    _at(path, "member"), "an anonymous Group needs a non-empty member array"
+                )
+            for i, member in enumerate(members):
+                self.agent(member, _at(_at(path, "member"), i))
+
+    def ifi(self, actor: dict[str, Any], path: str) -> None:
+        if "mbox" in actor:
+            self.fmt(formats.check_mbox, actor["mbox"], _at(path, "mbox"))
+        elif "mbox_sha1sum" in actor:
+            self.fmt(formats.check_sha1sum, actor["mbox_sha1sum"], _at(path, "mbox_sha1sum"))
+        elif "openid" in actor:
+            self.fmt(formats.check_iri, actor["openid"], _at(path, "openid"))
+        else:
+            where = _at(path, "account")
+            account = self.obj(actor["account"], where, frozenset({"homePage", "name"}))
+            for key in ("homePage", "name"):
+                if key not in account:
+                    raise StatementInvalid(_at(where, key), "is required")
+            self.fmt(formats.check_iri, account["homePage"], _at(where, "homePage"))
+            self.text(account["name"], _at(where, "name"))
+
+    # -- objects ------------------------------------------------------------------------
+
+    def activity(self, value: Any, path: str) -> None:
+        activity = self.obj(value, path, _ACTIVITY_KEYS)
+        if "objectType" in activity and activity["objectType"] != "Activity":
+            raise StatementInvalid(_at(path, "objectType"), "must be Activity")
+        if "id" not in activity:
+            raise StatementInvalid(_at(path, "id"), "is required")
+        self.fmt(formats.check_iri, activity["id"], _at(path, "id"))
+        if "definition" in activity:
+            self.definition(activity["definition"], _at(path, "definition"))
+
+    def definition(self, value: Any, path: str) -> None:
+        definition = self.obj(value, path, _DEFINITION_KEYS | _INTERACTION_KEYS)
+        for key in ("name", "description"):
+            if key in definition:
+                self.language_map(definition[key], _at(path, key))
+        if "type" in definition:
+            self.fmt(formats.check_iri, definition["type"], _at(path, "type"))
+        if "moreInfo" in definition:
+            self.fmt(formats.check_url, definition["moreInfo"], _at(path, "moreInfo"))
+        if "extensions" in definition:
+            self.extensions(definition["extensions"], _at(path, "extensions"))
+        if not _INTERACTION_KEYS.intersection(definition):
+            return
+        if definition.get("interactionType") not in _INTERACTION_TYPES:
+            raise StatementInvalid(
+                _at(path, "interactionType"),
+                "is required with interaction properties and must be one of "
+                + ", ".join(sorted(_INTERACTION_TYPES)),
+            )
+        if "correctResponsesPattern" in definition:
+            where = _at(path, "correctResponsesPattern")
+            patterns = definition["correctResponsesPattern"]
+            if type(patterns) is not list:
+                raise StatementInvalid(where, "must be an array of strings")
+            for i, pattern in enumerate(patterns):
+                self.text(pattern, _at(where, i))
+        for key in _COMPONENT_LISTS:
+            if key in definition:
+                self.components(definition[key], _at(path, key))
+
+    def components(self, value: Any, path: str) -> None:
+        if type(value) is not list:
+            raise StatementInvalid(path, "must be an array of interaction components")
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            where = _at(path, i)
+            component = self.obj(item, where, frozenset({"id", "description"}))
+            if "id" not in component:
+                raise StatementInvalid(_at(where, "id"), "is required")
+            cid = self.text(component["id"], _at(where, "id"))
+            if any(c.isspace() for c in cid):
+                raise StatementInvalid(_at(where, "id"), "must not contain whitespace")
+            if cid in seen:
+                raise StatementInvalid(_at(where, "id"), f"repeats the component id '{cid}'")
+            seen.add(cid)
+            if "description" in component:
+                self.language_map(component["description"], _at(where, "description"))
+
+    def statement_ref(self, value: Any, path: str) -> None:
+        ref = self.obj(value, path, frozenset({"objectType", "id"}))
+        if ref.get("objectType") != "StatementRef":
+            raise StatementInvalid(_at(path, "objectType"), "must be StatementRef")
+        if "id" not in ref:
+            raise StatementInvalid(_at(path, "id"), "is required")
+        self.fmt(formats.check_uuid, ref["id"], _at(path, "id"))
+
+    # -- result, context, attachments ---------------------------------------------------
+
+    def result(self, value: Any, path: str) -> None:
+        result = self.obj(value, path, _RESULT_KEYS)
+        if "score" in result:
+            self.score(result["score"], _at(path, "score"))
+        for key in ("success", "completion"):
+            if key in result and type(result[key]) is not bool:
+                raise StatementInvalid(_at(path, key), "must be true or false")
+        if "response" in result:
+            self.text(result["response"], _at(path, "response"))
+        if "duration" in result:
+            self.duration = self.fmt(
+                formats.check_duration, result["duration"], _at(path, "duration")
+            )
+        if "extensions" in result:
+            self.extensions(result["extensions"], _at(path, "extensions"))
+
+    def score(self, value: Any, path: str) -> None:
+        score = self.obj(value, path, _SCORE_KEYS)
+        for key, number in score.items():
+            if (
+                type(number) not in (int, float)
+                or number != number
+                or number
+                in (
+                    float("inf"),
+                    float("-inf"),
+                )
+            ):
+                raise StatementInvalid(_at(path, key), "must be a number")
+        if "scaled" in score and not -1 <= score["scaled"] <= 1:
+            raise StatementInvalid(_at(path, "scaled"), "must be between -1 and 1")
+        low, high, raw = score.get("min"), score.get("max"), score.get("raw")
+        if low is not None and high is not None and not low < high:
+            raise StatementInvalid(_at(path, "max"), "must be greater than min")
+        if raw is not None and low is not None and raw < low:
+            raise StatementInvalid(_at(path, "raw"), "must not be below min")
+        if raw is not None and high is not None and raw > high:
+            raise StatementInvalid(_at(path, "raw"), "must not be above max")
+
+    def context(self, value: Any, path: str, object_is_activity: bool) -> None:
+        context = self.obj(value, path, _CONTEXT_KEYS)
+        if "registration" in context:
+            self.fmt(formats.check_uuid, context["registration"], _at(path, "registration"))
+        if "instructor" in context:
+            # ralph's reference model takes only an Agent as instructor.
+            self.agent(context["instructor"], _at(path, "instructor"))
+        if "team" in context:
+            self.group(context["team"], _at(path, "team"))
+        if "contextActivities" in context:
+            self.context_activities(context["contextActivities"], _at(path, "contextActivities"))
+        for key in ("revision", "platform"):
+            if key in context:
+                self.text(context[key], _at(path, key))
+                if not object_is_activity:
+                    raise StatementInvalid(
+                        _at(path, key), "may only be used when the object is an Activity"
+                    )
+        if "language" in context:
+            self.fmt(formats.check_language_tag, context["language"], _at(path, "language"))
+        if "statement" in context:
+            self.statement_ref(context["statement"], _at(path, "statement"))
+        if "extensions" in context:
+            self.extensions(context["extensions"], _at(path, "extensions"))
+
+    def context_activities(self, value: Any, path: str) -> None:
+        activities = self.obj(value, path, _CONTEXT_ACTIVITY_KEYS)
+        for key, entry in activities.items():
+            where = _at(path, key)
+            if type(entry) is list:
+                for i, activity in enumerate(entry):
+                    self.activity(activity, _at(where, i))
+            else:
+                self.activity(entry, where)
+
+    def attachment(self, value: Any, path: str) -> None:
+        attachment = self.obj(value, path, _ATTACHMENT_KEYS)
+        for key in ("usageType", "display", "contentType", "length", "sha2"):
+            if key not in attachment:
+                raise StatementInvalid(_at(path, key), "is required")
+        self.fmt(formats.check_iri, attachment["usageType"], _at(path, "usageType"))
+        self.language_map(attachment["display"], _at(path, "display"))
+        if "description" in attachment:
+            self.language_map(attachment["description"], _at(path, "description"))
+        self.text(attachment["contentType"], _at(path, "contentType"))
+        length = attachment["length"]
+        if type(length) is not int or length < 0:
+            raise StatementInvalid(_at(path, "length"), "must be a non-negative integer")
+        self.text(attachment["sha2"], _at(path, "sha2"))
+        if "fileUrl" in attachment:
+            self.fmt(formats.check_url, attachment["fileUrl"], _at(path, "fileUrl"))
