@@ -1,0 +1,151 @@
+"""Access decisions: ``decide(policy, subject, action, resource, purpose)``.
+
+Pure functions over a :class:`~learnwire.policies.model.PolicySet`; nothing here touches the
+database. The order of checks is the order a compliance officer reads the documents in:
+the purpose must exist, the data's category must serve it, an aggregate must cover at least
+``k`` people, and finally some grant of the subject's role must cover the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from ..core.models import DataCategory
+from .model import ACTIONS, RESOURCES, PolicySet
+
+AGGREGATES = ("team_aggregate", "learning_aggregate")
+#: Resources that hold one person's data: reading them for someone else is audited.
+INDIVIDUAL = ("learner_data", "recommendations", "consent")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who asks. ``learner_id`` is the person's own pseudonymous id (learners, managers);
+    ``scopes`` narrows a service token to ``"action:resource"`` pairs (None: the role's
+    grants as they are)."""
+
+    role: str
+    name: str
+    learner_id: UUID | None = None
+    scopes: frozenset[str] | None = None
+
+    @classmethod
+    def learner(cls, learner_id: UUID) -> Subject:
+        return cls("learner", "self", learner_id)
+
+    @classmethod
+    def manager(cls, learner_id: UUID) -> Subject:
+        return cls("manager", "manager", learner_id)
+
+    @classmethod
+    def service(cls, name: str, scopes: frozenset[str] | None = None) -> Subject:
+        return cls("service", name, None, scopes)
+
+    @classmethod
+    def compliance(cls, name: str) -> Subject:
+        return cls("compliance_officer", name)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What is asked for. ``owner`` is whose data it is; ``managers`` who manage the group an
+    aggregate covers; ``group_size`` how many people an aggregate rests on; ``name`` the
+    external processor for ``external_processor``."""
+
+    kind: str
+    owner: UUID | None = None
+    category: DataCategory | None = None
+    managers: frozenset[UUID] = frozenset()
+    group_size: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    rule: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def as_dict(self) -> dict[str, object]:
+        return {"allowed": self.allowed, "reason": self.reason, "rule": self.rule}
+
+
+def decide(
+    policy: PolicySet, subject: Subject, action: str, resource: Resource, purpose: str
+) -> Decision:
+    if action not in ACTIONS:
+        return Decision(False, f"unknown action '{action}'; expected one of {', '.join(ACTIONS)}")
+    if resource.kind not in RESOURCES:
+        return Decision(False, f"unknown resource '{resource.kind}'")
+    if purpose not in policy.purposes:
+        return Decision(False, f"purpose '{purpose}' is not defined in the policy")
+    role = policy.roles.get(subject.role)
+    if role is None:
+        return Decision(False, f"role '{subject.role}' is not defined in the policy")
+    if resource.category is not None and not policy.serves(resource.category, purpose):
+        return Decision(
+            False,
+            f"{resource.category.value} data may not serve purpose '{purpose}'",
+            f"categories.{resource.category.value}.purposes",
+        )
+    if resource.kind in AGGREGATES:
+        if resource.group_size is None:
+            return Decision(False, "an aggregate must state how many people it covers")
+        if resource.group_size < policy.k:
+            return Decision(
+                False,
+                f"the group has {resource.group_size} people; aggregates need at least "
+                f"{policy.k}",
+                "k_anonymity.min_group_size",
+            )
+    if resource.kind == "external_processor":
+        processor = policy.processors.get(resource.name or "")
+        if processor is None:
+            return Decision(
+                False, f"external processor '{resource.name}' is not listed in the policy"
+            )
+        if processor.purpose != purpose:
+            return Decision(
+                False,
+                f"processor '{resource.name}' may only be used for '{processor.purpose}'",
+                f"processors.{resource.name}.purpose",
+            )
+    for i, grant in enumerate(role.grants):
+        if action not in grant.actions or resource.kind not in grant.resources:
+            continue
+        if purpose not in grant.purposes:
+            continue
+        if subject.scopes is not None and f"{action}:{resource.kind}" not in subject.scopes:
+            continue
+        if _whose_matches(grant.whose, subject, resource):
+            return Decision(True, f"granted to role '{subject.role}'", f"roles.{subject.role}.grants[{i}]")
+    whose = _describe_whose(subject, resource)
+    scoped = " within its token's scopes" if subject.scopes is not None else ""
+    return Decision(
+        False,
+        f"role '{subject.role}' has no grant{scoped} to {action} {resource.kind} "
+        f"{whose} for purpose '{purpose}'",
+        f"roles.{subject.role}",
+    )
+
+
+def _whose_matches(whose: str, subject: Subject, resource: Resource) -> bool:
+    if whose == "anyone":
+        return True
+    if subject.learner_id is None:
+        return False
+    if whose == "self":
+        return resource.owner is not None and resource.owner == subject.learner_id
+    return subject.learner_id in resource.managers
+
+
+def _describe_whose(subject: Subject, resource: Resource) -> str:
+    if resource.owner is None:
+        return "of a group" if resource.kind in AGGREGATES else ""
+    if subject.learner_id is not None and subject.learner_id == resource.owner:
+        return "of their own"
+    return "of another person"

@@ -1,0 +1,236 @@
+"""The policy engine: the one object every enforcement point asks.
+
+It holds the policy in force and swaps it atomically when a newer version is stored, so
+``refresh(conn)`` (one indexed query) is all a long-running process needs to pick up a
+change without restarting. Until a version is stored, the deployment's policy directory
+(``LEARNWIRE_POLICY_DIR``, else the shipped defaults) is in force. A stored version that
+fails validation, or a directory that does, is never loaded: the last valid policy stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from ..core.errors import Forbidden
+from .access import INDIVIDUAL, Decision, Resource, Subject, decide
+from .audit import AuditLog
+from .model import PolicySet
+from .validation import DEFAULTS_DIR, LoadedPolicy, PolicyInvalid, load_directory, load_texts
+
+if TYPE_CHECKING:
+    from ..core.config import Settings
+    from ..core.runtime import Runtime
+    from ..core.store import Database
+
+log = logging.getLogger(__name__)
+Conn = psycopg.Connection[Any]
+
+
+class AccessDenied(Forbidden):
+    """The policy refused a request; the refusal is already in the audit log."""
+
+    title = "denied by policy"
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
+@dataclass(frozen=True)
+class InForce:
+    loaded: LoadedPolicy
+    version: int | None
+
+
+class PolicyEngine:
+    """Answers ``allowed(...)`` and records what it decided.
+
+    :param audit_key: keys the hashes that stand for people in the audit log.
+    :param base_dir: documents in force while no version is stored (None: shipped defaults).
+    :param db: when given, refusals are audited in their own transaction, so they are kept
+        even though the refused request's transaction rolls back.
+    """
+
+    def __init__(
+        self, *, audit_key: bytes, base_dir: Path | None = None, db: Database | None = None
+    ) -> None:
+        self.audit = AuditLog(audit_key)
+        self.base_dir = base_dir or DEFAULTS_DIR
+        self.db = db
+        self._lock = threading.Lock()
+        self._base: LoadedPolicy | None = None
+        self._in_force: InForce | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, db: Database | None = None) -> PolicyEngine:
+        return cls(audit_key=settings.pseudonym_secret(), base_dir=settings.policy_dir, db=db)
+
+    # -- what is in force ------------------------------------------------------------------
+
+    @property
+    def in_force(self) -> InForce:
+        current = self._in_force
+        if current is None:
+            current = InForce(self._base_policy(), None)
+            self._in_force = current
+        return current
+
+    @property
+    def policy(self) -> PolicySet:
+        return self.in_force.loaded.policy
+
+    @property
+    def version(self) -> int | None:
+        return self.in_force.version
+
+    def _base_policy(self) -> LoadedPolicy:
+        # Fail closed: an invalid deployment directory stops the engine rather than
+        # silently falling back to defaults that may be more permissive.
+        if self._base is None:
+            self._base = load_directory(self.base_dir)
+        return self._base
+
+    def refresh(self, conn: Conn) -> bool:
+        """Load the newest stored version if it is not the one in force. True if changed."""
+        row = conn.execute(
+            "SELECT id, digest FROM policy_version ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        current = self._in_force
+        if row is None:
+            if current is not None and current.version is None:
+                return False
+            self._in_force = InForce(self._base_policy(), None)
+            return True
+        version, digest = row
+        if current is not None and current.version == version:
+            return False
+        (documents,) = conn.execute(
+            "SELECT documents FROM policy_version WHERE id = %s", (version,)
+        ).fetchone()
+        try:
+            loaded = load_texts(documents)
+        except PolicyInvalid as exc:
+            log.error("stored policy version %s is invalid; keeping the one in force: %s", version, exc)
+            return False
+        with self._lock:
+            self._in_force = InForce(loaded, version)
+        return True
+
+    def use(self, loaded: LoadedPolicy, version: int | None) -> None:
+        """Put an already validated policy in force (after storing it as ``version``)."""
+        with self._lock:
+            self._in_force = InForce(loaded, version)
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def allowed(self, subject: Subject, action: str, resource: Resource, purpose: str) -> Decision:
+        """Pure decision under the policy in force; records nothing."""
+        return decide(self.policy, subject, action, resource, purpose)
+
+    def authorize(
+        self,
+        conn: Conn,
+        subject: Subject,
+        action: str,
+        resource: Resource,
+        purpose: str,
+        *,
+        detail: dict[str, Any] | None = None,
+    ) -> Decision:
+        """Decide and audit; raises :class:`AccessDenied` when refused.
+
+        Audited: every refusal, and every allowed access to one person's data by someone
+        other than that person.
+        """
+        decision = self.allowed(subject, action, resource, purpose)
+        if not decision.allowed:
+            self.record_denial(conn, subject, action, resource, purpose, decision, detail)
+            raise AccessDenied(decision)
+        if (
+            resource.kind in INDIVIDUAL
+            and resource.owner is not None
+            and resource.owner != subject.learner_id
+        ):
+            self.record(
+                conn,
+                subject,
+                f"{action}:{resource.kind}",
+                "allowed",
+                purpose=purpose,
+                learner_id=resource.owner,
+                detail={"rule": decision.rule, **(detail or {})},
+            )
+        return decision
+
+    def record_denial(
+        self,
+        conn: Conn,
+        subject: Subject,
+        action: str,
+        resource: Resource,
+        purpose: str,
+        decision: Decision,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        info = {"reason": decision.reason, "rule": decision.rule, **(detail or {})}
+        if resource.category is not None:
+            info["category"] = resource.category.value
+        if resource.name:
+            info["resource_name"] = resource.name
+        args = (subject, f"{action}:{resource.kind}", "denied")
+        kwargs = {"purpose": purpose, "learner_id": resource.owner, "detail": info}
+        if self.db is None or self.audit.holds_lock(conn):
+            # Same transaction as the request: kept only if the caller commits.
+            self.record(conn, *args, **kwargs)  # type: ignore[arg-type]
+            return
+        with self.db.connection() as own, own.transaction():
+            own.execute("SET LOCAL lock_timeout = '10s'")
+            self.record(own, *args, **kwargs)  # type: ignore[arg-type]
+
+    def record(
+        self,
+        conn: Conn,
+        subject: Subject,
+        action: str,
+        outcome: str,
+        *,
+        purpose: str | None = None,
+        learner_id: Any = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.audit.append(
+            conn,
+            actor=self.actor(subject),
+            action=action,
+            outcome=outcome,
+            purpose=purpose,
+            learner_id=learner_id,
+            detail={"policy_version": self.version, **(detail or {})},
+        )
+
+    def actor(self, subject: Subject) -> str:
+        """How the audit log names a subject; a person only by a keyed hash."""
+        if subject.learner_id is not None:
+            return f"{subject.role}:{self.audit.subject_hash(subject.learner_id)[:24]}"
+        return f"{subject.role}:{subject.name}"
+
+
+_engines: weakref.WeakKeyDictionary[Any, PolicyEngine] = weakref.WeakKeyDictionary()
+
+
+def engine_for(runtime: Runtime) -> PolicyEngine:
+    """The engine of this runtime (one per process and runtime), refreshed from the store."""
+    engine = _engines.get(runtime)
+    if engine is None:
+        engine = PolicyEngine.from_settings(runtime.settings, runtime.db)
+        _engines[runtime] = engine
+    with runtime.db.connection() as conn:
+        engine.refresh(conn)
+    return engine

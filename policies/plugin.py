@@ -1,0 +1,103 @@
+"""The policy layer as a learnwire plugin (entry point ``policies``): intake guard, tables,
+CLI, privacy API and the scheduled retention sweep and policy reload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import hookimpl
+from ..core.config import Settings
+from ..core.intake import IntakeGuard
+from ..core.migrations_source import MigrationSource
+from ..core.periodic import PeriodicTask
+from .engine import PolicyEngine
+
+
+class PoliciesSettings(BaseModel):
+    """``LEARNWIRE_PLUGINS__POLICIES__<FIELD>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sweep_every_seconds: float = Field(default=3600, gt=0)
+    sweep_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    reload_every_seconds: float = Field(
+        default=60, gt=0, description="How often the policy directory is checked for edits."
+    )
+
+
+@hookimpl
+def register_intake_guards(settings: Settings) -> list[IntakeGuard]:
+    from .intake_guard import PolicyIntakeGuard
+
+    return [PolicyIntakeGuard(PolicyEngine.from_settings(settings))]
+
+
+@hookimpl
+def register_migrations() -> list[MigrationSource]:
+    return [MigrationSource(namespace="policies", directory=Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from .cli_policy import policy_group
+    from .cli_privacy import audit_group, privacy_group
+
+    cli.add_command(policy_group)
+    cli.add_command(privacy_group)
+    cli.add_command(audit_group)
+
+
+@hookimpl
+def register_blueprints(settings: Settings) -> list[Blueprint]:
+    from .http import privacy_api
+
+    return [privacy_api]
+
+
+@hookimpl
+def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
+    own = settings.plugin_settings("policies", PoliciesSettings)
+    return [
+        PeriodicTask(
+            name="policies.retention_sweep",
+            every_seconds=own.sweep_every_seconds,
+            run=lambda s: _with_runtime(s, _sweep, own.sweep_batch_size),
+        ),
+        PeriodicTask(
+            name="policies.reload",
+            every_seconds=own.reload_every_seconds,
+            run=lambda s: _with_runtime(s, _reload),
+        ),
+    ]
+
+
+def _with_runtime(settings: Settings, job: Any, *args: Any) -> dict[str, Any]:
+    from ..core.runtime import Runtime
+
+    runtime = Runtime(settings)
+    try:
+        return job(runtime, *args)
+    finally:
+        runtime.close()
+
+
+def _sweep(runtime: Any, batch_size: int) -> dict[str, Any]:
+    from .cli_privacy import run_sweep
+    from .engine import engine_for
+
+    return run_sweep(runtime, engine_for(runtime), batch_size=batch_size)
+
+
+def _reload(runtime: Any) -> dict[str, Any]:
+    """Store the deployment's policy directory as a new version when its files changed."""
+    from . import versions
+    from .engine import engine_for
+
+    engine = engine_for(runtime)
+    with runtime.db.connection() as conn:
+        return versions.sync_directory(conn, engine, runtime.settings.policy_dir)

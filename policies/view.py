@@ -1,0 +1,303 @@
+"""The governed view: one learner's data as one purpose may see it.
+
+This is the only way the learner model and the ranker read personal data. A record is in the
+view only if its category serves the purpose, it is within its retention period and the
+learner has not opted out of any signal family it belongs to. What was held back is counted
+per family with the reason (``purpose``, ``opt_out``, ``retention``), so a ranking signal can
+tell "no data" from "not allowed" and the utilisation report can say why.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import psycopg
+
+from ..core.errors import NotFound, ValidationFailed
+from ..core.models import DataCategory
+from .access import Resource, Subject
+from .consent import opted_out
+from .engine import PolicyEngine
+from .model import PolicySet
+from .retention import cutoff
+
+Conn = psycopg.Connection[Any]
+Reason = Literal["opt_out", "purpose", "retention"]
+Status = Literal["available", "blocked", "empty"]
+
+
+@dataclass(frozen=True, slots=True)
+class ViewEvent:
+    statement_id: UUID
+    occurred_at: datetime
+    source: str
+    data_category: DataCategory
+    verb: str
+    object_id: str
+    content_id: UUID | None
+    skill_ids: tuple[str, ...]
+    success: bool | None
+    completion: bool | None
+    score_scaled: float | None
+    duration_seconds: float | None
+    families: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ViewFact:
+    source: str
+    fact_type: str
+    key: str
+    value: Any
+    data_category: DataCategory
+    occurred_at: datetime
+    families: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ViewCalendar:
+    source: str
+    situation: str
+    starts_at: datetime
+    duration_minutes: float
+    data_category: DataCategory
+    occurred_at: datetime
+    families: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ViewMembership:
+    source: str
+    unit_external_id: str
+    is_manager: bool
+    data_category: DataCategory
+    occurred_at: datetime
+    families: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FamilyStatus:
+    """One signal family in this view: ``available`` (records present), ``empty`` (allowed,
+    nothing held) or ``blocked`` with the ``reason``; ``withheld`` counts held-back records
+    per reason (some may be withheld by retention while the family is available)."""
+
+    family: str
+    status: Status
+    reason: Reason | None
+    detail: str
+    records: int
+    withheld: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GovernedView:
+    learner_id: UUID
+    purpose: str
+    policy_version: int | None
+    as_of: datetime
+    timezone: str
+    locale: str
+    events: tuple[ViewEvent, ...]
+    facts: tuple[ViewFact, ...]
+    calendar: tuple[ViewCalendar, ...]
+    memberships: tuple[ViewMembership, ...]
+    families: dict[str, FamilyStatus]
+
+    def allows(self, family: str) -> bool:
+        """May a signal reading ``family`` run on this view? False when blocked or unknown."""
+        status = self.families.get(family)
+        return status is not None and status.status != "blocked"
+
+    @property
+    def blocked(self) -> list[FamilyStatus]:
+        return [s for s in self.families.values() if s.status == "blocked"]
+
+
+def governed_view(
+    conn: Conn,
+    engine: PolicyEngine,
+    learner_id: UUID,
+    purpose: str,
+    viewer: Subject,
+    *,
+    as_of: datetime | None = None,
+) -> GovernedView:
+    """Everything about ``learner_id`` that ``purpose`` permits, read as ``viewer``.
+
+    :raises AccessDenied: the viewer may not read this learner's data for this purpose
+        (audited).
+    :raises ValidationFailed: unknown purpose. :raises NotFound: unknown learner.
+    """
+    engine.refresh(conn)
+    policy = engine.policy
+    if purpose not in policy.purposes:
+        known = ", ".join(sorted(policy.purposes))
+        raise ValidationFailed(f"unknown purpose '{purpose}'; expected one of: {known}")
+    learner = conn.execute(
+        "SELECT timezone, locale FROM learner WHERE id = %s", (learner_id,)
+    ).fetchone()
+    if learner is None:
+        raise NotFound(f"no learner {learner_id}")
+    engine.authorize(conn, viewer, "read", Resource("learner_data", owner=learner_id), purpose)
+    now = as_of or datetime.now(UTC)
+    screen = _Screen(policy, purpose, now, opted_out(conn, learner_id))
+
+    events = tuple(
+        ViewEvent(sid, at, src, DataCategory(cat), verb, obj, cid, tuple(skills), *result, fams)
+        for sid, at, src, cat, verb, obj, cid, skills, *result in conn.execute(
+            "SELECT statement_id, occurred_at, source, data_category::text, verb, object_id, "
+            "content_id, skill_ids, success, completion, score_scaled, duration_seconds "
+            "FROM learning_event WHERE learner_id = %s AND NOT voided ORDER BY occurred_at",
+            (learner_id,),
+        )
+        if (fams := screen.admit("events", cat, None, at)) is not None
+    )
+    facts = tuple(
+        ViewFact(src, ftype, key, value, DataCategory(cat), at, fams)
+        for src, ftype, key, value, cat, at in conn.execute(
+            "SELECT source, fact_type, key, value, data_category::text, occurred_at "
+            "FROM hr_fact WHERE learner_id = %s ORDER BY fact_type, key, source",
+            (learner_id,),
+        )
+        if (fams := screen.admit("facts", cat, ftype, at)) is not None
+    )
+    calendar = tuple(
+        ViewCalendar(src, situation, starts, minutes, DataCategory(cat), at, fams)
+        for src, situation, starts, minutes, cat, at in conn.execute(
+            "SELECT source, situation, starts_at, duration_minutes, data_category::text, "
+            "occurred_at FROM calendar_signal WHERE learner_id = %s ORDER BY starts_at",
+            (learner_id,),
+        )
+        if (fams := screen.admit("calendar", cat, None, at, event_at=starts)) is not None
+    )
+    memberships = tuple(
+        ViewMembership(src, unit, manager, DataCategory(cat), at, fams)
+        for src, unit, manager, cat, at in conn.execute(
+            "SELECT source, unit_external_id, is_manager, data_category::text, occurred_at "
+            "FROM team_membership WHERE learner_id = %s ORDER BY source, unit_external_id",
+            (learner_id,),
+        )
+        if (fams := screen.admit("memberships", cat, None, at)) is not None
+    )
+    refused = sorted(screen.refused_categories)
+    if refused:
+        engine.record_denial(
+            conn,
+            viewer,
+            "read",
+            Resource("learner_data", owner=learner_id),
+            purpose,
+            _purpose_decision(refused, purpose),
+            {"categories": refused, "records": screen.purpose_withheld},
+        )
+    return GovernedView(
+        learner_id=learner_id,
+        purpose=purpose,
+        policy_version=engine.version,
+        as_of=now,
+        timezone=learner[0],
+        locale=learner[1],
+        events=events,
+        facts=facts,
+        calendar=calendar,
+        memberships=memberships,
+        families=screen.statuses(),
+    )
+
+
+class _Screen:
+    """Decides record by record and keeps the counts the family statuses are built from."""
+
+    def __init__(
+        self, policy: PolicySet, purpose: str, now: datetime, opted: dict[str, datetime]
+    ) -> None:
+        self.policy = policy
+        self.purpose = purpose
+        self.opted = opted
+        self.cutoffs = {c: cutoff(r.retention, now) for c, r in policy.categories.items()}
+        self.by_event = {
+            c: r.retention.measured_from == "event" for c, r in policy.categories.items()
+        }
+        self.kept: Counter[str] = Counter()
+        self.withheld: dict[str, Counter[str]] = {f: Counter() for f in policy.families}
+        self.refused_categories: set[str] = set()
+        self.purpose_withheld = 0
+
+    def admit(
+        self,
+        kind: str,
+        category: str,
+        fact_type: str | None,
+        occurred_at: datetime,
+        *,
+        event_at: datetime | None = None,
+    ) -> tuple[str, ...] | None:
+        cat = DataCategory(category)
+        families = tuple(self.policy.families_of(kind, cat, fact_type))
+        reason: str | None = None
+        if not self.policy.serves(cat, self.purpose):
+            reason = "purpose"
+            self.refused_categories.add(cat.value)
+            self.purpose_withheld += 1
+        elif any(f in self.opted for f in families):
+            reason = "opt_out"
+        else:
+            moment = event_at if (self.by_event[cat] and event_at is not None) else occurred_at
+            if moment < self.cutoffs[cat]:
+                reason = "retention"
+        if reason is not None:
+            for family in families:
+                self.withheld[family][reason] += 1
+            return None
+        for family in families:
+            self.kept[family] += 1
+        return families
+
+    def statuses(self) -> dict[str, FamilyStatus]:
+        out: dict[str, FamilyStatus] = {}
+        for name, rule in self.policy.families.items():
+            withheld = dict(self.withheld[name])
+            kept = self.kept[name]
+            serving = [c.value for c in rule.categories if self.policy.serves(c, self.purpose)]
+            if name in self.opted:
+                when = self.opted[name].date().isoformat()
+                status = FamilyStatus(
+                    name, "blocked", "opt_out", f"the learner opted out on {when}", 0, withheld
+                )
+            elif not serving:
+                cats = ", ".join(c.value for c in rule.categories)
+                status = FamilyStatus(
+                    name,
+                    "blocked",
+                    "purpose",
+                    f"{cats} data may not serve '{self.purpose}'",
+                    0,
+                    withheld,
+                )
+            elif kept:
+                status = FamilyStatus(name, "available", None, "", kept, withheld)
+            elif withheld.get("retention"):
+                status = FamilyStatus(
+                    name,
+                    "blocked",
+                    "retention",
+                    f"{withheld['retention']} record(s) past their retention period",
+                    0,
+                    withheld,
+                )
+            else:
+                status = FamilyStatus(name, "empty", None, "no records held", 0, withheld)
+            out[name] = status
+        return out
+
+
+def _purpose_decision(categories: list[str], purpose: str) -> Any:
+    from .access import Decision
+
+    return Decision(
+        False, f"{', '.join(categories)} data may not serve purpose '{purpose}'", "categories"
+    )
