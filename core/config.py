@@ -72,6 +72,20 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL the LMS and browsers use to reach this tool.",
     )
+    embedder: str = Field(
+        default="minilm",
+        description="Name of the registered embedder for content and learner needs.",
+    )
+    ranking_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Weight per ranking signal name; unset signals use their default weight.",
+    )
+    ranking_diversity: float = Field(
+        default=0.7, ge=0, le=1, description="MMR trade-off: 1 = pure relevance."
+    )
+    ranking_exploration_share: float = Field(
+        default=0.2, ge=0, le=0.5, description="Share of stretch items from adjacent skills."
+    )
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
 

@@ -23,6 +23,8 @@ class HrFactType(StrEnum):
     CAREER_INTEREST = "career_interest"
     SUCCESSION_TARGET = "succession_target"
     STATED_GOAL = "stated_goal"
+    #: What a learner says matters to them now (value: weight 0..1; key: skill id).
+    STATED_PRIORITY = "stated_priority"
 
 
 class HrFact(RecordMeta):

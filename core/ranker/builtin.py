@@ -1,8 +1,9 @@
 """The built-in ranking signals. Each scores every candidate at once (numpy) and can say in
 a short phrase why it favours an item; the explanation is assembled from those phrases.
 
-``families`` are the data categories a signal reads; when the policy withholds one for the
-learner, the signal is skipped and reported as blocked.
+``families`` are the policy's signal families a signal reads (see policies/defaults/
+families.yaml); when the policy withholds one for the learner, the signal is skipped and
+reported as blocked.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class _Signal(RankingSignal):
 class RoleRequirement(_Signal):
     name = "role_requirement"
     default_weight = 1.0
-    families = frozenset({"hr_profile"})
+    families = frozenset({"job_profile"})
     theme = "role"
 
     def values(self, ctx, idx):
@@ -77,7 +78,7 @@ class RoleRequirement(_Signal):
 class MasteryGap(_Signal):
     name = "mastery_gap"
     default_weight = 1.4
-    families = frozenset({"hr_profile", "assessment"})
+    families = frozenset({"job_profile"})
     theme = "role"
 
     def values(self, ctx, idx):
@@ -94,7 +95,7 @@ class MasteryGap(_Signal):
 class GoalAlignment(_Signal):
     name = "goal_alignment"
     default_weight = 1.0
-    families = frozenset({"career"})
+    families = frozenset({"career_goals"})
 
     def values(self, ctx, idx):
         return _normalise(ctx.items.item_skill[idx] @ ctx.state.goals)
@@ -108,7 +109,7 @@ class GoalAlignment(_Signal):
 class TeamPriority(_Signal):
     name = "team_priority"
     default_weight = 0.6
-    families = frozenset({"hr_profile"})
+    families = frozenset({"job_profile"})
 
     def values(self, ctx, idx):
         s = ctx.state
@@ -147,7 +148,11 @@ class UpcomingSituation(_Signal):
         emb = view.items.embedding[item]
         for situation, urgency in view.upcoming():
             vec = view.shared.situation_vectors.get(situation.kind)
-            fit = float(emb @ vec) * urgency if vec is not None else urgency * 0.1
+            fit = max(float(emb @ vec), 0.0) if vec is not None else 0.0
+            skills = view.shared.situation_skills.get(situation.kind)
+            if skills is not None:
+                fit = max(fit, float(view.items.item_skill[item] @ skills))
+            fit *= urgency
             if fit > best_fit:
                 best, best_fit = situation, fit
         if best is None:
@@ -159,7 +164,7 @@ class UpcomingSituation(_Signal):
 class Collaborative(_Signal):
     name = "collaborative"
     default_weight = 0.5
-    families = frozenset({"behavioural"})
+    families = frozenset({"learning_activity"})
 
     def values(self, ctx, idx):
         scores = np.zeros(len(ctx.items), np.float32)
@@ -176,7 +181,7 @@ class Collaborative(_Signal):
 class SemanticSimilarity(_Signal):
     name = "semantic_similarity"
     default_weight = 0.6
-    families = frozenset({"derived"})
+    families = frozenset()
 
     def values(self, ctx, idx):
         if ctx.need_vector is None or not ctx.need_vector.any():
@@ -191,7 +196,7 @@ class SemanticSimilarity(_Signal):
 class FormatHabit(_Signal):
     name = "format_habit"
     default_weight = 0.4
-    families = frozenset({"behavioural"})
+    families = frozenset({"learning_activity"})
 
     def values(self, ctx, idx):
         s = ctx.state
@@ -205,7 +210,7 @@ class FormatHabit(_Signal):
 class DurationFit(_Signal):
     name = "duration_fit"
     default_weight = 0.5
-    families = frozenset({"behavioural"})
+    families = frozenset({"learning_activity"})
 
     def values(self, ctx, idx):
         ratio = np.log(ctx.items.duration[idx] / max(ctx.state.session_minutes, 1.0))
@@ -219,7 +224,7 @@ class DurationFit(_Signal):
 class TimeOfDay(_Signal):
     name = "time_of_day"
     default_weight = 0.3
-    families = frozenset({"behavioural"})
+    families = frozenset({"learning_activity"})
 
     def values(self, ctx, idx):
         daypart = min(ctx.local_time.hour // 6, 3)
@@ -234,7 +239,7 @@ class TimeOfDay(_Signal):
 class RecencyNovelty(_Signal):
     name = "novelty"
     default_weight = 0.4
-    families = frozenset({"behavioural"})
+    families = frozenset({"learning_activity"})
 
     def values(self, ctx, idx):
         s = ctx.state
@@ -270,6 +275,19 @@ class Feedback(_Signal):
         return "it follows your ratings"
 
 
+class StatedPriority(_Signal):
+    name = "stated_priority"
+    default_weight = 1.3
+    families = frozenset({"feedback"})
+
+    def values(self, ctx, idx):
+        return _normalise(ctx.items.item_skill[idx] @ ctx.state.stated_priority)
+
+    def describe(self, *, view, item):
+        _, skill = _skill_name(view, item, view.state.stated_priority)
+        return f"you said {skill} matters to you now"
+
+
 BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
     RoleRequirement,
     MasteryGap,
@@ -283,6 +301,7 @@ BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
     TimeOfDay,
     RecencyNovelty,
     Feedback,
+    StatedPriority,
 )
 
 

@@ -1,6 +1,7 @@
 -- Learner model and ranker: fitted BKT parameters per skill, current mastery per learner
--- and skill (derived data), recommendations with their per-signal contributions, the
--- feedback learners give on them, and priorities stated by learners and managers.
+-- and skill (derived data), recommendations with their per-signal contributions, and the
+-- priorities managers set for their teams. Learners' ratings and stated priorities are
+-- ordinary feedback-category events and facts, so the policy layer governs them too.
 
 CREATE TABLE bkt_skill_params (
     skill_id     text PRIMARY KEY REFERENCES skill (id) ON DELETE CASCADE,
@@ -45,30 +46,6 @@ CREATE TABLE recommendation (
     PRIMARY KEY (learner_id, generated_at, rank)
 );
 CREATE INDEX recommendation_latest ON recommendation (learner_id, generated_at DESC);
-
-CREATE TABLE recommendation_feedback (
-    id             bigserial PRIMARY KEY,
-    learner_id     uuid NOT NULL REFERENCES learner (id) ON DELETE CASCADE,
-    content_id     uuid NOT NULL REFERENCES content_item (id) ON DELETE CASCADE,
-    verdict        text NOT NULL CHECK (verdict IN ('useful', 'not_useful', 'dismiss', 'more_like_this')),
-    source         text NOT NULL DEFAULT 'learnwire',
-    data_category  data_category NOT NULL DEFAULT 'feedback',
-    occurred_at    timestamptz NOT NULL,
-    stored_at      timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX recommendation_feedback_learner ON recommendation_feedback (learner_id, occurred_at);
-
--- What a learner says matters to them now (0..1 per skill).
-CREATE TABLE learner_priority (
-    learner_id     uuid NOT NULL REFERENCES learner (id) ON DELETE CASCADE,
-    skill_id       text NOT NULL REFERENCES skill (id) ON DELETE CASCADE,
-    weight         real NOT NULL CHECK (weight >= 0 AND weight <= 1),
-    source         text NOT NULL DEFAULT 'learnwire',
-    data_category  data_category NOT NULL DEFAULT 'feedback',
-    occurred_at    timestamptz NOT NULL,
-    stored_at      timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (learner_id, skill_id)
-);
 
 -- A manager's priorities for their team (organisational data, not about a learner).
 CREATE TABLE team_priority (

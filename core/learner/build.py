@@ -1,0 +1,162 @@
+"""Building a learner's state from their governed view — the only personal data it reads.
+
+Mastery is replayed from the assessment events the view admits (BKT, constant time per
+event), so opting out of assessment results really removes them from the model; facts give
+the role, goals and priorities; events give engagement and practice history; calendar
+situations give the week ahead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ..ranker.items import FORMATS, ItemMatrix
+from . import engagement, facts
+from .bkt import posterior_update
+from .feedback import verdict_of
+from .mastery import is_correct
+from .org import OrgContext
+from .state import LearnerState, Situation
+
+GOAL_ORIGINS = {
+    "development_item": "your development plan",
+    "performance_goal": "your performance goals",
+    "stated_goal": "a goal you set",
+    "career_interest": "the role you are aiming for",
+    "succession_target": "the role you are being prepared for",
+}
+RECENT_DAYS = 7.0
+
+
+def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
+    """``view`` is a :class:`learnwire.policies.view.GovernedView`."""
+    index = org.skill_index
+    n_skills = len(index)
+    state = LearnerState(
+        learner_id=view.learner_id,
+        n_skills=n_skills,
+        n_formats=len(FORMATS),
+        timezone=view.timezone,
+    )
+    for status in view.blocked:
+        state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
+    now: datetime = view.as_of
+    _from_facts(state, view.facts, items, org)
+    _mastery(state, view.events, org)
+    _activity(state, view.events, items, now)
+    state.situations = [
+        Situation(c.situation, c.starts_at, c.duration_minutes)
+        for c in view.calendar
+        if c.starts_at >= now
+    ]
+    for m in view.memberships:
+        unit = (m.source, m.unit_external_id)
+        if unit in org.team_gap:
+            state.team_gap = np.maximum(state.team_gap, org.team_gap[unit])
+        if unit in org.team_priority and not m.is_manager:
+            state.manager_priority = np.maximum(state.manager_priority, org.team_priority[unit])
+    return state
+
+
+def _from_facts(state: LearnerState, view_facts: Any, items: ItemMatrix, org: OrgContext) -> None:
+    index = org.skill_index
+    hr_levels: dict[int, float] = {}
+    for fact in view_facts:
+        kind = fact.fact_type
+        if kind == "job_profile":
+            pid = facts.profile_id(fact.value)
+            profile = org.profiles.get(pid or "")
+            if profile is not None:
+                state.role_id, state.role_name = profile.id, profile.name
+                state.target, state.target_weight = profile.target.copy(), profile.weight.copy()
+        elif kind == "skill_level" and fact.key in index:
+            lvl = facts.level(fact.value)
+            if lvl is not None:
+                hr_levels[index[fact.key]] = float(np.clip(lvl, 0, 1))
+        elif kind in ("development_item", "performance_goal", "stated_goal"):
+            for skill, target in facts.skills_named(fact.key, fact.value, index):
+                s = index[skill]
+                state.goals[s] = max(state.goals[s], target if target is not None else 0.8)
+                state.goal_origin.setdefault(s, GOAL_ORIGINS[kind])
+        elif kind in ("career_interest", "succession_target"):
+            profile = org.profiles.get(facts.profile_id(fact.value) or "")
+            if profile is not None:
+                for s in np.flatnonzero(profile.target):
+                    state.goals[s] = max(state.goals[s], 0.5 * float(profile.weight[s]))
+                    state.goal_origin.setdefault(int(s), f"{GOAL_ORIGINS[kind]} ({profile.name})")
+        elif kind == "stated_priority" and fact.key in index:
+            weight = facts.level(fact.value)
+            if weight is not None:
+                state.stated_priority[index[fact.key]] = float(np.clip(weight, 0, 1))
+    state.mastery = np.array([p.prior for p in org.params], np.float32)
+    for s, lvl in hr_levels.items():
+        # An HR-recorded level is a prior, refined by the learner's own evidence.
+        state.mastery[s] = 0.5 * state.mastery[s] + 0.5 * lvl
+
+
+def _mastery(state: LearnerState, events: Any, org: OrgContext) -> None:
+    index = org.skill_index
+    for e in events:
+        if e.data_category != "assessment":
+            continue
+        ok = is_correct(e.success, e.score_scaled)
+        if ok is None:
+            continue
+        for skill in e.skill_ids:
+            s = index.get(skill)
+            if s is not None:
+                state.mastery[s] = posterior_update(float(state.mastery[s]), ok, org.params[s])
+                state.mastery_known[s] = True
+
+
+def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime) -> None:
+    index = items.skills.index
+    acts = []
+    last_practice = np.full(len(index), -np.inf)
+    for e in events:
+        if e.data_category == "feedback":
+            verdict = verdict_of(e.verb)
+            item = items.position.get(e.content_id) if e.content_id else None
+            if item is None:
+                item = items.by_activity.get(e.object_id)
+            if verdict and item is not None:
+                _apply_feedback(state, items, item, verdict)
+            continue
+        item = items.position.get(e.content_id) if e.content_id else None
+        fmt = int(items.format_code[item]) if item is not None else None
+        acts.append(
+            engagement.Activity(e.occurred_at, e.verb, item, fmt, e.duration_seconds, e.completion)
+        )
+        stamp = e.occurred_at.timestamp()
+        for skill in e.skill_ids:
+            s = index.get(skill)
+            if s is not None and stamp > last_practice[s]:
+                last_practice[s] = stamp
+    profile = engagement.profile(acts, n_formats=len(FORMATS), timezone=state.timezone)
+    state.format_pref = profile.completion_by_format
+    state.format_daypart = profile.format_daypart
+    state.session_minutes = profile.session_minutes
+    state.hour_rhythm, state.weekday_rhythm = profile.hour_rhythm, profile.weekday_rhythm
+    state.done_items = profile.completed
+    state.engaged_items = profile.engaged
+    days = (now.timestamp() - last_practice) / 86400
+    state.days_since_practice = days.astype(np.float32)
+    state.recent_practice = np.where(days <= RECENT_DAYS, np.exp(-days / 3), 0).astype(np.float32)
+
+
+def _apply_feedback(state: LearnerState, items: ItemMatrix, item: int, verdict: str) -> None:
+    state.item_feedback[item] = verdict
+    skills = items.item_skill[item]
+    fmt = int(items.format_code[item])
+    if verdict == "useful":
+        state.skill_feedback += 0.5 * skills
+        state.format_feedback[fmt] += 0.5
+    elif verdict == "not_useful":
+        state.skill_feedback -= 0.3 * skills
+        state.format_feedback[fmt] -= 0.5
+    elif verdict == "more_like_this":
+        state.more_like.append(item)
+        state.skill_feedback += 0.8 * skills

@@ -1,0 +1,57 @@
+"""Reading HR and feedback facts the same way whatever source wrote them.
+
+Conventions every source follows (documented in docs/plugins.md):
+
+- ``job_profile``: value is the job profile id, or an object with ``id``.
+- ``skill_level``: key is the skill id; value is a level in [0, 1] or ``{"level": x}``.
+- ``development_item``, ``performance_goal``, ``stated_goal``: value names skills with
+  ``skill_id`` or ``skills`` (and optionally ``target_level``); the key may be the skill id.
+- ``career_interest``, ``succession_target``: value is the target job profile id (or
+  ``{"job_profile_id": ...}``); its required skills become goals.
+- ``stated_priority``: key is the skill id, value the weight in [0, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def profile_id(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        for key in ("job_profile_id", "id", "job_profile"):
+            if isinstance(value.get(key), str):
+                return value[key]
+    return None
+
+
+def level(value: Any) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dict) and isinstance(value.get("level"), int | float):
+        return float(value["level"])
+    return None
+
+
+def skills_named(key: str, value: Any, known: Iterable[str]) -> list[tuple[str, float | None]]:
+    """(skill id, target level or None) named by a goal-like fact."""
+    known = set(known)
+    found: list[tuple[str, float | None]] = []
+    if isinstance(value, dict):
+        target = value.get("target_level")
+        target = float(target) if isinstance(target, int | float) else None
+        if isinstance(value.get("skill_id"), str):
+            found.append((value["skill_id"], target))
+        for s in value.get("skills", []) or []:
+            if isinstance(s, str):
+                found.append((s, target))
+            elif isinstance(s, dict) and isinstance(s.get("skill_id"), str):
+                t = s.get("target_level", target)
+                found.append((s["skill_id"], float(t) if isinstance(t, int | float) else None))
+    elif isinstance(value, str) and value in known:
+        found.append((value, None))
+    if not found and key in known:
+        found.append((key, None))
+    return [(s, t) for s, t in found if s in known]

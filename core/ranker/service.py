@@ -1,0 +1,169 @@
+"""Recommendations for a learner: governed view -> learner state -> ranker -> stored.
+
+The catalogue arrays, organisation context and shared peer signals are built once and
+rebuilt only when the catalogue, the fitted model or team priorities change, so a single
+request costs one governed view, one nearest-neighbour query and a few vector operations.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+import psycopg
+
+from ..embedding import Embedder
+from ..learner.build import build_state
+from ..learner.org import OrgContext, load_org
+from ..learner.state import LearnerState
+from ..runtime import Runtime
+from .engine import Ranker, RankerConfig, Ranking
+from .items import ItemMatrix, load_items
+from .shared import build_shared
+from .signals import RankingSignal
+
+Conn = psycopg.Connection[Any]
+PURPOSE = "development_recommendation"
+
+
+@dataclass
+class Model:
+    stamp: tuple[Any, ...]
+    items: ItemMatrix
+    org: OrgContext
+    ranker: Ranker
+
+
+def _stamp(conn: Conn) -> tuple[Any, ...]:
+    return tuple(
+        conn.execute(
+            "SELECT (SELECT count(*) FROM content_item WHERE retired_at IS NULL), "
+            "(SELECT max(updated_at) FROM content_item), "
+            "(SELECT count(*) FROM content_item WHERE embedding IS NOT NULL), "
+            "(SELECT max(fitted_at) FROM bkt_skill_params), "
+            "(SELECT max(set_at) FROM team_priority), (SELECT count(*) FROM skill)"
+        ).fetchone()
+    )
+
+
+class RecommendationService:
+    def __init__(self, runtime: Runtime) -> None:
+        from ...policies.engine import engine_for
+
+        self.runtime = runtime
+        self.engine = engine_for(runtime)
+        self._lock = threading.Lock()
+        self._model: Model | None = None
+
+    # -- model -----------------------------------------------------------------------------
+
+    def signals(self) -> list[RankingSignal]:
+        return self.runtime.collect("register_ranking_signals", expect=RankingSignal)
+
+    def embedder(self) -> Embedder | None:
+        wanted = self.runtime.settings.embedder
+        found = self.runtime.collect("register_embedders", expect=Embedder)
+        return next((e for e in found if e.name == wanted), None)
+
+    def model(self, conn: Conn) -> Model:
+        stamp = _stamp(conn)
+        with self._lock:
+            if self._model is None or self._model.stamp != stamp:
+                self.engine.refresh(conn)
+                items = load_items(conn)
+                org = load_org(conn, items.skills.ids, k=self.engine.policy.k)
+                shared = build_shared(conn, items, k=self.engine.policy.k, embedder=self.embedder())
+                settings = self.runtime.settings
+                config = RankerConfig(
+                    weights=settings.ranking_weights,
+                    diversity=settings.ranking_diversity,
+                    exploration_share=settings.ranking_exploration_share,
+                )
+                self._model = Model(
+                    stamp, items, org, Ranker(self.signals(), items, shared, config)
+                )
+            return self._model
+
+    def model_items(self) -> ItemMatrix:
+        """The catalogue arrays of the model last used (load one first with ``model``)."""
+        if self._model is None:
+            with self.runtime.db.connection() as conn:
+                return self.model(conn).items
+        return self._model.items
+
+    # -- one learner -----------------------------------------------------------------------
+
+    def state(
+        self, conn: Conn, learner_id: UUID, *, at: datetime, viewer: Any = None
+    ) -> tuple[LearnerState, Any]:
+        from ...policies.access import Subject
+        from ...policies.view import governed_view
+
+        model = self.model(conn)
+        view = governed_view(
+            conn, self.engine, learner_id, PURPOSE, viewer or Subject.learner(learner_id), as_of=at
+        )
+        return build_state(view, model.items, model.org), view
+
+    def recommend(
+        self,
+        learner_id: UUID,
+        *,
+        at: datetime | None = None,
+        limit: int = 5,
+        viewer: Any = None,
+        store: bool = True,
+    ) -> Ranking:
+        at = at or datetime.now(UTC)
+        with self.runtime.db.connection() as conn:
+            model = self.model(conn)
+            state, _ = self.state(conn, learner_id, at=at, viewer=viewer)
+            ranking = model.ranker.rank(
+                state, at, limit=limit, neighbours=_pgvector_neighbours(conn, model.items)
+            )
+            if store:
+                store_ranking(conn, ranking)
+        return ranking
+
+
+def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-untyped-def]
+    """Nearest live items to a need vector, by pgvector's HNSW index."""
+
+    def search(vector: np.ndarray, n: int) -> np.ndarray:
+        rows = conn.execute(
+            "SELECT id FROM content_item WHERE retired_at IS NULL AND embedding IS NOT NULL "
+            "ORDER BY embedding <=> %s LIMIT %s",
+            (vector, n),
+        ).fetchall()
+        return np.array([items.position[r[0]] for r in rows if r[0] in items.position], np.int64)
+
+    return search
+
+
+def store_ranking(conn: Conn, ranking: Ranking) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO recommendation (learner_id, generated_at, rank, content_id, score, "
+            "contributions, explanation, stretch, stretch_reason, occurred_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (
+                    r.learner_id,
+                    r.generated_at,
+                    r.rank,
+                    r.content_id,
+                    r.score,
+                    json.dumps([c.model_dump() for c in r.contributions]),
+                    r.explanation,
+                    r.stretch,
+                    r.stretch_reason,
+                    r.generated_at,
+                )
+                for r in ranking.recommendations
+            ],
+        )

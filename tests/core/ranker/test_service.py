@@ -1,0 +1,224 @@
+"""Recommendations end to end on the real store: intake -> governed view -> ranker -> API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from learnwire.core.learner.mastery import assessment_responses, fit_and_store
+from learnwire.core.models import (
+    CalendarSignal,
+    ContentItem,
+    DataCategory,
+    HrFact,
+    HrFactType,
+    IdentityRef,
+    JobProfile,
+    LearningEvent,
+    PersonRecord,
+    Skill,
+    SkillPrerequisite,
+)
+from learnwire.core.ranker.service import RecommendationService
+from learnwire.core.sources import ContentBatch, SourceBatch
+from learnwire.core.web.app import create_app
+from learnwire.core.web.recommendations import SESSION_LEARNER
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+SKILLS = [
+    ("management.feedback", "feedback delivery"),
+    ("management.coaching", "coaching"),
+    ("communication.presenting", "presenting"),
+    ("data.sql", "SQL"),
+]
+
+
+def _item(n: int, skill: str, fmt: str, difficulty: float) -> ContentItem:
+    return ContentItem(
+        provider="demo",
+        external_id=f"i{n}",
+        title=f"{skill} {n}",
+        format=fmt,
+        duration_minutes=5 + n % 10,
+        difficulty=difficulty,
+        launch_url=f"https://lms.example/mod/page/view.php?id={n}",
+        activity_id=f"https://lms.example/activity/{n}",
+        skills=[{"skill_id": skill}],
+    )
+
+
+@pytest.fixture
+def org(runtime, db):
+    """Two team leads with the same role but different histories and weeks."""
+    intake = runtime.intake()
+    items = [
+        _item(n, s[0], ("video", "article", "exercise", "simulation")[n % 4], 0.2 + (n % 5) / 8)
+        for n, s in enumerate(SKILLS * 6)
+    ]
+    people = {}
+    with db.connection() as conn:
+        intake.store(
+            conn,
+            SourceBatch(
+                skills=[Skill(id=s, name=n, domain=s.split(".")[0]) for s, n in SKILLS],
+                prerequisites=[
+                    SkillPrerequisite(
+                        skill_id="management.coaching", requires_skill_id="management.feedback"
+                    )
+                ],
+                job_profiles=[
+                    JobProfile(
+                        id="team_lead",
+                        name="Team Lead",
+                        requirements=[
+                            {"skill_id": "management.feedback", "target_level": 0.8},
+                            {"skill_id": "management.coaching", "target_level": 0.7},
+                            {"skill_id": "communication.presenting", "target_level": 0.7},
+                        ],
+                    )
+                ],
+            ),
+            source="demo",
+        )
+        intake.store_content(conn, ContentBatch(items=items), provider="demo")
+        for name in ("ana", "ben"):
+            ref = IdentityRef(kind="demo", value=name)
+            intake.store(
+                conn,
+                SourceBatch(
+                    people=[PersonRecord(source="demo", identifiers=[ref])],
+                    facts=[
+                        HrFact(
+                            subject=ref,
+                            source="demo",
+                            data_category="hr_profile",
+                            occurred_at=NOW - timedelta(days=200),
+                            fact_type=HrFactType.JOB_PROFILE,
+                            value="team_lead",
+                        )
+                    ],
+                ),
+                source="demo",
+            )
+            people[name] = intake.resolver.resolve_subjects(conn, [ref], source="demo")[0]
+        # Ana has shown she can present; Ben has shown he gives feedback well.
+        events = []
+        for who, skill in (("ana", "communication.presenting"), ("ben", "management.feedback")):
+            for k in range(8):
+                events.append(
+                    LearningEvent(
+                        statement_id=uuid.uuid4(),
+                        learner_id=people[who],
+                        source="demo",
+                        data_category=DataCategory.ASSESSMENT,
+                        occurred_at=NOW - timedelta(days=20 - k),
+                        verb="http://adlnet.gov/expapi/verbs/passed",
+                        object_id="https://lms.example/q",
+                        skill_ids=[skill],
+                        result={"success": True, "score_scaled": 0.9},
+                    )
+                )
+        intake.store(conn, SourceBatch(events=events), source="demo")
+        intake.store(
+            conn,
+            SourceBatch(
+                calendar=[
+                    CalendarSignal(
+                        learner_id=people["ben"],
+                        source="demo",
+                        occurred_at=NOW,
+                        situation="presentation",
+                        starts_at=NOW + timedelta(days=1),
+                        duration_minutes=45,
+                        event_key="ben-pres-0001",
+                    )
+                ]
+            ),
+            source="demo",
+        )
+        fit_and_store(conn, assessment_responses(conn))
+    return people
+
+
+def test_service_same_role_learners_get_different_recommendations(runtime, org):
+    svc = RecommendationService(runtime)
+    ana = svc.recommend(org["ana"], at=NOW)
+    ben = svc.recommend(org["ben"], at=NOW)
+    assert [r.content_id for r in ana.recommendations] != [
+        r.content_id for r in ben.recommendations
+    ]
+    assert all(r.explanation for r in ana.recommendations + ben.recommendations)
+    with runtime.db.connection() as conn:
+        stored = conn.execute("SELECT count(*) FROM recommendation").fetchone()[0]
+    assert stored == len(ana.recommendations) + len(ben.recommendations)
+
+
+def test_service_api_returns_items_scores_contributions_explanation(runtime, org):
+    client = create_app(runtime).test_client()
+    with client.session_transaction() as s:
+        s[SESSION_LEARNER] = str(org["ben"])
+    response = client.get(
+        f"/api/v1/learners/{org['ben']}/recommendations?limit=4&at=2026-11-20T09:00:00Z"
+    )
+    assert response.status_code == 200, response.get_json()
+    recs = response.get_json()["recommendations"]
+    assert len(recs) == 4
+    first = recs[0]
+    assert {"item", "score", "contributions", "explanation", "stretch"} <= set(first)
+    assert first["item"]["launch_url"].startswith("https://lms.example/")
+    assert any("presentation is tomorrow" in r["explanation"] for r in recs)
+
+
+def test_service_api_rejects_other_learner_and_bad_input(runtime, org):
+    client = create_app(runtime).test_client()
+    with client.session_transaction() as s:
+        s[SESSION_LEARNER] = str(org["ana"])
+    other = client.get(f"/api/v1/learners/{org['ben']}/recommendations")
+    assert other.status_code == 403
+    bad = client.get(f"/api/v1/learners/{org['ana']}/recommendations?at=yesterday")
+    assert bad.status_code == 400 and bad.get_json()["field"] == "at"
+    anonymous = (
+        create_app(runtime).test_client().get(f"/api/v1/learners/{org['ana']}/recommendations")
+    )
+    assert anonymous.status_code == 401
+
+
+def test_service_feedback_changes_the_next_ranking(runtime, org):
+    client = create_app(runtime).test_client()
+    with client.session_transaction() as s:
+        s[SESSION_LEARNER] = str(org["ana"])
+    url = f"/api/v1/learners/{org['ana']}/recommendations?at=2026-11-20T09:00:00Z"
+    first = client.get(url).get_json()["recommendations"]
+    dismissed = first[0]["item"]["id"]
+    posted = client.post(
+        f"/api/v1/learners/{org['ana']}/feedback",
+        json={"content_id": dismissed, "verdict": "dismiss"},
+    )
+    assert posted.status_code == 201, posted.get_json()
+    put = client.put(
+        f"/api/v1/learners/{org['ana']}/priorities", json={"priorities": {"data.sql": 1.0}}
+    )
+    assert put.status_code == 200, put.get_json()
+    second = client.get(url).get_json()["recommendations"]
+    assert dismissed not in {r["item"]["id"] for r in second}
+    assert any(r["item"]["title"].startswith("data.sql") for r in second)
+    bad = client.post(
+        f"/api/v1/learners/{org['ana']}/feedback", json={"content_id": dismissed, "verdict": "meh"}
+    )
+    assert bad.status_code == 400
+
+
+def test_service_calendar_opt_out_blocks_the_signal(runtime, org):
+    from learnwire.policies.access import Subject
+    from learnwire.policies.consent import set_opt_out
+
+    svc = RecommendationService(runtime)
+    with runtime.db.connection() as conn:
+        set_opt_out(conn, svc.engine, org["ben"], "calendar", by=Subject.learner(org["ben"]))
+    ranking = svc.recommend(org["ben"], at=NOW)
+    uses = {u.name: u for u in ranking.signals}
+    assert uses["upcoming_situation"].status == "blocked"
+    assert "opt_out" in uses["upcoming_situation"].reason
+    assert not any("presentation" in r.explanation for r in ranking.recommendations)
