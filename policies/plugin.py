@@ -49,7 +49,13 @@ def register_commands(cli: click.Group) -> None:
 
     cli.add_command(policy_group)
     cli.add_command(privacy_group)
-    cli.add_command(audit_group)
+    existing = cli.commands.get("audit")
+    if isinstance(existing, click.Group):
+        # The core's ``audit`` group (divergence, signals) gains verify and log.
+        for name, command in audit_group.commands.items():
+            existing.add_command(command, name)
+    else:
+        cli.add_command(audit_group)
 
 
 @hookimpl

@@ -121,14 +121,21 @@ class RecommendationService:
     ) -> Ranking:
         at = at or datetime.now(UTC)
         with self.runtime.db.connection() as conn:
-            model = self.model(conn)
-            state, _ = self.state(conn, learner_id, at=at, viewer=viewer)
-            ranking = model.ranker.rank(
-                state, at, limit=limit, neighbours=_pgvector_neighbours(conn, model.items)
-            )
+            ranking, _ = self.rank(conn, learner_id, at=at, limit=limit, viewer=viewer)
             if store:
                 store_ranking(conn, ranking)
         return ranking
+
+    def rank(
+        self, conn: Conn, learner_id: UUID, *, at: datetime, limit: int = 5, viewer: Any = None
+    ) -> tuple[Ranking, Any]:
+        """Rank without storing; also returns the governed view the ranking read."""
+        model = self.model(conn)
+        state, view = self.state(conn, learner_id, at=at, viewer=viewer)
+        ranking = model.ranker.rank(
+            state, at, limit=limit, neighbours=_pgvector_neighbours(conn, model.items)
+        )
+        return ranking, view
 
 
 def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-untyped-def]

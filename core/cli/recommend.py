@@ -1,0 +1,184 @@
+"""Commands for the learner model and ranker: fit, recommend, and the self-measuring audits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+import click
+
+from ..runtime import Runtime
+from .output import emit, json_option, table
+from .root import cli, pass_runtime
+
+
+def _at(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint="--at") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _service(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from ..ranker.service import RecommendationService
+
+    runtime.upgrade()
+    return RecommendationService(runtime)
+
+
+@cli.group()
+def model() -> None:
+    """The learner model (mastery per skill)."""
+
+
+@model.command("fit")
+@json_option
+@pass_runtime
+def model_fit(runtime: Runtime, as_json: bool) -> None:
+    """Fit BKT parameters per skill over all assessment evidence and refresh every mastery."""
+    from ..learner.mastery import assessment_responses, fit_and_store
+
+    runtime.upgrade()
+    with runtime.db.connection() as conn:
+        report = fit_and_store(conn, assessment_responses(conn))
+    emit(
+        report.as_dict(),
+        as_json,
+        lambda d: click.echo(
+            f"fitted {d['skills']} skills ({d['defaulted']} on population defaults) from "
+            f"{d['responses']} responses of {d['learners']} learners in {d['seconds']} s"
+        ),
+    )
+
+
+@cli.command()
+@click.argument("learner", type=click.UUID)
+@click.option("--at", help="Rank as of this ISO 8601 time (default: now).")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@json_option
+@pass_runtime
+def recommend(runtime: Runtime, learner: UUID, at: str | None, limit: int, as_json: bool) -> None:
+    """Recommend the next few minutes of learning for LEARNER (pseudonymous id)."""
+    svc = _service(runtime)
+    ranking = svc.recommend(learner, at=_at(at), limit=limit)
+    items = svc.model_items()
+    rows = []
+    for rec in ranking.recommendations:
+        i = items.position[rec.content_id]
+        rows.append(
+            {
+                **rec.model_dump(mode="json"),
+                "title": items.titles[i],
+                "format": items.format_name(i),
+                "duration_minutes": float(items.duration[i]),
+                "launch_url": items.launch_urls[i],
+            }
+        )
+
+    def human(rs: list[dict]) -> None:
+        for r in rs:
+            tag = " [stretch]" if r["stretch"] else ""
+            click.echo(
+                f"{r['rank']}. {r['title']} ({r['format']}, {r['duration_minutes']:.0f} min)"
+                f"{tag}  score {r['score']:.2f}"
+            )
+            click.echo(f"   {r['explanation']}")
+
+    emit(rows, as_json, human)
+
+
+def audit_group() -> click.Group:
+    """The shared ``audit`` group (the policy layer adds ``verify`` and ``log`` to it)."""
+    existing = cli.commands.get("audit")
+    if isinstance(existing, click.Group):
+        return existing
+
+    @cli.group("audit")
+    def audit() -> None:
+        """Audits: divergence, signal use, and the tamper-evident audit log."""
+
+    return audit
+
+
+audit = audit_group()
+
+
+@audit.command("divergence")
+@click.option("--role", help="Job profile id or name (default: every role with >= 10 people).")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 20))
+@click.option("--at", help="Rank as of this ISO 8601 time (default: now).")
+@json_option
+@pass_runtime
+def audit_divergence(
+    runtime: Runtime, role: str | None, top: int, at: str | None, as_json: bool
+) -> None:
+    """Same-Role Divergence: share of same-role pairs whose top-N lists are identical."""
+    from ..ranker.audit import divergence, people_by_role
+
+    svc = _service(runtime)
+    with runtime.db.connection() as conn:
+        total = sum(len(v) for v in people_by_role(conn).values())
+    with click.progressbar(
+        length=total, label="ranking", file=click.get_text_stream("stderr")
+    ) as bar:
+        results = divergence(svc, at=_at(at), top=top, role=role, progress=bar.update)
+    data = [r.as_dict() for r in results]
+    emit(
+        data,
+        as_json,
+        lambda rows: table(
+            [
+                [
+                    r["name"],
+                    r["people"],
+                    r["pairs"],
+                    r["identical_pairs"],
+                    f"{100 * r['identical_share']:.1f}%",
+                ]
+                for r in rows
+            ],
+            ["role", "people", "pairs", "identical", "share"],
+        ),
+    )
+
+
+@audit.command("signals")
+@click.argument("learner", type=click.UUID)
+@click.option("--at", help="Rank as of this ISO 8601 time (default: now).")
+@json_option
+@pass_runtime
+def audit_signals(runtime: Runtime, learner: UUID, at: str | None, as_json: bool) -> None:
+    """Which signals shaped LEARNER's recommendations, and which the policy blocked."""
+    from ..ranker.audit import signal_report
+
+    report, _ = signal_report(_service(runtime), learner, at=_at(at))
+    data = report.model_dump(mode="json")
+
+    def human(d: dict) -> None:
+        click.echo("signals:")
+        table(
+            [
+                [
+                    s["signal"],
+                    f"{s['weight']:.2f}",
+                    "used" if s["used"] else "blocked",
+                    "" if s["contribution"] is None else f"{s['contribution']:.3f}",
+                    ", ".join(s["blocked_by"]),
+                ]
+                for s in d["signals"]
+            ],
+            ["signal", "weight", "status", "contribution", "blocked by"],
+        )
+        click.echo("\nsignal families:")
+        table(
+            [
+                [f["family"], f["status"], f["reason"] or "", f["records"], f["detail"]]
+                for f in d["families"]
+            ],
+            ["family", "status", "reason", "records", "detail"],
+        )
+
+    emit(data, as_json, human)
