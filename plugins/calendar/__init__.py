@@ -30,9 +30,9 @@ def register_signal_sources(settings: Settings) -> list[SignalSource]:
 
 @hookimpl
 def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
-    from .wiring import periodic_sync
+    from .wiring import periodic_calendar_sync
 
-    task = periodic_sync(settings)
+    task = periodic_calendar_sync(settings)
     return [task] if task is not None else []
 
 

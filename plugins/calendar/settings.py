@@ -88,8 +88,8 @@ class CalendarSettings(_Config):
     window_days: float = Field(
         default=14, gt=0, le=366, description="How far ahead events are read."
     )
-    sync_every_minutes: float = Field(
-        default=30, gt=0, description="How often the periodic task syncs the calendars."
+    sync_interval_seconds: float = Field(
+        default=1800, gt=0, description="How often Celery beat syncs the calendars."
     )
     vocabulary_file: Path | None = Field(
         default=None, description="YAML file extending the classifier's vocabulary."

@@ -11,7 +11,7 @@ resync updates a moved meeting instead of adding a second one.
 Each feed or calendar is one batch with the checkpoint up to it, so a sync stopped half-way
 resumes without rereading what was stored. A feed or account that fails is skipped, the
 others are still read, and the source raises :class:`~.feeds.CalendarFetchError` naming
-every failure at the end (or, with ``raise_errors=False``, leaves them in ``errors``).
+every failure at the end.
 """
 
 from __future__ import annotations
@@ -61,12 +61,8 @@ class CalendarSource(SignalSource):
         classifier: SituationClassifier | None = None,
         clock: Clock = system_clock,
         session: requests.Session | None = None,
-        raise_errors: bool = True,
     ) -> None:
         self.settings = settings
-        self.raise_errors = raise_errors
-        #: What could not be read in the last pull, one message per feed or account.
-        self.errors: list[str] = []
         self.classifier = classifier or SituationClassifier()
         self.clock = clock
         self._key = hmac.new(key, b"learnwire calendar", hashlib.sha256).digest()
@@ -83,7 +79,7 @@ class CalendarSource(SignalSource):
         horizon = now.replace(minute=0, second=0, microsecond=0) + timedelta(
             days=self.settings.window_days
         )
-        errors = self.errors = []
+        errors: list[str] = []
         for feed in self.settings.feeds:
             try:
                 batch = self._pull_feed(feed, state, now, horizon)
@@ -95,7 +91,7 @@ class CalendarSource(SignalSource):
                 yield batch
         for account in self.settings.caldav:
             yield from self._pull_account(account, state, now, horizon, errors)
-        if errors and self.raise_errors:
+        if errors:
             raise CalendarFetchError("; ".join(errors))
 
     # -- feeds ---------------------------------------------------------------------------
