@@ -11,6 +11,7 @@ from ... import __version__
 from ..errors import LearnwireError
 from ..runtime import Runtime
 from .output import emit, json_option, table
+from .scaffold import new_plugin
 
 pass_runtime = click.make_pass_decorator(Runtime)
 
@@ -172,6 +173,9 @@ def plugins_list(runtime: Runtime, as_json: bool) -> None:
         )
 
     emit(infos, as_json, human)
+
+
+plugins.add_command(new_plugin)
 
 
 @cli.group("config")
