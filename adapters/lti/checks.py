@@ -1,0 +1,176 @@
+"""Claim checks pylti1p3 leaves to the tool, as small validators with clear reasons.
+
+pylti1p3 verifies the signature, registration, deployment and message shape; these add what
+the LTI Security Framework also requires (RS256 only, ``azp`` with several audiences, a
+bounded token age) and turn missing or wrong claims into reasons an admin can act on. None
+of them touches the signature: that stays with PyJWT.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .errors import LaunchRejected
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+MESSAGE_TYPE = LTI + "message_type"
+VERSION = LTI + "version"
+RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+SUPPORTED_MESSAGES = (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST)
+ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
+
+Claims = Mapping[str, Any]
+
+
+def check_header(header: Mapping[str, Any]) -> None:
+    """Only RSA signatures: ``none`` would skip verification and HS256 would let anyone who
+    knows our *public* key forge a token (algorithm confusion)."""
+    alg = header.get("alg")
+    if alg not in ALLOWED_ALGORITHMS:
+        raise LaunchRejected(
+            "algorithm_not_allowed",
+            f"The id_token is signed with alg '{alg}'; LTI 1.3 requires an RSA signature "
+            f"({', '.join(ALLOWED_ALGORITHMS)}).",
+        )
+    if not header.get("kid"):
+        raise LaunchRejected(
+            "missing_kid", "The id_token header has no 'kid', so its signing key cannot be found."
+        )
+
+
+def client_id_of(body: Claims) -> str:
+    """The client id the token was issued to, from ``aud`` and ``azp``.
+
+    With several audiences the platform must say which one is authorised (``azp``); when
+    ``azp`` is present it must be one of the audiences.
+    """
+    aud = body.get("aud")
+    audiences = [aud] if isinstance(aud, str) else list(aud or [])
+    if not audiences or not all(isinstance(a, str) and a for a in audiences):
+        raise LaunchRejected(
+            "missing_claim", "The id_token has no audience ('aud') claim.", status=400
+        )
+    azp = body.get("azp")
+    if azp is not None:
+        if azp not in audiences:
+            raise LaunchRejected(
+                "azp_mismatch",
+                f"The id_token's authorised party (azp '{azp}') is not among its audiences "
+                f"({', '.join(audiences)}).",
+                status=403,
+            )
+        return str(azp)
+    if len(audiences) > 1:
+        raise LaunchRejected(
+            "azp_missing",
+            "The id_token has several audiences but no 'azp' naming the one it is for.",
+            status=403,
+        )
+    return audiences[0]
+
+
+class ClaimCheck(ABC):
+    """One rule about a verified id_token body."""
+
+    def can_validate(self, body: Claims) -> bool:
+        return True
+
+    @abstractmethod
+    def validate(self, body: Claims) -> None:
+        """Raise :class:`LaunchRejected` when the body breaks the rule."""
+
+
+def _missing(name: str) -> LaunchRejected:
+    return LaunchRejected(
+        "missing_claim", f"The id_token lacks the required claim '{name}'.", status=400
+    )
+
+
+class MessageTypeCheck(ClaimCheck):
+    def validate(self, body: Claims) -> None:
+        message_type = body.get(MESSAGE_TYPE)
+        if message_type is None:
+            raise _missing(MESSAGE_TYPE)
+        if message_type not in SUPPORTED_MESSAGES:
+            raise LaunchRejected(
+                "wrong_message_type",
+                f"Message type '{message_type}' is not one this tool accepts "
+                f"({', '.join(SUPPORTED_MESSAGES)}).",
+                status=400,
+            )
+
+
+class VersionCheck(ClaimCheck):
+    def validate(self, body: Claims) -> None:
+        version = body.get(VERSION)
+        if version is None:
+            raise _missing(VERSION)
+        if version != "1.3.0":
+            raise LaunchRejected(
+                "wrong_version",
+                f"LTI version '{version}' is not supported; this tool speaks LTI 1.3.0.",
+                status=400,
+            )
+
+
+class RequiredClaimsCheck(ClaimCheck):
+    """Claims every launch needs, then the ones its message type needs."""
+
+    COMMON: Sequence[str] = ("iss", "sub", "nonce", LTI + "deployment_id", LTI + "roles")
+
+    def validate(self, body: Claims) -> None:
+        for name in self.COMMON:
+            value = body.get(name)
+            if value is None or value == "":
+                raise _missing(name)
+        if not isinstance(body.get(LTI + "roles"), list):
+            raise LaunchRejected(
+                "invalid_claim", f"The claim '{LTI}roles' must be a list of role URIs.", status=400
+            )
+        if body.get(MESSAGE_TYPE) == RESOURCE_LINK_REQUEST:
+            if not body.get(LTI + "target_link_uri"):
+                raise _missing(LTI + "target_link_uri")
+            if not (body.get(LTI + "resource_link") or {}).get("id"):
+                raise _missing(LTI + "resource_link.id")
+        if body.get(MESSAGE_TYPE) == DEEP_LINKING_REQUEST:
+            settings = body.get(DEEP_LINKING_SETTINGS) or {}
+            if not settings.get("deep_link_return_url"):
+                raise _missing(DEEP_LINKING_SETTINGS + ".deep_link_return_url")
+            if "ltiResourceLink" not in (settings.get("accept_types") or []):
+                raise LaunchRejected(
+                    "invalid_claim",
+                    "The deep linking request does not accept 'ltiResourceLink' items, the only "
+                    "kind this tool returns.",
+                    status=400,
+                )
+
+
+class TokenAgeCheck(ClaimCheck):
+    """PyJWT refuses expired and future tokens; this refuses ones issued too long ago."""
+
+    def __init__(self, max_age_seconds: int, leeway_seconds: int) -> None:
+        self.max_age = max_age_seconds
+        self.leeway = leeway_seconds
+
+    def validate(self, body: Claims) -> None:
+        age = time.time() - float(body["iat"])
+        if age > self.max_age + self.leeway:
+            raise LaunchRejected(
+                "token_too_old",
+                f"The id_token was issued {int(age)} s ago; this tool accepts tokens up to "
+                f"{self.max_age} s old. Check the LMS server's clock.",
+            )
+
+
+def claim_checks(max_age_seconds: int, leeway_seconds: int) -> list[ClaimCheck]:
+    return [
+        MessageTypeCheck(),
+        VersionCheck(),
+        RequiredClaimsCheck(),
+        TokenAgeCheck(max_age_seconds, leeway_seconds),
+    ]

@@ -1,0 +1,28 @@
+"""The LTI tool as a learnwire plugin: routes, commands and tables, through hooks only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ... import hookimpl
+from ...core.migrations_source import MigrationSource
+
+
+@hookimpl
+def register_blueprints(settings: Any) -> list[Any]:
+    from .flask import make_blueprint
+
+    return [make_blueprint()]
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from .cli import lti
+
+    cli.add_command(lti)
+
+
+@hookimpl
+def register_migrations() -> list[MigrationSource]:
+    return [MigrationSource(namespace="lti", directory=Path(__file__).parent / "migrations")]
