@@ -27,11 +27,14 @@ def content_id(provider: str, external_id: str) -> uuid.UUID:
 def upsert_skills(conn: Conn, skills: Sequence[Skill]) -> WriteCounts:
     return _upsert(
         conn,
+        # A source that knows no description (an HR skill list) never erases one another
+        # source gave (an LMS competency), so two sources naming a skill alike agree.
         "INSERT INTO skill (id, name, domain, description) VALUES (%s, %s, %s, %s) "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, domain = excluded.domain, "
-        "description = excluded.description WHERE (skill.name, skill.domain, "
-        "skill.description) IS DISTINCT FROM (excluded.name, excluded.domain, "
-        "excluded.description) RETURNING (xmax = 0)",
+        "description = coalesce(nullif(excluded.description, ''), skill.description) "
+        "WHERE (skill.name, skill.domain, skill.description) IS DISTINCT FROM "
+        "(excluded.name, excluded.domain, "
+        "coalesce(nullif(excluded.description, ''), skill.description)) RETURNING (xmax = 0)",
         [(s.id, s.name, s.domain, s.description) for s in skills],
     )
 

@@ -54,7 +54,9 @@ class MoodleSettings(BaseModel):
     )
     learning_plans: bool = True
     skill_map: Path | None = Field(default=None, description="YAML mapping file (docs).")
-    skill_domain: str = Field(default="moodle", min_length=1)
+    skill_domain: str = Field(
+        default="general", min_length=1, description="Domain of skills made from competencies."
+    )
     durations: dict[str, float] = Field(
         default_factory=dict, description="Minutes per module type, over the defaults."
     )

@@ -79,7 +79,9 @@ class MoodleSignalSource(SignalSource):
         if extra:
             yield SourceBatch(people=extra)
         if self.settings.learning_plans and builder.competencies != "off":
-            yield SourceBatch(facts=self._plan_facts(learners))
+            # The people ride along so intake refuses facts about a conflicted identity.
+            people = [self._person(u) for u in learners.values()]
+            yield SourceBatch(people=people, facts=self._plan_facts(learners))
         mark = newest.isoformat() if newest is not None else None
         yield SourceBatch(checkpoint=json.dumps({"since": mark}) if mark else checkpoint)
 

@@ -89,6 +89,8 @@ def parse_people_csv(text: str, *, delimiter: str = ",") -> CsvImport:
             continue
         seen[key] = line
         manager = values.pop("manager_id", None)
+        if manager:
+            managers.append((line, manager))
         try:
             row = WorkerRow.model_validate({"key": key, "manager": manager, **values})
         except ValidationError as exc:
@@ -96,13 +98,11 @@ def parse_people_csv(text: str, *, delimiter: str = ",") -> CsvImport:
                 where = ".".join(str(p) for p in error["loc"]) or "row"
                 result.errors.append(f"line {line}: {where}: {error['msg']}")
             continue
-        if manager:
-            managers.append((line, manager))
         result.rows.append(row)
-    known = {r.key for r in result.rows} | {r.employee_id for r in result.rows if r.employee_id}
     for line, manager in managers:
-        if manager not in known and manager not in seen:
+        if manager not in seen:
             result.errors.append(f"line {line}: manager_id {manager} is not a row of this file")
+    result.errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")))
     return result
 
 

@@ -71,6 +71,9 @@ class WorkdaySettings(BaseModel):
         description="Identifiers that link a worker to LMS users.",
     )
     employee_id_namespace: str = ""
+    skill_domain: str = Field(
+        default="general", min_length=1, description="Domain of skills from job profiles."
+    )
     sync_interval_seconds: float = Field(default=24 * 3600, gt=0)
 
     _lists = field_validator("link_keys", mode="before")(parse_env_list)

@@ -90,8 +90,11 @@ class WorkdaySignalSource(SignalSource):
         mapping = PeopleMapping(
             self.name, identifiers=self._identifiers, subject=self._subject, occurred_at=now
         )
-        yield mapping.workers_batch(self._workers())
-        yield SourceBatch(facts=self._talent_facts(mapping))
+        batch = mapping.workers_batch(self._workers())
+        # Same batch as the people: records of a person whose identifiers conflict are then
+        # refused by intake instead of landing on a learner made up for them.
+        batch.facts.extend(self._talent_facts(mapping))
+        yield batch
         yield SourceBatch(checkpoint=now.isoformat())
 
     # -- identity ------------------------------------------------------------------------
@@ -183,6 +186,7 @@ class WorkdaySignalSource(SignalSource):
                 family=self.col(row, "job_family"),
                 management_level=self.col(row, "management_level"),
                 skills=self._skill_cells(row.get(self.columns["skills"])),
+                domain=self.settings.skill_domain,
             )
             profiles.append(profile)
             skills.update({s.id: s for s in defined})

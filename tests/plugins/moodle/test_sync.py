@@ -58,14 +58,14 @@ def test_sync_moodle_events_carry_activity_skills_and_scores(settings, pm, db, f
     with db.connection() as conn:
         rows = conn.execute(
             "SELECT object_id, skill_ids, score_scaled, success, content_id IS NOT NULL "
-            "FROM learning_event WHERE verb LIKE '%%scored' ORDER BY score_scaled"
+            "FROM learning_event WHERE verb LIKE '%%scored' ORDER BY score_scaled, object_id"
         ).fetchall()
         statement = conn.execute("SELECT statement FROM learning_event LIMIT 1").fetchone()[0]
     quiz = f"{url}/mod/quiz/view.php?id=22"
     assert rows == [
         (quiz, ["fb-01"], pytest.approx(0.3), None, True),
-        (quiz, ["fb-01"], pytest.approx(0.8), None, True),
         (f"{url}/course/view.php?id=2", ["fb-01"], pytest.approx(0.8), None, False),
+        (quiz, ["fb-01"], pytest.approx(0.8), None, True),
     ]
     assert "actor" not in statement, "no Moodle user id is kept in stored statements"
 
