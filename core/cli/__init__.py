@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 import click
 
@@ -20,6 +21,8 @@ cli.add_command(demo)
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``learnwire`` console script."""
+    # platformdirs warns on every run on servers without XDG_RUNTIME_DIR; it is harmless.
+    warnings.filterwarnings("ignore", module="platformdirs")
     logging.basicConfig(
         level=os.environ.get("LEARNWIRE_LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

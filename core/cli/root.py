@@ -98,6 +98,11 @@ def db_status(runtime: Runtime, as_json: bool) -> None:
 @pass_runtime
 def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
     """Serve the web app (LTI tool, xAPI, API) with the waitress WSGI server."""
+    serve_app(runtime, host, port, threads)
+
+
+def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
+    """Migrate, then serve the web app until interrupted (``serve`` and ``demo --serve``)."""
     import waitress
 
     from ..web.app import create_app

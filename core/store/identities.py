@@ -76,20 +76,24 @@ class IdentityResolver:
         self, conn: psycopg.Connection[Any], refs: Sequence[IdentityRef], *, source: str
     ) -> list[uuid.UUID]:
         """Learner id per ref, in order; unknown identifiers get a new learner."""
-        known = self.lookup(conn, refs)
-        out: list[uuid.UUID] = []
-        new_people: dict[str, PersonRecord] = {}
+        # A batch names few people many times (one per statement): hash each identifier once.
+        unique: dict[tuple[str, str, str], IdentityRef] = {}
         for ref in refs:
-            forms = self.hashes(ref)
-            found = next((known[h] for h, _ in forms if h in known), None)
+            unique.setdefault((ref.kind, ref.namespace, ref.value), ref)
+        forms = {key: self.hashes(ref) for key, ref in unique.items()}
+        known = self.lookup(conn, unique.values())
+        new_people: dict[str, PersonRecord] = {}
+        for key, ref in unique.items():
+            found = next((known[h] for h, _ in forms[key] if h in known), None)
             if found is None:
-                new_people.setdefault(forms[0][0], PersonRecord(source=source, identifiers=[ref]))
+                new_people.setdefault(
+                    forms[key][0][0], PersonRecord(source=source, identifiers=[ref])
+                )
         if new_people:
             self.resolve_people(conn, list(new_people.values()))
-            known = self.lookup(conn, refs)
-        for ref in refs:
-            out.append(next(known[h] for h, _ in self.hashes(ref) if h in known))
-        return out
+            known = self.lookup(conn, unique.values())
+        learner = {key: next(known[h] for h, _ in f if h in known) for key, f in forms.items()}
+        return [learner[(ref.kind, ref.namespace, ref.value)] for ref in refs]
 
     def resolve_people(
         self, conn: psycopg.Connection[Any], people: Sequence[PersonRecord]
