@@ -170,8 +170,8 @@ def sweep(
                     report.errors[key] = str(exc).splitlines()[0]
                     report.complete = False
                     break
-                report.batches += 1
                 if gone:
+                    report.batches += 1  # only batches that removed rows count
                     report.deleted[key] = report.deleted.get(key, 0) + gone
                     if aggregate:
                         report.aggregated[key] = report.aggregated.get(key, 0) + gone

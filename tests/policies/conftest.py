@@ -128,8 +128,15 @@ def wipe_db(db: Any):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def org_factory():  # type: ignore[no-untyped-def]
+def make_org():  # type: ignore[no-untyped-def]
+    """``make_org(conn)`` -> an :class:`Org` writing through ``conn``."""
     return Org
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The moment the builder's ``days_ago`` are counted back from."""
+    return NOW
 
 
 @pytest.fixture
