@@ -126,3 +126,13 @@ def test_sync_conflicting_identities_are_reported_not_merged(
     assert _one(db, "SELECT count(*) FROM identity_conflict") == (1,)
     # Nothing of W-1 was attributed to anyone: no goal fact (only Ana has one).
     assert _one(db, "SELECT count(*) FROM hr_fact WHERE fact_type = 'performance_goal'") == (0,)
+
+
+def test_periodic_sync_task_runs_its_source(
+    settings, pm, db, fake_moodle, fake_workday, fake_workday_module
+):
+    runtime = _runtime(settings, pm, db, fake_moodle, fake_workday, fake_workday_module)
+    (task,) = [t for t in runtime.collect("register_periodic_tasks") if t.name == "sync.workday"]
+    result = task.run(runtime.settings)  # what the Celery beat entry calls
+    assert [(r["source"], r["error"]) for r in result["reports"]] == [("workday", None)]
+    assert _one(db, "SELECT count(*) FROM learner") == (4,)
