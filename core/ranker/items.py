@@ -11,6 +11,7 @@ from uuid import UUID
 import numpy as np
 import psycopg
 
+from ..embedders.content import embedding_array
 from ..models import ContentFormat
 
 FORMATS: tuple[str, ...] = tuple(f.value for f in ContentFormat)
@@ -100,11 +101,11 @@ def load_items(conn: psycopg.Connection[Any]) -> ItemMatrix:
         "JOIN content_item c ON c.id = cs.content_id WHERE c.retired_at IS NULL"
     ):
         item_skill[position[cid], sindex[sid]] = weight
-    dim = next((len(r[8]) for r in rows if r[8] is not None), 384)
+    vectors = [None if r[8] is None else embedding_array(r[8]) for r in rows]
+    dim = next((len(v) for v in vectors if v is not None), 384)
     embedding = np.zeros((n, dim), dtype=np.float32)
-    for i, r in enumerate(rows):
-        if r[8] is not None:
-            v = np.asarray(r[8], dtype=np.float32)
+    for i, v in enumerate(vectors):
+        if v is not None:
             norm = float(np.linalg.norm(v))
             embedding[i] = v / norm if norm else v
     fmt = {f: k for k, f in enumerate(FORMATS)}

@@ -230,3 +230,14 @@ def test_content_nearest_query_is_answered_by_the_hnsw_index(catalogue, embedder
         ).fetchone()[0]
         assert scans >= 1
         assert conn.execute("SHOW hnsw.iterative_scan").fetchone()[0] == "strict_order"
+
+
+def test_content_embeddings_load_into_the_rankers_item_matrix(catalogue, embedder):
+    from learnwire.core.ranker.items import load_items
+
+    embed_pending(catalogue, embedder)
+    with catalogue.connection() as conn:
+        items = load_items(conn)
+    fb1 = items.ids.index(content_id("lib", "fb-1"))
+    assert items.embedding.shape == (6, 384)
+    assert np.allclose(items.embedding[fb1], _embeddings(catalogue)["fb-1"], atol=1e-6)
