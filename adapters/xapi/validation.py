@@ -334,7 +334,8 @@ class _Walk:
             self.extensions(definition["extensions"], _at(path, "extensions"))
         if not _INTERACTION_KEYS.intersection(definition):
             return
-        if definition.get("interactionType") not in _INTERACTION_TYPES:
+        kind = definition.get("interactionType")
+        if type(kind) is not str or kind not in _INTERACTION_TYPES:
             raise StatementInvalid(
                 _at(path, "interactionType"),
                 "is required with interaction properties and must be one of "
