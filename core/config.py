@@ -7,6 +7,7 @@ The TOML file is named by ``LEARNWIRE_CONFIG`` (or ``--config`` on the CLI). Nes
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -163,8 +164,21 @@ _SECRET_WORDS = ("secret", "password", "token", "key")
 
 
 def _mask_plugin_value(key: str, value: Any) -> Any:
+    """Mask secrets at any depth: plugin settings nest (lists of accounts with passwords),
+    and lists or tables given in an environment variable arrive as a JSON string."""
     if any(word in key.lower() for word in _SECRET_WORDS):
         return "********"
+    if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {k: _mask_plugin_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_plugin_value(key, item) for item in value]
+    if isinstance(value, str) and "://" in value:
+        return mask_url(value)
     return value
 
 

@@ -130,3 +130,17 @@ def test_calendar_classify_command_shows_situation_and_reasons(runtime: Runtime,
     )
     assert done.exit_code == 0, done.output
     assert "situation: standup_review" in done.output
+
+
+def test_calendar_passwords_are_masked_in_config_show(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    accounts = [{"name": "bob", "url": "https://dav.example.com/", "password": "hunter2"}]
+    monkeypatch.setenv("LEARNWIRE_PLUGINS__CALENDAR__CALDAV", json.dumps(accounts))
+    monkeypatch.setenv(
+        "LEARNWIRE_PLUGINS__CALENDAR__FEEDS",
+        json.dumps([{"name": "a", "url": "https://user:pa55@cal.example.com/a.ics"}]),
+    )
+    shown = json.dumps(Settings(data_dir=settings.data_dir).masked())
+    assert "hunter2" not in shown and "pa55" not in shown
+    assert "https://dav.example.com/" in shown  # the rest stays readable
