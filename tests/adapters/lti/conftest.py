@@ -196,6 +196,11 @@ def forms(html: str) -> list[Form]:
     return parser.forms
 
 
+@pytest.fixture
+def html_forms():
+    return forms
+
+
 @dataclass
 class Login:
     state: str
@@ -253,6 +258,11 @@ class Lti:
 
 @pytest.fixture
 def lti(client, platform, registered) -> Lti:
+    return Lti(client, platform)
+
+
+@pytest.fixture
+def lti_unregistered(client, platform) -> Lti:
     return Lti(client, platform)
 
 

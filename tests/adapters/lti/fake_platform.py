@@ -83,6 +83,7 @@ class FakePlatform:
         self.page_size = 2
         self.registration_token = "Reg-Token-" + uuid.uuid4().hex
         self.registrations: list[dict[str, Any]] = []
+        self.config_overrides: dict[str, Any] = {}
         self.launches: dict[str, dict[str, Any]] = {}  # lti_message_hint -> claims to add
         self.tool_jwks_url = ""
         self.tool_launch_url = ""
@@ -97,6 +98,7 @@ class FakePlatform:
     def claims(
         self,
         nonce: str,
+        /,
         *,
         message_type: str = "LtiResourceLinkRequest",
         sub: str = "user-1",
@@ -362,7 +364,7 @@ class FakePlatform:
     def _openid(self) -> Any:
         expected = f"Bearer {self.registration_token}"
         self.check(request.headers.get("Authorization") == expected, "openid config token")
-        return jsonify(self.openid_configuration())
+        return jsonify({**self.openid_configuration(), **self.config_overrides})
 
     def _register(self) -> Any:
         expected = f"Bearer {self.registration_token}"
