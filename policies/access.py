@@ -98,8 +98,7 @@ def decide(
         if resource.group_size < policy.k:
             return Decision(
                 False,
-                f"the group has {resource.group_size} people; aggregates need at least "
-                f"{policy.k}",
+                f"the group has {resource.group_size} people; aggregates need at least {policy.k}",
                 "k_anonymity.min_group_size",
             )
     if resource.kind == "external_processor":
@@ -122,7 +121,9 @@ def decide(
         if subject.scopes is not None and f"{action}:{resource.kind}" not in subject.scopes:
             continue
         if _whose_matches(grant.whose, subject, resource):
-            return Decision(True, f"granted to role '{subject.role}'", f"roles.{subject.role}.grants[{i}]")
+            return Decision(
+                True, f"granted to role '{subject.role}'", f"roles.{subject.role}.grants[{i}]"
+            )
     whose = _describe_whose(subject, resource)
     scoped = " within its token's scopes" if subject.scopes is not None else ""
     return Decision(

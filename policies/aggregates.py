@@ -91,9 +91,7 @@ def team_aggregate(
     managers = frozenset(lid for lid, is_manager in rows if is_manager)
     members = sorted({lid for lid, is_manager in rows if not is_manager})
     resource = Resource("team_aggregate", managers=managers, group_size=len(members))
-    engine.authorize(
-        conn, viewer, "read", resource, purpose, detail={"unit": unit_external_id}
-    )
+    engine.authorize(conn, viewer, "read", resource, purpose, detail={"unit": unit_external_id})
     now = as_of or datetime.now(UTC)
     serving = [c for c in DataCategory if policy.serves(c, purpose)]
     opted = opted_out_many(conn, members)
@@ -130,9 +128,7 @@ def team_aggregate(
             events[skill],
             completions[skill],
             # A mean is shown only when at least k people's scores stand behind it.
-            round(sum(scores[skill]) / len(scores[skill]), 4)
-            if len(scored[skill]) >= k
-            else None,
+            round(sum(scores[skill]) / len(scores[skill]), 4) if len(scored[skill]) >= k else None,
         )
         for skill in sorted(people)
         if len(people[skill]) >= k

@@ -155,7 +155,9 @@ class AuditLog:
                 digest,
             ),
         )
-        return AuditEntry(next_id, at, actor, action, outcome, purpose, subject, clean, prev, digest)
+        return AuditEntry(
+            next_id, at, actor, action, outcome, purpose, subject, clean, prev, digest
+        )
 
 
 _COLUMNS = "id, at, actor, action, outcome, purpose, subject_hash, detail, prev_hash, hash"
@@ -193,9 +195,7 @@ def verify(conn: Conn, *, batch: int = 5000) -> Verification:
                 entry.prev_hash,
             )
             if recomputed != entry.hash:
-                return Verification(
-                    False, count, entry.id, "content changed after it was written"
-                )
+                return Verification(False, count, entry.id, "content changed after it was written")
             prev, expected_id, count, after = entry.hash, entry.id + 1, count + 1, entry.id
 
 

@@ -21,9 +21,7 @@ from .dryrun import dry_run
 from .engine import engine_for
 from .validation import DEFAULTS_DIR, check_directory
 
-directory_arg = click.argument(
-    "directory", type=click.Path(file_okay=False, path_type=Path)
-)
+directory_arg = click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 
 
 def default_author() -> str:
@@ -79,7 +77,9 @@ def policy_check(directory: Path, as_json: bool) -> None:
 @click.option("--comment", default="", help="Why this change (kept with the version).")
 @json_option
 @pass_runtime
-def policy_apply(runtime: Runtime, directory: Path, author: str, comment: str, as_json: bool) -> None:
+def policy_apply(
+    runtime: Runtime, directory: Path, author: str, comment: str, as_json: bool
+) -> None:
     """Validate DIRECTORY and store it as the new version in force (every process picks it
     up without restarting). An invalid directory is refused; the current version stays."""
     engine = engine_for(runtime)
@@ -201,7 +201,9 @@ def token_group() -> None:
 @click.option("--scope", "scopes", multiple=True, help="Narrow to action:resource (repeatable).")
 @json_option
 @pass_runtime
-def token_create(runtime: Runtime, role: str, name: str, scopes: tuple[str, ...], as_json: bool) -> None:
+def token_create(
+    runtime: Runtime, role: str, name: str, scopes: tuple[str, ...], as_json: bool
+) -> None:
     """Create a token; the secret is printed once and never stored."""
     engine = engine_for(runtime)
     with runtime.db.connection() as conn:
@@ -235,7 +237,16 @@ def token_list(runtime: Runtime, as_json: bool) -> None:
         rows,
         as_json,
         lambda rs: table(
-            [[r["id"], r["name"], r["role"], ",".join(r["scopes"]) or "-", r["revoked_at"] or "live"] for r in rs],
+            [
+                [
+                    r["id"],
+                    r["name"],
+                    r["role"],
+                    ",".join(r["scopes"]) or "-",
+                    r["revoked_at"] or "live",
+                ]
+                for r in rs
+            ],
             ["id", "name", "role", "scopes", "status"],
         ),
     )
@@ -250,7 +261,9 @@ def token_revoke(runtime: Runtime, token_id: uuid.UUID, as_json: bool) -> None:
     engine = engine_for(runtime)
     with runtime.db.connection() as conn:
         token = tokens.revoke(conn, token_id)
-        engine.record(conn, engine_subject(), "token:revoke", "done", detail={"token": str(token_id)})
+        engine.record(
+            conn, engine_subject(), "token:revoke", "done", detail={"token": str(token_id)}
+        )
     emit(token.as_dict(), as_json, lambda d: click.echo(f"revoked {d['name']} ({d['id']})"))
 
 

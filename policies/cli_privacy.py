@@ -12,10 +12,10 @@ from typing import Any
 import click
 
 from ..core.cli.output import emit, json_option, table
+from ..core.cli.root import pass_runtime
 from ..core.errors import NotFound, ValidationFailed
 from ..core.models import IdentityRef
 from ..core.runtime import Runtime
-from ..core.cli.root import pass_runtime
 from ..core.store.identities import IdentityResolver
 from . import audit, consent, erasure, retention
 from .access import Subject
@@ -86,7 +86,8 @@ def privacy_erase(runtime: Runtime, learner: str, namespace: str, yes: bool, as_
                 "identifiers any more"
             )
         else:
-            click.echo(f"NOT verified, rows still naming the person: {check['rows_still_naming_the_person']}")
+            left = check["rows_still_naming_the_person"]
+            click.echo(f"NOT verified, rows still naming the person: {left}")
 
     emit(data, as_json, human)
     if not report.verified:
@@ -96,7 +97,12 @@ def privacy_erase(runtime: Runtime, learner: str, namespace: str, yes: bool, as_
 @privacy_group.command("export")
 @learner_arg
 @namespace_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
 @pass_runtime
 def privacy_export(runtime: Runtime, learner: str, namespace: str, output: Path | None) -> None:
     """Write everything held about LEARNER as JSON (access request)."""
@@ -112,14 +118,27 @@ def privacy_export(runtime: Runtime, learner: str, namespace: str, output: Path 
         click.echo(f"wrote {output} ({sum(len(r) for r in data['tables'].values())} records)")
 
 
-def _opt(runtime: Runtime, learner: str, namespace: str, family: str, as_json: bool, out: bool) -> None:
+def _opt(
+    runtime: Runtime, learner: str, namespace: str, family: str, as_json: bool, out: bool
+) -> None:
     engine = engine_for(runtime)
     with runtime.db.connection() as conn:
         learner_id = resolve_learner(runtime, conn, learner, namespace)
-        changed = consent.set_opt_out(conn, engine, learner_id, family, by=engine_subject(), opt_out=out)
+        changed = consent.set_opt_out(
+            conn, engine, learner_id, family, by=engine_subject(), opt_out=out
+        )
         families = sorted(consent.opted_out(conn, learner_id))
-    data = {"learner_id": str(learner_id), "family": family, "changed": changed, "opted_out": families}
-    emit(data, as_json, lambda d: click.echo(f"opted out of: {', '.join(d['opted_out']) or 'nothing'}"))
+    data = {
+        "learner_id": str(learner_id),
+        "family": family,
+        "changed": changed,
+        "opted_out": families,
+    }
+    emit(
+        data,
+        as_json,
+        lambda d: click.echo(f"opted out of: {', '.join(d['opted_out']) or 'nothing'}"),
+    )
 
 
 @privacy_group.command("opt-out")
@@ -128,7 +147,9 @@ def _opt(runtime: Runtime, learner: str, namespace: str, family: str, as_json: b
 @namespace_option
 @json_option
 @pass_runtime
-def privacy_opt_out(runtime: Runtime, learner: str, family: str, namespace: str, as_json: bool) -> None:
+def privacy_opt_out(
+    runtime: Runtime, learner: str, family: str, namespace: str, as_json: bool
+) -> None:
     """Record LEARNER's opt-out of signal FAMILY (not collected nor used from now on)."""
     _opt(runtime, learner, namespace, family, as_json, True)
 
@@ -139,7 +160,9 @@ def privacy_opt_out(runtime: Runtime, learner: str, family: str, namespace: str,
 @namespace_option
 @json_option
 @pass_runtime
-def privacy_opt_in(runtime: Runtime, learner: str, family: str, namespace: str, as_json: bool) -> None:
+def privacy_opt_in(
+    runtime: Runtime, learner: str, family: str, namespace: str, as_json: bool
+) -> None:
     """Withdraw LEARNER's opt-out of FAMILY."""
     _opt(runtime, learner, namespace, family, as_json, False)
 
@@ -150,7 +173,9 @@ def privacy_opt_in(runtime: Runtime, learner: str, family: str, namespace: str, 
 @click.option("--purpose", default="development_recommendation", show_default=True)
 @json_option
 @pass_runtime
-def privacy_utilisation(runtime: Runtime, learner: str, namespace: str, purpose: str, as_json: bool) -> None:
+def privacy_utilisation(
+    runtime: Runtime, learner: str, namespace: str, purpose: str, as_json: bool
+) -> None:
     """Which signal families are available for LEARNER, and which the policy blocks and why."""
     engine = engine_for(runtime)
     with runtime.db.connection() as conn:
@@ -160,7 +185,10 @@ def privacy_utilisation(runtime: Runtime, learner: str, namespace: str, purpose:
         report.model_dump(mode="json"),
         as_json,
         lambda d: table(
-            [[f["family"], f["status"], f["reason"] or "", f["records"], f["detail"]] for f in d["families"]],
+            [
+                [f["family"], f["status"], f["reason"] or "", f["records"], f["detail"]]
+                for f in d["families"]
+            ],
             ["family", "status", "reason", "records", "detail"],
         ),
     )
@@ -171,13 +199,20 @@ def privacy_utilisation(runtime: Runtime, learner: str, namespace: str, purpose:
 @click.option("--max-batches", type=click.IntRange(1), help="Stop after this many batches.")
 @json_option
 @pass_runtime
-def privacy_sweep(runtime: Runtime, batch_size: int, max_batches: int | None, as_json: bool) -> None:
+def privacy_sweep(
+    runtime: Runtime, batch_size: int, max_batches: int | None, as_json: bool
+) -> None:
     """Run the retention sweep now (it also runs on a schedule); safe to interrupt."""
     engine = engine_for(runtime)
     report = run_sweep(runtime, engine, batch_size=batch_size, max_batches=max_batches)
-    emit(report, as_json, lambda d: click.echo(
-        "\n".join(f"{k}: {v} deleted" for k, v in sorted(d["deleted"].items())) or "nothing past its retention period"
-    ))
+    emit(
+        report,
+        as_json,
+        lambda d: click.echo(
+            "\n".join(f"{k}: {v} deleted" for k, v in sorted(d["deleted"].items()))
+            or "nothing past its retention period"
+        ),
+    )
 
 
 def run_sweep(runtime: Runtime, engine: Any, **kwargs: Any) -> dict[str, Any]:
@@ -185,7 +220,11 @@ def run_sweep(runtime: Runtime, engine: Any, **kwargs: Any) -> dict[str, Any]:
     if report.deleted or report.errors:
         with runtime.db.connection() as conn:
             engine.record(
-                conn, Subject.service("retention"), "retention:sweep", "done", detail=report.as_dict()
+                conn,
+                Subject.service("retention"),
+                "retention:sweep",
+                "done",
+                detail=report.as_dict(),
             )
     return report.as_dict()
 
@@ -226,10 +265,17 @@ def audit_log(runtime: Runtime, limit: int, as_json: bool) -> None:
     """The newest entries."""
     with runtime.db.connection() as conn:
         rows = [e.as_dict() for e in audit.recent(conn, limit=limit)]
-    emit(rows, as_json, lambda rs: table(
-        [[r["id"], r["at"][:19], r["actor"], r["action"], r["outcome"], r["purpose"] or ""] for r in rs],
-        ["id", "at", "actor", "action", "outcome", "purpose"],
-    ))
+    emit(
+        rows,
+        as_json,
+        lambda rs: table(
+            [
+                [r["id"], r["at"][:19], r["actor"], r["action"], r["outcome"], r["purpose"] or ""]
+                for r in rs
+            ],
+            ["id", "at", "actor", "action", "outcome", "purpose"],
+        ),
+    )
 
 
 def _redis(runtime: Runtime) -> Any:

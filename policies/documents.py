@@ -103,9 +103,7 @@ def read_directory(directory: Path) -> tuple[list[Document], list[DocumentProble
         return [], [DocumentProblem(str(directory), None, "", "expected a directory")]
     paths = sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES and p.is_file())
     if not paths:
-        return [], [
-            DocumentProblem(str(directory), None, "", "no policy documents (*.yaml) here")
-        ]
+        return [], [DocumentProblem(str(directory), None, "", "no policy documents (*.yaml) here")]
     if len(paths) > MAX_FILES:
         return [], [
             DocumentProblem(
@@ -219,9 +217,12 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, yaml.Nod
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
                 return key_node, value_node
-    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-        if 0 <= part < len(node.value):
-            return node.value[part], node.value[part]
+    elif (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        return node.value[part], node.value[part]
     return None
 
 

@@ -82,8 +82,7 @@ def _resources(kind: str, before: PolicySet, after: PolicySet) -> list[tuple[str
     if kind in AGGREGATES:
         sizes = sorted({before.k, after.k, max(before.k, after.k) - 1} - {1})
         return [
-            (f"team of {n}", Resource(kind, managers=frozenset({_ME}), group_size=n))
-            for n in sizes
+            (f"team of {n}", Resource(kind, managers=frozenset({_ME}), group_size=n)) for n in sizes
         ]
     if kind == "external_processor":
         names = sorted(set(before.processors) | set(after.processors))

@@ -58,9 +58,7 @@ def egress_filter(
     subject = subject or Subject.service("egress")
     rule = engine.policy.processors.get(processor)
     purpose = rule.purpose if rule is not None else "external_processing"
-    engine.authorize(
-        conn, subject, "send", Resource("external_processor", name=processor), purpose
-    )
+    engine.authorize(conn, subject, "send", Resource("external_processor", name=processor), purpose)
     assert rule is not None  # authorize refuses unknown processors
     result = filter_payload(processor, rule, payload)
     engine.record(

@@ -99,16 +99,14 @@ class PolicyEngine:
 
     def refresh(self, conn: Conn) -> bool:
         """Load the newest stored version if it is not the one in force. True if changed."""
-        row = conn.execute(
-            "SELECT id, digest FROM policy_version ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        row = conn.execute("SELECT id FROM policy_version ORDER BY id DESC LIMIT 1").fetchone()
         current = self._in_force
         if row is None:
             if current is not None and current.version is None:
                 return False
             self._in_force = InForce(self._base_policy(), None)
             return True
-        version, digest = row
+        version = row[0]
         if current is not None and current.version == version:
             return False
         (documents,) = conn.execute(
@@ -117,7 +115,9 @@ class PolicyEngine:
         try:
             loaded = load_texts(documents)
         except PolicyInvalid as exc:
-            log.error("stored policy version %s is invalid; keeping the one in force: %s", version, exc)
+            log.error(
+                "stored policy version %s is invalid; keeping the one in force: %s", version, exc
+            )
             return False
         with self._lock:
             self._in_force = InForce(loaded, version)

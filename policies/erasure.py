@@ -149,8 +149,6 @@ def export(conn: Conn, engine: PolicyEngine, learner_id: UUID, *, by: Subject) -
             t=sql.Identifier(table.name), c=condition
         )
         rows = [r[0] for r in conn.execute(query, {"learner": learner_id})]
-        if table.name == "learner":
-            rows = [r for r in rows if r.get("id") == str(learner_id)]
         if rows:
             tables[table.name] = rows
     learner = conn.execute(

@@ -50,6 +50,11 @@ class SignalUse(_Model):
     used: bool
     blocked_by: list[str] = Field(default_factory=list)
     contribution: float | None = None
+    detail: str = Field(
+        default="",
+        description="What the ranker said about this run, e.g. why contextual reranking "
+        "with Claude was skipped.",
+    )
 
 
 class UtilisationReport(_Model):
@@ -73,9 +78,7 @@ class UtilisationReport(_Model):
         """A :class:`SignalUse` for a signal reading ``families``, marked unused when any of
         them is blocked (or unknown to the policy) in this report."""
         wanted = sorted(set(families))
-        blocked = [
-            f for f in wanted if (use := self.family(f)) is None or use.status == "blocked"
-        ]
+        blocked = [f for f in wanted if (use := self.family(f)) is None or use.status == "blocked"]
         return SignalUse(
             signal=name,
             families=wanted,
@@ -100,7 +103,10 @@ class UtilisationReport(_Model):
             for f in self.families
         ]
         return self.model_copy(
-            update={"signals": sorted(merged.values(), key=lambda s: s.signal), "families": families}
+            update={
+                "signals": sorted(merged.values(), key=lambda s: s.signal),
+                "families": families,
+            }
         )
 
 

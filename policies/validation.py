@@ -227,7 +227,9 @@ def _cross_check(merged: dict[str, Any], where: _Where) -> list[DocumentProblem]
     def problem(section: str, path: tuple[Any, ...], message: str) -> None:
         doc = where[section]
         problems.append(
-            DocumentProblem(doc.name, doc.line_of((section, *path)), _dotted((section, *path)), message)
+            DocumentProblem(
+                doc.name, doc.line_of((section, *path)), _dotted((section, *path)), message
+            )
         )
 
     def known_purposes(section: str, path: tuple[Any, ...], names: list[str]) -> None:
@@ -272,5 +274,11 @@ def _cross_check(merged: dict[str, Any], where: _Where) -> list[DocumentProblem]
         for i, grant in enumerate(rule["grants"]):
             known_purposes("roles", (role, "grants", i, "purposes"), grant["purposes"])
     for name, processor in merged.get("processors", {}).items():
-        known_purposes("processors", (name,), [processor["purpose"]])
+        if processor["purpose"] not in purposes:
+            problem(
+                "processors",
+                (name, "purpose"),
+                f"unknown purpose '{processor['purpose']}'; expected one of: "
+                f"{', '.join(sorted(purposes))}",
+            )
     return problems

@@ -55,7 +55,9 @@ def latest(conn: Conn) -> PolicyVersion | None:
 
 
 def get(conn: Conn, version: int) -> PolicyVersion:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM policy_version WHERE id = %s", (version,)).fetchone()
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM policy_version WHERE id = %s", (version,)
+    ).fetchone()
     if row is None:
         raise NotFound(f"no policy version {version}; `learnwire policy history` lists them")
     return PolicyVersion(*row)
@@ -66,15 +68,15 @@ def history(conn: Conn) -> list[PolicyVersion]:
     return [PolicyVersion(*row) for row in rows]
 
 
-def text_diff(old: Mapping[str, str], new: Mapping[str, str], old_label: str, new_label: str) -> str:
+def text_diff(
+    old: Mapping[str, str], new: Mapping[str, str], old_label: str, new_label: str
+) -> str:
     """Unified diff over every file of two document sets."""
     out: list[str] = []
     for name in sorted(set(old) | set(new)):
         a = old.get(name, "").splitlines(keepends=True)
         b = new.get(name, "").splitlines(keepends=True)
-        out.extend(
-            difflib.unified_diff(a, b, f"{old_label}/{name}", f"{new_label}/{name}", n=2)
-        )
+        out.extend(difflib.unified_diff(a, b, f"{old_label}/{name}", f"{new_label}/{name}", n=2))
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
@@ -146,7 +148,11 @@ def sync_directory(conn: Conn, engine: PolicyEngine, directory: Path | None) -> 
         # Checked every minute: record a refusal once, not once per check.
         if last is None or last[0] != "refused" or last[1].get("problems") != said[:20]:
             _record_refusal(engine, conn, "policy-dir-watcher", directory, said)
-        return {"status": "invalid", "problems": [str(p) for p in problems], "version": engine.version}
+        return {
+            "status": "invalid",
+            "problems": [str(p) for p in problems],
+            "version": engine.version,
+        }
     current = latest(conn)
     if current is not None and current.digest == loaded.digest:
         return {"status": "unchanged", "version": current.id}
@@ -167,6 +173,7 @@ def _record_refusal(
 
 
 def _changed_lines(diff: str) -> dict[str, int]:
-    added = sum(1 for l in diff.splitlines() if l.startswith("+") and not l.startswith("+++"))
-    removed = sum(1 for l in diff.splitlines() if l.startswith("-") and not l.startswith("---"))
+    lines = diff.splitlines()
+    added = sum(1 for x in lines if x.startswith("+") and not x.startswith("+++"))
+    removed = sum(1 for x in lines if x.startswith("-") and not x.startswith("---"))
     return {"added": added, "removed": removed}

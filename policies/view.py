@@ -19,7 +19,7 @@ import psycopg
 
 from ..core.errors import NotFound, ValidationFailed
 from ..core.models import DataCategory
-from .access import Resource, Subject
+from .access import Decision, Resource, Subject
 from .consent import opted_out
 from .engine import PolicyEngine
 from .model import PolicySet
@@ -295,9 +295,7 @@ class _Screen:
         return out
 
 
-def _purpose_decision(categories: list[str], purpose: str) -> Any:
-    from .access import Decision
-
+def _purpose_decision(categories: list[str], purpose: str) -> Decision:
     return Decision(
         False, f"{', '.join(categories)} data may not serve purpose '{purpose}'", "categories"
     )

@@ -79,7 +79,14 @@ class Org:
         self.conn.execute(
             "INSERT INTO hr_fact (learner_id, source, fact_type, key, value, data_category, "
             "occurred_at) VALUES (%s, 'hr', %s, %s, %s, %s, %s)",
-            (learner_id, fact_type, key, json.dumps(value), category, NOW - timedelta(days=days_ago)),
+            (
+                learner_id,
+                fact_type,
+                key,
+                json.dumps(value),
+                category,
+                NOW - timedelta(days=days_ago),
+            ),
         )
 
     def calendar(self, learner_id: uuid.UUID, *, starts_in_days: float = 1) -> None:

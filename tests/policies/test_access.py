@@ -22,7 +22,9 @@ subjects = st.builds(
     role=st.sampled_from([*POLICY.roles, "intruder"]),
     name=st.just("s"),
     learner_id=st.sampled_from([None, ME]),
-    scopes=st.one_of(st.none(), st.frozensets(st.sampled_from(["read:learner_data", "erase:learner_data"]))),
+    scopes=st.one_of(
+        st.none(), st.frozensets(st.sampled_from(["read:learner_data", "erase:learner_data"]))
+    ),
 )
 resources = st.builds(
     Resource,
@@ -62,6 +64,10 @@ def test_access_performance_evaluation_of_learning_data_is_always_denied(subject
 
 def test_access_learner_reads_own_data_only():
     me = Subject.learner(ME)
-    assert decide(POLICY, me, "read", Resource("learner_data", owner=ME), "development_recommendation")
-    other = decide(POLICY, me, "read", Resource("learner_data", owner=OTHER), "development_recommendation")
+    assert decide(
+        POLICY, me, "read", Resource("learner_data", owner=ME), "development_recommendation"
+    )
+    other = decide(
+        POLICY, me, "read", Resource("learner_data", owner=OTHER), "development_recommendation"
+    )
     assert not other and "another person" in other.reason

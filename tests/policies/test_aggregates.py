@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from learnwire.core.errors import NotFound
 from learnwire.policies import audit
-from learnwire.policies.aggregates import team_aggregate
 from learnwire.policies.access import Subject
+from learnwire.policies.aggregates import team_aggregate
 from learnwire.policies.consent import set_opt_out
 from learnwire.policies.engine import AccessDenied
 
@@ -30,7 +30,9 @@ team_strategy = st.lists(  # one team: per member, a list of (skill, score, days
 )
 
 
-@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(teams=st.lists(team_strategy, min_size=1, max_size=3), opt_outs=st.integers(0, 3))
 def test_aggregates_no_manager_visible_figure_covers_fewer_than_k(
     db, engine, make_org, wipe_db, teams, opt_outs
@@ -49,13 +51,19 @@ def test_aggregates_no_manager_visible_figure_covers_fewer_than_k(
                 org.member(learner, f"team-{t}")
                 for skill, score, days in events:
                     category = "assessment" if score is not None else "behavioural"
-                    org.event(learner, category=category, days_ago=days, skills=(skill,), score=score)
+                    org.event(
+                        learner, category=category, days_ago=days, skills=(skill,), score=score
+                    )
                 if m < opt_outs:
-                    set_opt_out(conn, engine, learner, "assessment_results", by=Subject.learner(learner))
+                    set_opt_out(
+                        conn, engine, learner, "assessment_results", by=Subject.learner(learner)
+                    )
     for t, members in enumerate(teams):
         with db.connection() as conn:
             try:
-                result = team_aggregate(conn, engine, Subject.manager(managers[t]), "hr", f"team-{t}")
+                result = team_aggregate(
+                    conn, engine, Subject.manager(managers[t]), "hr", f"team-{t}"
+                )
             except AccessDenied as exc:
                 assert len(members) < k, exc
                 continue

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import psycopg
+import pytest
 
 from learnwire.policies import audit
 from learnwire.policies.access import Subject
@@ -21,21 +21,35 @@ def test_audit_chain_verifies_and_refuses_update_and_delete(db, engine):
     _fill(db, engine)
     with db.connection() as conn:
         assert audit.verify(conn).as_dict() == {
-            "ok": True, "entries": 4, "first_bad_id": None, "reason": ""
+            "ok": True,
+            "entries": 4,
+            "first_bad_id": None,
+            "reason": "",
         }
-    for statement in ("UPDATE policy_audit SET actor = 'x' WHERE id = 2", "DELETE FROM policy_audit WHERE id = 4"):
-        with db.connection() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+    for statement in (
+        "UPDATE policy_audit SET actor = 'x' WHERE id = 2",
+        "DELETE FROM policy_audit WHERE id = 4",
+    ):
+        with (
+            db.connection() as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
+        ):
             conn.execute(statement)
 
 
 @pytest.mark.parametrize(
     "tamper, bad_id, reason",
     [
-        ("UPDATE policy_audit SET detail = '{\"i\": 9, \"x\": [1, \"a\"]}' WHERE id = 2", 2, "content changed"),
+        (
+            'UPDATE policy_audit SET detail = \'{"i": 9, "x": [1, "a"]}\' WHERE id = 2',
+            2,
+            "content changed",
+        ),
         ("DELETE FROM policy_audit WHERE id = 3", 4, "missing"),
         (
             "INSERT INTO policy_audit SELECT 5, at, actor, action, outcome, purpose, "
-            "subject_hash, detail, prev_hash, md5(hash) || md5(hash) FROM policy_audit WHERE id = 4",
+            "subject_hash, detail, prev_hash, md5(hash) || md5(hash) "
+            "FROM policy_audit WHERE id = 4",
             5,
             "prev_hash",
         ),

@@ -39,7 +39,10 @@ def test_cli_init_check_apply_history_diff(run, tmp_path):
     access.write_text(access.read_text().replace("min_group_size: 5", "min_group_size: 6"))
     dry = json.loads(run("policy", "dry-run", str(target), "--json").output)
     assert dry["k_anonymity"] == {"now": 5, "proposed": 6}
-    assert any(c["resource"] == "team_aggregate" and c["change"] == "stops being allowed" for c in dry["access"])
+    assert any(
+        c["resource"] == "team_aggregate" and c["change"] == "stops being allowed"
+        for c in dry["access"]
+    )
     second = json.loads(run("policy", "apply", str(target), "--comment", "k=6", "--json").output)
     history = json.loads(run("policy", "history", "--json").output)
     assert [h["id"] for h in history] == [first["id"], second["id"]]
@@ -54,7 +57,12 @@ def test_cli_check_reports_problems_and_exits_non_zero(run, tmp_path):
     (tmp_path / "purposes.yaml").write_text("learnwire_policy: 1\npurposes:\n  x: {}\n")
     result = run("policy", "check", str(tmp_path), "--json", code=1)
     problems = json.loads(result.output)["problems"]
-    assert {"file": "purposes.yaml", "line": 3, "path": "purposes.x", "message": "missing key 'description'; expected keys: description"} in problems
+    assert {
+        "file": "purposes.yaml",
+        "line": 3,
+        "path": "purposes.x",
+        "message": "missing key 'description'; expected keys: description",
+    } in problems
     result = run("policy", "apply", str(tmp_path), code=2)
     assert "purposes.yaml:3" in result.output
 
@@ -84,8 +92,18 @@ def test_cli_privacy_opt_out_utilisation_export_erase_and_audit(run, db, make_or
 
 def test_cli_token_create_list_revoke(run):
     created = json.loads(
-        run("policy", "token", "create", "--role", "compliance_officer", "--name", "dpo-portal",
-            "--scope", "erase:learner_data", "--json").output
+        run(
+            "policy",
+            "token",
+            "create",
+            "--role",
+            "compliance_officer",
+            "--name",
+            "dpo-portal",
+            "--scope",
+            "erase:learner_data",
+            "--json",
+        ).output
     )
     assert created["token"].startswith("lwt_") and created["scopes"] == ["erase:learner_data"]
     listed = json.loads(run("policy", "token", "list", "--json").output)
@@ -99,10 +117,15 @@ def test_cli_policy_check_runs_as_installed_command(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNWIRE_")}
     env["LEARNWIRE_DATA_DIR"] = str(tmp_path / "data")
     (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "a.yaml").write_text("learnwire_policy: 1\nk_anonymity: {min_group_size: 1}\n")
+    (tmp_path / "p" / "a.yaml").write_text(
+        "learnwire_policy: 1\nk_anonymity: {min_group_size: 1}\n"
+    )
     result = subprocess.run(
         [LEARNWIRE, "policy", "check", str(tmp_path / "p")],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "a.yaml:2 at k_anonymity.min_group_size" in result.stderr

@@ -25,15 +25,16 @@ def later_table(db):
     """A table another part of learnwire might add: found by its learner_id column."""
     with db.connection() as conn:
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS test_later_table (learner_id uuid, note text, "
-            "also jsonb)"
+            "CREATE TABLE IF NOT EXISTS test_later_table (learner_id uuid, note text, also jsonb)"
         )
     yield "test_later_table"
     with db.connection() as conn:
         conn.execute("DROP TABLE IF EXISTS test_later_table")
 
 
-@hsettings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     people=st.integers(1, 4),
     events=st.integers(0, 6),
@@ -50,7 +51,9 @@ def test_erasure_leaves_zero_rows_with_the_persons_identifiers(
         target, others = learners[0], learners[1:]
         for learner in learners:
             for i in range(events):
-                org.event(learner, category=["behavioural", "assessment"][i % 2], days_ago=i, score=0.5)
+                org.event(
+                    learner, category=["behavioural", "assessment"][i % 2], days_ago=i, score=0.5
+                )
             org.fact(learner)
             org.calendar(learner)
             org.member(learner, "team")

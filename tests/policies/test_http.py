@@ -55,14 +55,19 @@ def test_http_refusals_are_problem_details_and_audited(client, db, engine, make_
     assert service.status_code == 403 and service.mimetype == "application/problem+json"
     scoped = _token(db, engine, "compliance_officer", ["export:learner_data"])
     assert client.post(url, headers=scoped).status_code == 403
-    assert client.get(f"/api/v1/privacy/learners/{learner}/export", headers=scoped).status_code == 200
+    assert (
+        client.get(f"/api/v1/privacy/learners/{learner}/export", headers=scoped).status_code == 200
+    )
     bad = client.get("/api/v1/privacy/learners/not-a-uuid/export", headers=scoped)
     assert bad.status_code == 400 and bad.json["field"] == "learner_id"
     unknown_family = client.put(
         f"/api/v1/privacy/learners/{learner}/opt-outs/astrology",
         headers=_token(db, engine, "compliance_officer"),
     )
-    assert unknown_family.status_code == 400 and "unknown signal family" in unknown_family.json["detail"]
+    assert (
+        unknown_family.status_code == 400
+        and "unknown signal family" in unknown_family.json["detail"]
+    )
     with db.connection() as conn:
         denied = [e for e in audit.recent(conn) if e.outcome == "denied"]
         assert conn.execute("SELECT count(*) FROM learner").fetchone()[0] == 1

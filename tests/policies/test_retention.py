@@ -22,7 +22,9 @@ def _ages(conn):
     ).fetchall()
 
 
-@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     events=st.lists(st.tuples(st.sampled_from(CATEGORIES), st.integers(0, 1500)), max_size=25),
     facts=st.lists(
@@ -61,8 +63,10 @@ def test_retention_sweep_leaves_nothing_past_its_limit_and_keeps_the_rest(
     assert sorted(after) == must_keep
     assert report.complete and sum(report.deleted.values()) == len(before) - len(after)
     folded = [
-        r for r in before
-        if r[1] < limit[r[0]] and policy.categories[r[0]].retention.at_expiry == "aggregate_then_delete"
+        r
+        for r in before
+        if r[1] < limit[r[0]]
+        and policy.categories[r[0]].retention.at_expiry == "aggregate_then_delete"
     ]
     assert aggregated == len(folded)
 
@@ -77,7 +81,9 @@ def test_retention_interrupted_sweep_finishes_on_rerun_without_double_counting(
             org.event(learner, category="behavioural", days_ago=200 + i, score=0.5)
         org.event(learner, category="behavioural", days_ago=10)
     with db.connection() as conn:
-        assert expired_counts(conn, engine.policy, now=now)["learning_event/behavioural"]["rows"] == 10
+        assert (
+            expired_counts(conn, engine.policy, now=now)["learning_event/behavioural"]["rows"] == 10
+        )
     first = sweep(db, engine.policy, now=now, batch_size=3, max_batches=2)
     assert not first.complete and first.deleted == {"learning_event/behavioural": 6}
     second = sweep(db, engine.policy, now=now, batch_size=3)

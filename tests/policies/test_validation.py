@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from learnwire.policies import documents
-from learnwire.policies.validation import DEFAULTS_DIR, PolicyInvalid, check_directory, load_directory
+from learnwire.policies.validation import (
+    DEFAULTS_DIR,
+    PolicyInvalid,
+    check_directory,
+    load_directory,
+)
 
 
 def _problems(directory: Path) -> list[str]:
@@ -87,7 +92,9 @@ def test_validation_learning_data_for_performance_evaluation_needs_two_explicit_
 
 
 def test_validation_unknown_key_lists_the_allowed_keys(policy_copy):
-    _edit(policy_copy / "families.yaml", "    opt_out: false", "    opt_out: false\n    optout: true")
+    _edit(
+        policy_copy / "families.yaml", "    opt_out: false", "    opt_out: false\n    optout: true"
+    )
     [problem] = _problems(policy_copy)
     assert "unknown key 'optout'" in problem and "opt_out" in problem
     assert problem.startswith("families.yaml:")
@@ -102,7 +109,10 @@ def test_validation_section_in_two_files_is_refused(policy_copy):
 
 
 def test_validation_billion_laughs_is_refused_without_expanding(policy_copy):
-    lines = ["learnwire_policy: 1", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = [
+        "learnwire_policy: 1",
+        'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     for i in range(1, 10):
         refs = ",".join([f"*a{i - 1}"] * 9)
         lines.append(f"a{i}: &a{i} [{refs}]")
@@ -163,3 +173,10 @@ def test_validation_load_raises_with_every_problem(policy_copy):
     with pytest.raises(PolicyInvalid) as caught:
         load_directory(policy_copy)
     assert "access.yaml:" in str(caught.value) and "self, team, anyone" in str(caught.value)
+
+
+def test_validation_processor_with_unknown_purpose_points_at_its_line(policy_copy):
+    _edit(policy_copy / "processors.yaml", "purpose: external_processing", "purpose: profiling")
+    [problem] = _problems(policy_copy)
+    assert problem.startswith("processors.yaml:") and "processors.anthropic.purpose" in problem
+    assert "unknown purpose 'profiling'" in problem

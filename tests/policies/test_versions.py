@@ -38,7 +38,9 @@ def test_versions_other_engine_reloads_without_restart(db, settings, engine, pol
         other.refresh(conn)
         assert other.policy.k == 5 and other.version is None
         (policy_copy / "access.yaml").write_text(
-            (policy_copy / "access.yaml").read_text().replace("min_group_size: 5", "min_group_size: 9")
+            (policy_copy / "access.yaml")
+            .read_text()
+            .replace("min_group_size: 5", "min_group_size: 9")
         )
         version, _ = versions.apply_directory(conn, engine, policy_copy, author="ana")
     with db.connection() as conn:

@@ -18,7 +18,14 @@ from learnwire.policies.engine import AccessDenied, PolicyEngine
 from learnwire.policies.utilisation import utilisation_report
 from learnwire.policies.view import governed_view
 
-FAMILIES_WITH_OPT_OUT = ["assessment_results", "job_profile", "hr_performance", "career_goals", "calendar", "feedback"]
+FAMILIES_WITH_OPT_OUT = [
+    "assessment_results",
+    "job_profile",
+    "hr_performance",
+    "career_goals",
+    "calendar",
+    "feedback",
+]
 RANKER = Subject.service("ranker")
 
 
@@ -35,14 +42,20 @@ def _everything(org, learner: uuid.UUID) -> None:
     org.member(learner, "team-a")
 
 
-def test_view_development_recommendation_sees_permitted_data_within_retention(db, engine, make_org, now):
+def test_view_development_recommendation_sees_permitted_data_within_retention(
+    db, engine, make_org, now
+):
     with db.connection() as conn:
         org = make_org(conn)
         learner = org.learner()
         _everything(org, learner)
         view = governed_view(conn, engine, learner, "development_recommendation", RANKER, as_of=now)
     assert len(view.events) == 3  # the 400-day-old behavioural event is withheld
-    assert {f.fact_type for f in view.facts} == {"job_profile", "performance_goal", "career_interest"}
+    assert {f.fact_type for f in view.facts} == {
+        "job_profile",
+        "performance_goal",
+        "career_interest",
+    }
     assert len(view.calendar) == 1 and len(view.memberships) == 1
     statuses = {name: (s.status, s.reason) for name, s in view.families.items()}
     assert statuses["learning_activity"] == ("available", None)
@@ -51,13 +64,10 @@ def test_view_development_recommendation_sees_permitted_data_within_retention(db
     assert not view.blocked
 
 
-def test_view_other_purpose_blocks_families_by_purpose(
-    db, settings, make_org, now, policy_copy
-):
+def test_view_other_purpose_blocks_families_by_purpose(db, settings, make_org, now, policy_copy):
     access = policy_copy / "access.yaml"
     access.write_text(
-        access.read_text()
-        + "\n  analyst:\n    description: test role\n    grants:\n"
+        access.read_text() + "\n  analyst:\n    description: test role\n    grants:\n"
         "      - {actions: [read], resources: [learner_data], whose: anyone,"
         " purposes: [learning_analytics]}\n"
     )
@@ -70,7 +80,11 @@ def test_view_other_purpose_blocks_families_by_purpose(
             conn, engine, learner, "learning_analytics", Subject("analyst", "a"), as_of=now
         )
     blocked = {s.family: s.reason for s in view.blocked}
-    assert blocked == {"hr_performance": "purpose", "career_goals": "purpose", "calendar": "purpose"}
+    assert blocked == {
+        "hr_performance": "purpose",
+        "career_goals": "purpose",
+        "calendar": "purpose",
+    }
     assert not view.calendar and all(f.data_category.value != "performance" for f in view.facts)
     assert not view.allows("calendar") and view.allows("learning_activity")
     assert len(view.events) == 3
@@ -96,7 +110,11 @@ def test_view_read_by_someone_else_is_audited_and_own_read_is_not(db, engine, ma
         assert audit.recent(conn) == []
         governed_view(conn, engine, learner, "development_recommendation", RANKER)
         [entry] = audit.recent(conn)
-    assert (entry.actor, entry.action, entry.outcome) == ("service:ranker", "read:learner_data", "allowed")
+    assert (entry.actor, entry.action, entry.outcome) == (
+        "service:ranker",
+        "read:learner_data",
+        "allowed",
+    )
 
 
 def test_view_unknown_purpose_is_a_clear_error(db, engine, make_org, now):
@@ -106,7 +124,9 @@ def test_view_unknown_purpose_is_a_clear_error(db, engine, make_org, now):
             governed_view(conn, engine, learner, "marketing", RANKER)
 
 
-@hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     events=st.lists(
         st.tuples(st.sampled_from(["behavioural", "assessment", "feedback"]), st.integers(0, 2000)),
@@ -123,8 +143,12 @@ def test_view_performance_evaluation_never_gets_learning_data_and_is_audited(
         learner = org.learner()
         for category, days in events:
             org.event(learner, category=category, days_ago=days)
-    viewer = Subject(viewer_role, "someone", learner if viewer_role in ("learner", "manager") else None)
-    decision = engine.allowed(viewer, "read", _resource(learner, "behavioural"), "performance_evaluation")
+    viewer = Subject(
+        viewer_role, "someone", learner if viewer_role in ("learner", "manager") else None
+    )
+    decision = engine.allowed(
+        viewer, "read", _resource(learner, "behavioural"), "performance_evaluation"
+    )
     assert not decision.allowed
     with db.connection() as conn:
         try:
@@ -145,7 +169,9 @@ def _resource(learner, category):
     return Resource("learner_data", owner=learner, category=DataCategory(category))
 
 
-@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     opted=st.sets(st.sampled_from(FAMILIES_WITH_OPT_OUT), min_size=1),
     viewer_role=st.sampled_from(["learner", "service", "compliance_officer"]),
