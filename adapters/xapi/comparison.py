@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 from typing import Any
 
 import orjson
@@ -37,7 +38,7 @@ def _comparable(statement: dict[str, Any]) -> dict[str, Any]:
 
 def _instant(value: Any) -> Any:
     try:
-        return check_timestamp(value).isoformat()
+        return check_timestamp(value).astimezone(UTC).isoformat()
     except FormatError:
         return value
 

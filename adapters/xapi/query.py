@@ -121,10 +121,11 @@ class StatementReader:
             if query.related_activities:
                 where.append(
                     "(object_id = %s OR jsonb_path_exists(statement, "
-                    "'$.context.contextActivities.*.id ? (@ == $a)', jsonb_build_object('a', %s))"
+                    "'$.context.contextActivities.*.id ? (@ == $a)', "
+                    "jsonb_build_object('a', %s::text))"
                     " OR jsonb_path_exists(statement, "
                     "'$.object.context.contextActivities.*.id ? (@ == $a)', "
-                    "jsonb_build_object('a', %s)))"
+                    "jsonb_build_object('a', %s::text)))"
                 )
                 params += [activity, activity, activity]
             else:
@@ -180,7 +181,7 @@ class StatementReader:
             return True
         where.append(
             "(learner_id = %s OR jsonb_path_exists(statement, "
-            "'$.**.account.name ? (@ == $h)', jsonb_build_object('h', %s)))"
+            "'$.**.account.name ? (@ == $h)', jsonb_build_object('h', %s::text)))"
         )
         params += [learner, hashes[0]]
         return True

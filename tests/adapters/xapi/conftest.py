@@ -19,15 +19,18 @@ def make_statement(
     n: int = 0,
     *,
     email: str = "ann@example.com",
-    verb: str = "completed",
+    verb: str | dict[str, Any] = "completed",
     activity: str = "https://lms.example.com/mod/page/view.php?id=12",
     **extra: Any,
 ) -> dict[str, Any]:
-    """A realistic Moodle-style statement; ``extra`` replaces top-level properties."""
+    """A realistic Moodle-style statement; ``verb`` is an ADL verb name or a verb object,
+    ``extra`` replaces top-level properties."""
     statement: dict[str, Any] = {
         "id": str(uuid.UUID(int=n + 1)),
         "actor": {"objectType": "Agent", "name": "Ann Example", "mbox": f"mailto:{email}"},
-        "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}", "display": {"en": verb}},
+        "verb": verb
+        if isinstance(verb, dict)
+        else {"id": f"http://adlnet.gov/expapi/verbs/{verb}", "display": {"en": verb}},
         "object": {
             "objectType": "Activity",
             "id": activity,
