@@ -132,6 +132,11 @@ class RequiredClaimsCheck(ClaimCheck):
             raise LaunchRejected(
                 "invalid_claim", f"The claim '{LTI}roles' must be a list of role URIs.", status=400
             )
+        for name in (LTI + "context", LTI + "resource_link", LTI + "custom", DEEP_LINKING_SETTINGS):
+            if name in body and not isinstance(body[name], dict):
+                raise LaunchRejected(
+                    "invalid_claim", f"The claim '{name}' must be a JSON object.", status=400
+                )
         if body.get(MESSAGE_TYPE) == RESOURCE_LINK_REQUEST:
             if not body.get(LTI + "target_link_uri"):
                 raise _missing(LTI + "target_link_uri")
@@ -139,7 +144,8 @@ class RequiredClaimsCheck(ClaimCheck):
                 raise _missing(LTI + "resource_link.id")
         if body.get(MESSAGE_TYPE) == DEEP_LINKING_REQUEST:
             settings = body.get(DEEP_LINKING_SETTINGS) or {}
-            if not settings.get("deep_link_return_url"):
+            return_url = settings.get("deep_link_return_url")
+            if not isinstance(return_url, str) or not return_url:
                 raise _missing(DEEP_LINKING_SETTINGS + ".deep_link_return_url")
             if "ltiResourceLink" not in (settings.get("accept_types") or []):
                 raise LaunchRejected(

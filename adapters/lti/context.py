@@ -75,12 +75,12 @@ class LaunchContext:
         storage_target: str | None,
         state: str,
     ) -> LaunchContext:
-        context = claims.get(LTI + "context") or {}
-        resource_link = claims.get(LTI + "resource_link") or {}
-        custom = claims.get(LTI + "custom") or {}
-        presentation = claims.get(LTI + "launch_presentation") or {}
+        context = _mapping(claims.get(LTI + "context"))
+        resource_link = _mapping(claims.get(LTI + "resource_link"))
+        custom = _mapping(claims.get(LTI + "custom"))
+        presentation = _mapping(claims.get(LTI + "launch_presentation"))
         name = claims.get("name") or " ".join(
-            p for p in (claims.get("given_name"), claims.get("family_name")) if p
+            p for p in (claims.get("given_name"), claims.get("family_name")) if isinstance(p, str)
         )
         roles = [r for r in claims.get(LTI + "roles", []) if isinstance(r, str)]
         return cls(
@@ -90,22 +90,31 @@ class LaunchContext:
             deployment_id=str(claims[LTI + "deployment_id"]),
             message_type=claims[MESSAGE_TYPE],
             subject=str(claims["sub"]),
-            email=claims.get("email") or None,
-            display_name=name or None,
-            locale=presentation.get("locale") or None,
+            email=_text(claims.get("email")),
+            display_name=_text(name),
+            locale=_text(presentation.get("locale")),
             role=learnwire_role(roles),
-            context_id=context.get("id") or None,
-            context_title=context.get("title") or context.get("label") or None,
-            resource_link_id=resource_link.get("id") or None,
+            context_id=_text(context.get("id")),
+            context_title=_text(context.get("title") or context.get("label")),
+            resource_link_id=_text(resource_link.get("id")),
             content_id=_uuid(custom.get(CONTENT_PARAM)),
             has_ags=bool(claims.get(AGS)),
-            has_nrps=bool((claims.get(NRPS) or {}).get("context_memberships_url")),
+            has_nrps=bool(_mapping(claims.get(NRPS)).get("context_memberships_url")),
             binding=binding,
             storage_target=storage_target,
             state=state,
             nonce=str(claims["nonce"]),
             roles=roles,
         )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and str(value) else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """An optional object claim; anything that is not an object counts as absent."""
+    return value if isinstance(value, dict) else {}
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

@@ -74,7 +74,8 @@ def fetch_configuration(
             f"{url} is not an LTI platform openid configuration: {exc}"
         ) from exc
     # A configuration served from one host must not speak for another host's issuer.
-    if urlsplit(config.issuer).hostname != urlsplit(url).hostname:
+    issuer, served = urlsplit(config.issuer), urlsplit(url)
+    if (issuer.hostname, issuer.port) != (served.hostname, served.port):
         raise RegistrationFailed(
             f"the configuration at {url} claims issuer '{config.issuer}' on another host"
         )

@@ -57,6 +57,13 @@ class ToolLogin(OIDCLogin):
                 raise LaunchRejected(
                     "missing_param", "The login request has no 'login_hint'.", status=400
                 ) from exc
+            if not client_id and self._tool_config.issuer_known(iss):
+                raise LaunchRejected(
+                    "ambiguous_client",
+                    f"Issuer '{iss}' has several registrations and the login request names no "
+                    "client_id; the LMS must send one.",
+                    status=400,
+                ) from exc
             raise LaunchRejected(
                 "unknown_issuer",
                 f"No registration for issuer '{iss}'"

@@ -197,6 +197,11 @@ def forms(html: str) -> list[Form]:
 
 
 @pytest.fixture
+def fake_rsa_key():
+    return fake.rsa_key
+
+
+@pytest.fixture
 def html_forms():
     return forms
 

@@ -207,3 +207,19 @@ def test_launch_security_login_for_unregistered_issuer(lti, refused):
 def test_launch_security_login_target_outside_the_tool(lti, refused):
     login = lti.login(target_link_uri="https://phishing.example/lti/launch")
     refused(login.response, "foreign_target", 400)
+
+
+def test_launch_security_claim_of_the_wrong_shape(lti, refused):
+    page = refused(lti.launch(**{LTI + "context": "course-42"}), "invalid_claim", 400)
+    assert "must be a JSON object" in page
+
+
+def test_launch_security_login_without_client_id_for_an_ambiguous_issuer(
+    lti, lti_runtime, platform, refused
+):
+    from learnwire.adapters.lti import registrations
+
+    with lti_runtime.db.connection() as conn:
+        second = registrations.find(conn, platform.issuer, platform.client_id)
+        registrations.save(conn, second.model_copy(update={"client_id": "second-client"}))
+    refused(lti.login(client_id=None).response, "ambiguous_client", 400)
