@@ -37,16 +37,16 @@ class PlatformUnavailable(LtiError):
     """The platform did not answer a service call as LTI requires (its fault, not the user's)."""
 
     status = 502
-    title = "the LMS did not answer as expected"
+    title = "The LMS did not answer as expected"
 
 
 class LaunchNotFound(NotFound):
     """The launch id is unknown or the launch has expired."""
 
-    title = "launch not found"
+    title = "Launch not found"
 
 
 class NotAllowed(Forbidden):
     """The launch's role or message type does not allow this action."""
 
-    title = "not allowed"
+    title = "Not allowed"

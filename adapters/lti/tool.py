@@ -18,7 +18,7 @@ from ...core.runtime import Runtime
 from . import deep_linking, grades, launches, offers, pages, registrations, roster
 from .checks import DEEP_LINKING_REQUEST, DEEP_LINKING_SETTINGS
 from .context import AGS, NRPS, LaunchContext
-from .errors import LaunchRejected, LtiError, NotAllowed
+from .errors import LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .launches import LaunchRecord
 from .services import TimeoutSession
@@ -71,7 +71,8 @@ class LtiTool:
         """Log a refused login/launch/action and return its page and status."""
         code = getattr(exc, "code", None)
         log.warning("LTI %s refused [%s]: %s", step, code or exc.title, exc)
-        title = "This launch was refused" if step in ("login", "launch") else exc.title.capitalize()
+        title = "This launch was refused" if step in ("login", "launch") else exc.title
+        title = title[:1].upper() + title[1:]
         page = pages.refused(tool_name=self.name, message=str(exc), code=code, title=title)
         return page, exc.status
 
@@ -285,6 +286,3 @@ class LtiTool:
     @staticmethod
     def _has_nrps(launch_data: dict[str, Any]) -> bool:
         return bool((launch_data.get(NRPS) or {}).get("context_memberships_url"))
-
-
-__all__ = ["LaunchRejected", "LtiTool"]
