@@ -87,8 +87,24 @@ class Settings(BaseSettings):
     ranking_exploration_share: float = Field(
         default=0.2, ge=0, le=0.5, description="Share of stretch items from adjacent skills."
     )
-    anthropic_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        description="Enables contextual reranking with Claude; unset: the ranker alone decides.",
+    )
     anthropic_base_url: str | None = None
+    anthropic_model: str = Field(
+        default="claude-sonnet-5-5", description="Claude model used for contextual reranking."
+    )
+    anthropic_daily_token_budget: int = Field(
+        default=200_000,
+        ge=0,
+        description="Input plus output tokens Claude may use per UTC day; 0 stops all calls.",
+    )
+    anthropic_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a recommendation waits for Claude before ranking without it.",
+    )
 
     @field_validator("plugins_allow", mode="before")
     @classmethod

@@ -164,13 +164,13 @@ def audit_signals(runtime: Runtime, learner: UUID, at: str | None, as_json: bool
                 [
                     s["signal"],
                     f"{s['weight']:.2f}",
-                    "used" if s["used"] else "blocked",
+                    "used" if s["used"] else ("blocked" if s["blocked_by"] else "skipped"),
                     "" if s["contribution"] is None else f"{s['contribution']:.3f}",
-                    ", ".join(s["blocked_by"]),
+                    ", ".join(s["blocked_by"]) or s.get("detail", ""),
                 ]
                 for s in d["signals"]
             ],
-            ["signal", "weight", "status", "contribution", "blocked by"],
+            ["signal", "weight", "status", "contribution", "blocked by / note"],
         )
         click.echo("\nsignal families:")
         table(

@@ -104,12 +104,16 @@ def signal_report(
     uses = []
     for use in ranking.signals:
         families = signals[use.name].families if use.name in signals else frozenset()
+        entry = report.signal(
+            use.name,
+            families,
+            use.weight,
+            round(use.total_contribution, 4) if use.status == "used" else None,
+        )
+        # A step that reads no family can still not run (contextual reranking without an
+        # API key, say): report it unused, with the ranker's reason.
+        skipped = use.status == "skipped"
         uses.append(
-            report.signal(
-                use.name,
-                families,
-                use.weight,
-                round(use.total_contribution, 4) if use.status == "used" else None,
-            )
+            entry.model_copy(update={"used": entry.used and not skipped, "detail": use.reason})
         )
     return report.with_signals(uses), ranking

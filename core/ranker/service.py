@@ -22,6 +22,7 @@ from ..learner.build import build_state
 from ..learner.org import OrgContext, load_org
 from ..learner.state import LearnerState
 from ..runtime import Runtime
+from .contextual import ContextualReranker
 from .engine import Ranker, RankerConfig, Ranking
 from .items import ItemMatrix, load_items
 from .shared import build_shared
@@ -57,6 +58,8 @@ class RecommendationService:
 
         self.runtime = runtime
         self.engine = engine_for(runtime)
+        # Optional reranking with Claude; inert without LEARNWIRE_ANTHROPIC_API_KEY.
+        self.contextual = ContextualReranker(runtime.settings, self.engine, runtime.db)
         self._lock = threading.Lock()
         self._model: Model | None = None
 
@@ -132,8 +135,19 @@ class RecommendationService:
         """Rank without storing; also returns the governed view the ranking read."""
         model = self.model(conn)
         state, view = self.state(conn, learner_id, at=at, viewer=viewer)
-        ranking = model.ranker.rank(
-            state, at, limit=limit, neighbours=_pgvector_neighbours(conn, model.items)
+        neighbours = _pgvector_neighbours(conn, model.items)
+        ranking = model.ranker.rank(state, at, limit=limit, neighbours=neighbours)
+        # Contextual reranking (issue 6, item 12): for a learner with rich context Claude may
+        # reorder the ranker's own top candidates and word their framing; otherwise, or when
+        # it cannot (no key, budget spent, egress refused, call failed), the ranking above
+        # stands and ranking.signals says why.
+        ranking = self.contextual.rerank(
+            conn,
+            ranking,
+            state,
+            view,
+            model.items,
+            pool=lambda n: model.ranker.rank(state, at, limit=n, neighbours=neighbours),
         )
         return ranking, view
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import Forbidden, ValidationFailed
 from ..learner import feedback
+from ..ranker.contextual import contextual_status
 from ..ranker.service import PURPOSE, RecommendationService
 from .app import runtime_of
 
@@ -116,9 +117,12 @@ def recommendations(learner_id: UUID) -> Any:
             for c in body["contributions"]:
                 c["detail"] = ""
         out.append(body)
-    return jsonify(
-        {"learner_id": str(learner_id), "at": ranking.at.isoformat(), "recommendations": out}
-    )
+    body = {"learner_id": str(learner_id), "at": ranking.at.isoformat(), "recommendations": out}
+    if personal:
+        # Whether Claude reordered this list, or why not (the reason can hint at the
+        # learner's context, so only those who may see it get it).
+        body["contextual"] = contextual_status(ranking)
+    return jsonify(body)
 
 
 def _may_read_personal(who: Any, learner_id: UUID) -> bool:
