@@ -130,31 +130,19 @@ class UpcomingSituation(_Signal):
 
     def values(self, ctx, idx):
         out = np.zeros(len(idx), np.float32)
-        emb = ctx.items.embedding[idx]
         for situation, urgency in ctx.upcoming():
-            kind = situation.kind  # type: ignore[attr-defined]
-            fit = np.zeros(len(idx), np.float32)
-            vec = ctx.shared.situation_vectors.get(kind)
-            if vec is not None:
-                fit = np.clip((emb @ vec - 0.15) / 0.45, 0, 1)
-            skills = ctx.shared.situation_skills.get(kind)
-            if skills is not None and skills.any():
-                fit = np.maximum(fit, _normalise(ctx.items.item_skill[idx] @ skills))
-            out = np.maximum(out, fit * urgency)
+            fit = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
+            if fit is not None:
+                out = np.maximum(out, fit[idx] * urgency)
         return out
 
     def describe(self, *, view, item):
         best, best_fit = None, 0.0
-        emb = view.items.embedding[item]
         for situation, urgency in view.upcoming():
-            vec = view.shared.situation_vectors.get(situation.kind)
-            fit = max(float(emb @ vec), 0.0) if vec is not None else 0.0
-            skills = view.shared.situation_skills.get(situation.kind)
-            if skills is not None:
-                fit = max(fit, float(view.items.item_skill[item] @ skills))
-            fit *= urgency
-            if fit > best_fit:
-                best, best_fit = situation, fit
+            fit = view.shared.situation_fit.get(situation.kind)
+            value = float(fit[item]) * urgency if fit is not None else 0.0
+            if value > best_fit:
+                best, best_fit = situation, value
         if best is None:
             return ""
         phrase = SITUATION_PHRASES.get(best.kind, best.kind.replace("_", " "))
@@ -259,7 +247,8 @@ class Feedback(_Signal):
 
     def values(self, ctx, idx):
         s = ctx.state
-        value = 0.5 + 0.5 * np.tanh(ctx.items.item_skill[idx] @ s.skill_feedback)
+        # Nothing rated yet means no support either way, not a neutral half.
+        value = np.clip(np.tanh(ctx.items.item_skill[idx] @ s.skill_feedback), 0, 1)
         if s.more_like:
             anchor = ctx.items.embedding[s.more_like].mean(axis=0)
             norm = float(np.linalg.norm(anchor))

@@ -48,12 +48,11 @@ def generate(
             peers[pair[0]] += weight * pair[1]
     if peers.any():
         out["peers"] = _top(peers, per_source // 2)
-    for situation, _urgency in ctx.upcoming():
-        vec = ctx.shared.situation_vectors.get(situation.kind)  # type: ignore[attr-defined]
-        if vec is not None and vec.any():
-            out.setdefault("context", np.array([], np.int64))
-            near = _top(items.embedding @ vec + 1.0, per_source // 3)
-            out["context"] = np.union1d(out["context"], near)
+    for situation, urgency in ctx.upcoming():
+        fit = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
+        if fit is not None:
+            near = _top(fit * urgency, per_source // 3)
+            out["context"] = np.union1d(out.get("context", np.array([], np.int64)), near)
     need = state.weighted_need()
     if need.any():
         adjacent = np.zeros(len(need), bool)

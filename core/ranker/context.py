@@ -25,6 +25,9 @@ class SharedSignals:
     situation_skills: dict[str, np.ndarray] = field(default_factory=dict)
     #: Mean embedding of each skill's items (unit length; zeros when none).
     skill_vectors: np.ndarray | None = None
+    #: situation kind -> fit of every catalogue item in [0, 1] (semantic and lexical),
+    #: computed once so ranking a learner never multiplies the whole embedding matrix.
+    situation_fit: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,8 +16,10 @@ from uuid import UUID
 
 import numpy as np
 import psycopg
+from threadpoolctl import threadpool_limits
 
-from ..embedding import Embedder
+from ..embedding import Embedder, active_embedder
+from ..errors import ConfigurationError
 from ..learner.build import build_state
 from ..learner.org import OrgContext, load_org
 from ..learner.state import LearnerState
@@ -58,6 +60,10 @@ class RecommendationService:
 
         self.runtime = runtime
         self.engine = engine_for(runtime)
+        # Ranking is many small matrix-vector products; BLAS threads only add hand-off
+        # latency (measured: 5 ms vs 0.07 ms for 2,000 x 384 on 2 busy cores), and a
+        # server already runs requests in parallel.
+        threadpool_limits(limits=1, user_api="blas")
         # Optional reranking with Claude; inert without LEARNWIRE_ANTHROPIC_API_KEY.
         self.contextual = ContextualReranker(runtime.settings, self.engine, runtime.db)
         self._lock = threading.Lock()
@@ -69,9 +75,11 @@ class RecommendationService:
         return self.runtime.collect("register_ranking_signals", expect=RankingSignal)
 
     def embedder(self) -> Embedder | None:
-        wanted = self.runtime.settings.embedder
-        found = self.runtime.collect("register_embedders", expect=Embedder)
-        return next((e for e in found if e.name == wanted), None)
+        try:
+            return active_embedder(self.runtime)
+        except ConfigurationError:
+            # Semantic signals then contribute nothing; lexical situation cues still work.
+            return None
 
     def model(self, conn: Conn) -> Model:
         stamp = _stamp(conn)
@@ -150,6 +158,34 @@ class RecommendationService:
             pool=lambda n: model.ranker.rank(state, at, limit=n, neighbours=neighbours),
         )
         return ranking, view
+
+    def recommend_all(
+        self,
+        *,
+        at: datetime | None = None,
+        limit: int = 5,
+        learners: list[UUID] | None = None,
+        progress: Any = None,
+        chunk: int = 500,
+    ) -> int:
+        """Rank every learner (or ``learners``) and store the results; returns how many."""
+        at = at or datetime.now(UTC)
+        with self.runtime.db.connection() as conn:
+            if learners is None:
+                learners = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
+        done = 0
+        for start in range(0, len(learners), chunk):
+            with self.runtime.db.connection() as conn:
+                rankings = [
+                    self.rank(conn, learner, at=at, limit=limit)[0]
+                    for learner in learners[start : start + chunk]
+                ]
+                for ranking in rankings:
+                    store_ranking(conn, ranking)
+            done += len(rankings)
+            if progress is not None:
+                progress(len(rankings))
+        return done
 
 
 def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-untyped-def]

@@ -121,13 +121,35 @@ def situation_skills(items: ItemMatrix) -> dict[str, np.ndarray]:
     return out
 
 
+def situation_fit(
+    items: ItemMatrix, vectors: dict[str, np.ndarray], skills: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per situation, how well each item prepares for it: the better of semantic closeness
+    (rescaled cosine) and the share of the item's skills the situation calls on."""
+    out = {}
+    for kind in set(vectors) | set(skills):
+        fit = np.zeros(len(items), np.float32)
+        if kind in vectors:
+            fit = np.clip((items.embedding @ vectors[kind] - 0.15) / 0.45, 0, 1)
+        if kind in skills:
+            lexical = items.item_skill @ skills[kind]
+            top = float(lexical.max())
+            if top > 0:
+                fit = np.maximum(fit, lexical / top)
+        out[kind] = fit.astype(np.float32)
+    return out
+
+
 def build_shared(
     conn: Conn, items: ItemMatrix, *, k: int, embedder: Embedder | None
 ) -> SharedSignals:
     embedded = bool(items.embedding.any())
+    vectors = situation_vectors(embedder, items.embedding.shape[1]) if embedded else {}
+    lexical = situation_skills(items)
     return SharedSignals(
         cooccurrence=cooccurrence(conn, items, k=k),
-        situation_vectors=situation_vectors(embedder, items.embedding.shape[1]) if embedded else {},
-        situation_skills=situation_skills(items),
+        situation_vectors=vectors,
+        situation_skills=lexical,
         skill_vectors=skill_vectors(items) if embedded else None,
+        situation_fit=situation_fit(items, vectors, lexical),
     )

@@ -13,6 +13,7 @@ from learnwire.core.ranker.builtin import BUILTIN_SIGNALS
 from learnwire.core.ranker.context import SharedSignals
 from learnwire.core.ranker.engine import Ranker, RankerConfig
 from learnwire.core.ranker.items import FORMATS, ItemMatrix, SkillGraph
+from learnwire.core.ranker.shared import situation_fit
 
 SKILLS = [
     ("feedback", "feedback delivery", "management"),
@@ -58,9 +59,11 @@ def build(seed: int = 0, per_skill: int = 8) -> tuple[ItemMatrix, SharedSignals]
         skills=graph,
     )
     skill_vectors = np.stack([axes[s] / np.linalg.norm(axes[s]) for s in range(n_skills)])
+    vectors = {"feedback_conversation": skill_vectors[0].astype(np.float32)}
     shared = SharedSignals(
-        situation_vectors={"feedback_conversation": skill_vectors[0].astype(np.float32)},
+        situation_vectors=vectors,
         skill_vectors=skill_vectors.astype(np.float32),
+        situation_fit=situation_fit(items, vectors, {}),
     )
     return items, shared
 
