@@ -138,12 +138,24 @@ class RecommendationService:
         return ranking
 
     def rank(
-        self, conn: Conn, learner_id: UUID, *, at: datetime, limit: int = 5, viewer: Any = None
+        self,
+        conn: Conn,
+        learner_id: UUID,
+        *,
+        at: datetime,
+        limit: int = 5,
+        viewer: Any = None,
+        in_memory: bool = False,
     ) -> tuple[Ranking, Any]:
-        """Rank without storing; also returns the governed view the ranking read."""
+        """Rank without storing; also returns the governed view the ranking read.
+
+        Semantic candidates come from pgvector's HNSW index; ``in_memory`` searches the
+        catalogue matrix already held for scoring instead (exact, and cheaper than a round
+        trip per learner when ranking everyone in a batch).
+        """
         model = self.model(conn)
         state, view = self.state(conn, learner_id, at=at, viewer=viewer)
-        neighbours = _pgvector_neighbours(conn, model.items)
+        neighbours = None if in_memory else _pgvector_neighbours(conn, model.items)
         ranking = model.ranker.rank(state, at, limit=limit, neighbours=neighbours)
         # Contextual reranking (issue 6, item 12): for a learner with rich context Claude may
         # reorder the ranker's own top candidates and word their framing; otherwise, or when
@@ -177,7 +189,7 @@ class RecommendationService:
         for start in range(0, len(learners), chunk):
             with self.runtime.db.connection() as conn:
                 rankings = [
-                    self.rank(conn, learner, at=at, limit=limit)[0]
+                    self.rank(conn, learner, at=at, limit=limit, in_memory=True)[0]
                     for learner in learners[start : start + chunk]
                 ]
                 for ranking in rankings:
