@@ -138,7 +138,8 @@ def make_blueprint() -> Blueprint:
     def page(launch_id: str) -> Response:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
-            record = launches.load(conn, launch_id)
+            # An unconfirmed platform-storage launch gets its confirmation page again.
+            record = launches.load(conn, launch_id, require_verified=False)
             page = tool.landing(conn, record)
         return _html(page)
 

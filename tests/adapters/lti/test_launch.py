@@ -113,3 +113,13 @@ def test_launch_offer_source_seam_shows_recommendations(
 def test_launch_offer_source_misconfigured_is_a_clear_error(lti_runtime):
     with pytest.raises(ConfigurationError, match="cannot be loaded"):
         load_offer_source("no_such_module:factory", lti_runtime)
+
+
+def test_launch_login_initiation_by_post(lti, platform):
+    login = lti.login(method="post")
+    assert login.response.status_code == 302
+    location = login.response.headers["Location"]
+    assert location.startswith(platform.url("/auth?"))
+    assert "response_mode=form_post" in location and "prompt=none" in location
+    token = platform.id_token(platform.claims(login.nonce))
+    assert lti.post_launch(token, login.state, path="/lti/deep-linking").status_code == 200

@@ -31,6 +31,8 @@ def test_platform_storage_launch_is_confirmed_by_the_browser(app, lti, platform,
             "platform_storage",
             False,
         )
+    again = cookieless.client.get(f"/lti/launch/{launch_id}").get_data(as_text=True)
+    assert '"lti.get_data"' in again, "reloading asks the platform storage again"
     blocked = cookieless.client.post(f"/lti/launch/{launch_id}/score")
     assert blocked.status_code == 403
     assert "unverified_launch" in blocked.get_data(as_text=True)
