@@ -1,0 +1,71 @@
+"""The landing page and learner pages: what the store holds, as plain server-rendered HTML.
+
+``GET /``                     the organisation, job profiles, catalogue and learners
+``GET /?page=N&unit=ID``      another page of learners, or those of one department/team
+``GET /learners/<uuid>``      one learner by pseudonymous id: role, recent activity,
+                              upcoming situations, and catalogue items for the role's
+                              largest required skills
+
+Learners appear only by their pseudonymous id; no identifier a source sent is ever stored,
+so none can be shown.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, render_template, request
+
+from ..errors import NotFound, ValidationFailed
+from . import overview_queries as q
+from .app import runtime_of
+
+overview = Blueprint("overview", __name__, template_folder="templates")
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationFailed("page must be a whole number from 1", field="page")
+    return int(raw)
+
+
+@overview.get("/")
+def index() -> Any:
+    page = _page_number()
+    unit = request.args.get("unit") or None
+    with runtime_of().db.connection() as conn:
+        at = q.reference_time(conn)
+        data = {
+            "departments": q.departments(conn),
+            "profiles": q.job_profiles(conn),
+            "formats": q.catalogue_by_format(conn),
+            "learners": q.learners(conn, page, unit),
+        }
+    if unit and data["learners"].unit is None:
+        raise NotFound(f"no department or team '{unit}'")
+    people = sum(d["people"] for d in data["departments"])
+    return render_template("overview/index.html", at=at, people=people, **data)
+
+
+@overview.get("/learners/<uuid:learner_id>")
+def learner(learner_id: UUID) -> Any:
+    with runtime_of().db.connection() as conn:
+        at = q.reference_time(conn)
+        found = q.learner(conn, learner_id, at)
+    if found is None:
+        raise NotFound(f"no learner {learner_id}")
+    return render_template("overview/learner.html", at=at, learner=found)
+
+
+@overview.app_template_filter("when")
+def _when(value: Any) -> str:
+    """A timestamp as people read it: ``Fri 20 Nov 2026, 14:30 UTC``."""
+    return value.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
+
+
+@overview.app_template_filter("day")
+def _day(value: Any) -> str:
+    return value.astimezone(UTC).strftime("%d %b %Y")
