@@ -6,7 +6,6 @@ record names its pseudonymous learner) and before anything is written.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import psycopg
@@ -76,17 +75,24 @@ def _refusal(
 
 
 def minimise(statement: dict[str, Any], drop: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """A copy of ``statement`` without the dotted paths in ``drop``."""
+    """A copy of ``statement`` without the dotted paths in ``drop``.
+
+    Only the objects on a dropped path are copied (the caller's statement is never changed):
+    this runs for every statement at intake, where a deep copy would cost more than the rest
+    of the xAPI intake together.
+    """
     if not statement:
         return statement
-    out = copy.deepcopy(statement)
+    out = dict(statement)
     for path in drop:
         *parents, leaf = path.split(".")
         node: Any = out
         for part in parents:
-            node = node.get(part) if isinstance(node, dict) else None
-            if node is None:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                node = None
                 break
-        if isinstance(node, dict):
+            node[part] = node = dict(child)
+        if node is not None:
             node.pop(leaf, None)
     return out
