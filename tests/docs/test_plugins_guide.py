@@ -9,12 +9,30 @@ import re
 import subprocess
 import sys
 import textwrap
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import psycopg
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "plugins.md"
 BIN = Path(sys.executable).parent
 FILE_BLOCK = re.compile(r"<!-- file: (\S+) -->\n```python\n(.*?)```", re.S)
+
+
+@pytest.fixture
+def scratch_database_url(pg_admin_url: str) -> Iterator[str]:
+    """An empty database on this session's server for the child test run, which migrates
+    and wipes it (learnwire.testing honours LEARNWIRE_TESTING_DATABASE_URL): this saves
+    the child starting an embedded server of its own. Dropped afterwards."""
+    name = f"lw_guide_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield pg_admin_url.replace("@/postgres?", f"@/{name}?", 1)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _python_blocks() -> list[str]:
@@ -31,7 +49,9 @@ def test_plugins_guide_python_blocks_compile() -> None:
         compile(code, f"docs/plugins.md block {number}", "exec")
 
 
-def test_plugins_guide_worked_example_installs_and_passes_its_test(tmp_path: Path) -> None:
+def test_plugins_guide_worked_example_installs_and_passes_its_test(
+    tmp_path: Path, scratch_database_url: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNWIRE_")}
     package = tmp_path / "learnwire-jira"
     run = subprocess.run
@@ -77,7 +97,11 @@ def test_plugins_guide_worked_example_installs_and_passes_its_test(tmp_path: Pat
     tested = run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
         cwd=package,
-        env={**env, "PYTHONPATH": str(site)},
+        env={
+            **env,
+            "PYTHONPATH": str(site),
+            "LEARNWIRE_TESTING_DATABASE_URL": scratch_database_url,
+        },
         capture_output=True,
         text=True,
         timeout=600,
