@@ -228,6 +228,9 @@ class ContextualReranker:
                 ).payload
         except AccessDenied as denied:
             raise _Skip(f"the policy does not let data go to '{PROCESSOR}': {denied}") from None
+        except psycopg.errors.LockNotAvailable:
+            # Nothing leaves unless its egress is on record.
+            raise _Failed("the egress could not be audited in time; nothing was sent") from None
 
     def _call(self, sent: dict[str, Any]) -> tuple[RerankAnswer, tuple[int, int]]:
         import anthropic

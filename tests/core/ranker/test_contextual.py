@@ -442,3 +442,22 @@ def test_contextual_respects_the_policy_at_egress(runtime, db, org, claude, tmp_
             )
         ]
     assert outcomes == ["denied", "allowed"]
+
+
+def test_contextual_audits_egress_in_the_callers_transaction_when_it_holds_the_chain(
+    runtime, db, org, claude
+):
+    from learnwire.policies.access import Subject
+
+    svc = _service(runtime, claude)
+    with db.connection() as conn:
+        # A compliance officer's read is audited first, so this transaction holds the
+        # audit chain; the egress record must join it rather than wait for it.
+        ranking, _ = svc.rank(conn, org["cara"], at=NOW, viewer=Subject.compliance("dpo"))
+        assert _use(ranking).status == "used"
+    with db.connection() as conn:
+        actions = [
+            r[0] for r in conn.execute("SELECT action FROM policy_audit ORDER BY id").fetchall()
+        ]
+    assert actions == ["read:learner_data", "send:external_processor"]
+    assert claude.problems == []
