@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 import psycopg
 
 from ..models import CalendarSignal, HrFact, LearningEvent, TeamMembership
@@ -84,7 +85,7 @@ def insert_events(
                         r.completion,
                         r.score_scaled,
                         r.duration_seconds,
-                        json.dumps(e.statement, separators=(",", ":")),
+                        _statement_json(e.statement),
                     )
                 )
         cur.execute(
@@ -94,6 +95,15 @@ def insert_events(
         new_ids = [row[0] for row in cur.fetchall()]
         cur.execute("TRUNCATE incoming_event")
     return WriteCounts(new=len(new_ids), unchanged=len(events) - len(new_ids)), new_ids
+
+
+def _statement_json(statement: dict[str, Any]) -> str:
+    # orjson is several times faster than json here, the hot path of xAPI intake; json
+    # still takes what orjson refuses (integers beyond 64 bits).
+    try:
+        return orjson.dumps(statement).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(statement, separators=(",", ":"))
 
 
 def _upsert(conn: Conn, sql: str, rows: list[tuple[Any, ...]]) -> WriteCounts:
