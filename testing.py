@@ -28,6 +28,7 @@ costs a pytest session nothing.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
@@ -150,6 +151,7 @@ def learnwire_database_url() -> Iterator[str]:
         conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
     yield url
     server.cleanup()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
