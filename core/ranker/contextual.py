@@ -16,7 +16,6 @@ times out; or the answer is not exactly the JSON asked for (nothing is repaired)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -25,11 +24,18 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from ..learner.state import LearnerState
 from ..models import Recommendation, SignalContribution
 from .contextual_payload import build_payload, has_rich_context
+from .contextual_prompt import (
+    CHARS_PER_TOKEN,
+    MAX_OUTPUT_TOKENS,
+    SYSTEM_PROMPT,
+    RerankAnswer,
+    payload_key,
+)
 from .contextual_store import AnswerCache, TokenBudget
 from .engine import Ranking, SignalUse
 from .items import ItemMatrix
@@ -46,47 +52,6 @@ SIGNAL = "contextual_rerank"
 PROCESSOR = "anthropic"
 #: How many of the ranker's best candidates Claude may reorder.
 TOP_K = 10
-#: Part of the cache key: a changed prompt must not reuse answers to the old one.
-PROMPT_VERSION = "1"
-MAX_OUTPUT_TOKENS = 1500
-#: Rough characters per token, only to size the budget reservation before a call.
-CHARS_PER_TOKEN = 3
-
-SYSTEM_PROMPT = """\
-You order learning suggestions for one person at work and say why each suits them now.
-
-The user message is JSON with up to three parts; any field may be missing:
-- learner: role, management_level, stated_goals (skill names), skills (skill, level and \
-target, both from 0 to 1; target is what the role requires), locale;
-- context.situations: upcoming work situations (kind, in_days: 0 today, 1 tomorrow, \
-minutes);
-- candidates: learning items a ranking system already chose (id, title, summary, format, \
-duration_minutes, difficulty from 0 to 1, skills).
-
-Order ALL candidates from most to least useful for this person now: the soonest situations \
-first, then their goals and the largest gaps between level and target, then whether the \
-format and length fit. For every candidate write one sentence of at most 40 words, \
-addressed to the person as "you", saying why it is worth their time now. Use only facts \
-from the input; invent no names, dates or numbers. Write in the language of the locale.
-
-Reply with only a JSON object, no other text and no code fence, exactly in this form:
-{"ranking": [{"id": "<candidate id>", "framing": "<one sentence>"}]}
-Use every candidate id exactly once, and no other ids."""
-
-
-class FramedItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    framing: str = Field(pattern=r"^[^\r\n]{10,300}$")
-
-
-class RerankAnswer(BaseModel):
-    """Claude's answer, validated strictly: anything else means the ranker decides alone."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ranking: list[FramedItem] = Field(min_length=1)
 
 
 class _Skip(Exception):
@@ -191,21 +156,38 @@ class ContextualReranker:
         shown = extended.recommendations[: self.top_k]
         summaries = _summaries(conn, [r.content_id for r in shown])
         offered = build_payload(state, view, items, shown, summaries, ranking.at)
-        sent = self._egress(conn, offered, state.learner_id)
-        ids = [c.get("id") for c in sent.get("candidates", []) if isinstance(c, dict)]
-        if sorted(i for i in ids if i) != sorted(str(r.content_id) for r in shown):
+        preview = self._preview(conn, offered, state.learner_id)
+        wanted = sorted(str(r.content_id) for r in shown)
+        if _candidate_ids(preview) != wanted:
             raise _Skip(
                 f"the policy does not let candidate ids go to '{PROCESSOR}', so an answer "
                 "could not be matched to items"
             )
-        key = payload_key(self.model, sent)
-        cached = self.cache.get(key)
+        cached = self.cache.get(payload_key(self.model, preview))
         if cached is not None:
+            # Nothing leaves, so there is no egress to audit.
             return shown, extended, RerankAnswer.model_validate(cached), f"{self.model}, cached"
+        sent = self._egress(conn, offered, state.learner_id)
+        if _candidate_ids(sent) != wanted:
+            raise _Skip(f"the policy for '{PROCESSOR}' changed while ranking; try again")
         answer, tokens = self._call(sent)
-        _check_ids(answer, ids)
-        self.cache.put(key, self.model, answer.model_dump(), *tokens)
+        _check_ids(answer, wanted)
+        self.cache.put(payload_key(self.model, sent), self.model, answer.model_dump(), *tokens)
         return shown, extended, answer, f"{self.model}, {sum(tokens)} tokens"
+
+    def _preview(self, conn: Conn, payload: dict[str, Any], learner_id: UUID) -> dict[str, Any]:
+        """What the policy would let leave, without sending (so without an egress record);
+        a refusal goes through :meth:`_egress`, which audits it."""
+        from ...policies.access import Resource, Subject
+        from ...policies.egress import filter_payload
+
+        self.engine.refresh(conn)
+        rule = self.engine.policy.processors.get(PROCESSOR)
+        subject, target = Subject.service("egress"), Resource("external_processor", name=PROCESSOR)
+        if rule is None or not self.engine.allowed(subject, "send", target, rule.purpose).allowed:
+            self._egress(conn, payload, learner_id)  # raises _Skip with the policy's reason
+        assert rule is not None
+        return filter_payload(PROCESSOR, rule, payload).payload
 
     def _egress(self, conn: Conn, payload: dict[str, Any], learner_id: UUID) -> dict[str, Any]:
         """The payload as the policy lets it leave; the egress is audited and committed."""
@@ -342,23 +324,17 @@ class ContextualReranker:
         return replace(ranking, recommendations=out, signals=[*ranking.signals, use])
 
 
-def payload_key(model: str, sent: dict[str, Any]) -> str:
-    """SHA-256 of exactly what was sent, with the model and prompt version it was sent to."""
-    canonical = json.dumps(
-        {"model": model, "prompt": PROMPT_VERSION, "payload": sent},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def contextual_status(ranking: Ranking) -> dict[str, Any]:
     """Whether Claude shaped this ranking, and if not, why (for API responses)."""
     use = next((u for u in ranking.signals if u.name == SIGNAL), None)
     if use is None:
         return {"used": False, "reason": "contextual reranking did not run"}
     return {"used": use.status == "used", "reason": use.reason}
+
+
+def _candidate_ids(payload: dict[str, Any]) -> list[str]:
+    found = [c.get("id") for c in payload.get("candidates", []) if isinstance(c, dict)]
+    return sorted(str(i) for i in found if i)
 
 
 def _check_ids(answer: RerankAnswer, offered: list[str]) -> None:

@@ -289,6 +289,11 @@ def test_contextual_same_context_is_answered_from_the_cache(runtime, db, org, cl
         r.content_id for r in first.recommendations
     ]
     assert _usage(db) == [(900, 300, 0, 1, 0)]
+    with db.connection() as conn:
+        egress = conn.execute(
+            "SELECT count(*) FROM policy_audit WHERE action = 'send:external_processor'"
+        ).fetchone()[0]
+    assert egress == 1  # the cached answer sent nothing, so nothing more is on record
 
 
 def test_contextual_stops_calling_once_the_daily_budget_is_spent(runtime, db, org, claude):
@@ -441,7 +446,8 @@ def test_contextual_respects_the_policy_at_egress(runtime, db, org, claude, tmp_
                 "ORDER BY id"
             )
         ]
-    assert outcomes == ["denied", "allowed"]
+    # The refusal is on record; without ids nothing was worth sending, so nothing left.
+    assert outcomes == ["denied"]
 
 
 def test_contextual_audits_egress_in_the_callers_transaction_when_it_holds_the_chain(
