@@ -5,22 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
 from ..demo.loader import load_demo
 from ..demo.organisation import MAX_LEARNERS, MIN_LEARNERS
-from ..demo.source import DEFAULT_BATCH, DemoParameters
+from ..demo.source import DEFAULT_BATCH, DEFAULT_TODAY, DemoParameters
 from ..demo.summary import demo_summary
 from ..runtime import Runtime
 from .output import emit, json_option, table
 from .root import pass_runtime, serve_app
-
-#: The day the sample history ends and its calendar starts, unless --today says otherwise.
-#: Fixed, not the clock, so a seed gives the same organisation on any day it is loaded.
-DEFAULT_TODAY = date(2026, 11, 20)
 
 
 @contextmanager

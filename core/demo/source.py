@@ -41,6 +41,9 @@ from .statements import LMS_HOME_PAGE, email
 from .taxonomy import SKILLS, prerequisite_models, skill_models
 
 HR_SOURCE, LRS_SOURCE, CALENDAR_SOURCE = "demo-hr", "demo-lrs", "demo-calendar"
+#: The day the sample history ends and its calendar starts unless another is given. Fixed,
+#: not the clock, so a seed gives the same organisation on whatever day it is loaded.
+DEFAULT_TODAY = date(2026, 11, 20)
 DEFAULT_BATCH = 200
 _ASSESSMENT_VERBS = frozenset({"answered", "scored", "passed", "failed"})
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
@@ -210,19 +213,29 @@ def _seconds(duration: str | None) -> float | None:
     return int(h or 0) * 3600 + int(m or 0) * 60 + float(s or 0)
 
 
-def event_from_statement(statement: dict[str, Any], source: str) -> LearningEvent:
+def event_from_statement(
+    statement: dict[str, Any], source: str, subjects: dict[str, IdentityRef] | None = None
+) -> LearningEvent:
     """The learning event intake stores for one xAPI statement.
 
     The actor becomes the event's ``subject`` and is left out of the stored statement (as
     the Moodle source does): the learner column says who, pseudonymously, and a platform's
-    account name or e-mail address in the stored JSON would undo that.
+    account name or e-mail address in the stored JSON would undo that. ``subjects`` caches
+    the identifier objects across calls.
     """
     agent = statement["actor"]
-    if "mbox" in agent:
-        subject = IdentityRef(kind="mbox", value=agent["mbox"])
-    else:
-        account = agent["account"]
-        subject = IdentityRef(kind="account", namespace=account["homePage"], value=account["name"])
+    key = agent.get("mbox") or "{homePage}\x1f{name}".format(**agent["account"])
+    subject = subjects.get(key) if subjects is not None else None
+    if subject is None:
+        if "mbox" in agent:
+            subject = IdentityRef(kind="mbox", value=agent["mbox"])
+        else:
+            account = agent["account"]
+            subject = IdentityRef(
+                kind="account", namespace=account["homePage"], value=account["name"]
+            )
+        if subjects is not None:
+            subjects[key] = subject
     verb = statement["verb"]["id"]
     result = statement.get("result", {})
     return LearningEvent(
@@ -258,7 +271,10 @@ class DemoLrsSource(_PeopleSource):
         for person in range(first, last):
             profile = latent_profile(self.org, person)
             history = learner_history(self.org.seed, profile, self.params.today)
-            out.events.extend(event_from_statement(s, self.name) for s in history.statements)
+            subjects: dict[str, IdentityRef] = {}  # one identifier object per person and form
+            out.events.extend(
+                event_from_statement(s, self.name, subjects) for s in history.statements
+            )
         return out
 
 
