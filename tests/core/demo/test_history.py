@@ -3,7 +3,10 @@ deterministic, inside their windows, and informative enough for BKT to recover m
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -181,3 +184,30 @@ def test_history_calendar_is_upcoming_and_shares_one_to_ones():
     managers = {s.starts_at for s in calendars[team.manager] if s.situation == "one_to_one"}
     assert mine and mine <= managers
     assert upcoming_situations(org, latent_profile(org, 5), TODAY) == calendars[5]
+
+
+def test_history_does_not_depend_on_hash_seed_or_process():
+    """Two interpreters with different hash seeds generate byte-identical data."""
+    script = (
+        "import hashlib, json; from datetime import date; "
+        "from learnwire.core.demo.organisation import build_organisation; "
+        "from learnwire.core.demo.learners import latent_profile; "
+        "from learnwire.core.demo.history import learner_history; "
+        "from learnwire.core.demo.situations import upcoming_situations; "
+        "org = build_organisation(2, 80); h = hashlib.sha256(); "
+        "[h.update(json.dumps([learner_history(2, latent_profile(org, p), date(2026, 11, 20))"
+        ".statements, [s.__repr__() for s in upcoming_situations(org, latent_profile(org, p), "
+        "date(2026, 11, 20))]], sort_keys=True).encode()) for p in range(0, 80, 7)]; "
+        "print(h.hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
