@@ -6,6 +6,7 @@ record names its pseudonymous learner) and before anything is written.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -84,8 +85,7 @@ def minimise(statement: dict[str, Any], drop: tuple[str, ...] | list[str]) -> di
     if not statement:
         return statement
     out = dict(statement)
-    for path in drop:
-        *parents, leaf = path.split(".")
+    for *parents, leaf in _split(tuple(drop)):
         node: Any = out
         for part in parents:
             child = node.get(part)
@@ -96,3 +96,8 @@ def minimise(statement: dict[str, Any], drop: tuple[str, ...] | list[str]) -> di
         if node is not None:
             node.pop(leaf, None)
     return out
+
+
+@lru_cache(maxsize=64)
+def _split(drop: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(path.split(".")) for path in drop)
