@@ -24,7 +24,7 @@ _LRS_OWNED = ("stored", "authority", "version")
 
 def digest(statement: dict[str, Any]) -> bytes:
     """A SHA-256 digest that two statements share exactly when they are the same statement
-    in the specification's sense (numbers compare by value: ``1`` equals ``1.0``)."""
+    in the specification's sense (score numbers compare by value: ``1`` equals ``1.0``)."""
     canonical = orjson.dumps(_comparable(statement), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).digest()
 
@@ -33,7 +33,18 @@ def _comparable(statement: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in statement.items() if k not in _LRS_OWNED}
     if "timestamp" in out:
         out["timestamp"] = _instant(out["timestamp"])
-    return _members_sorted(out)
+    # Only these places can hold Groups (whose member order does not count) or scores;
+    # walking the whole statement would cost more than everything else in the digest.
+    target = out.get("object")
+    if isinstance(target, dict) and target.get("objectType") in ("Group", "SubStatement"):
+        out["object"] = _members_sorted(target)
+    context = out.get("context")
+    if isinstance(context, dict) and "team" in context:
+        out["context"] = _members_sorted(context)
+    result = out.get("result")
+    if isinstance(result, dict) and "score" in result:
+        out["result"] = {**result, "score": _members_sorted(result["score"])}
+    return out
 
 
 def _instant(value: Any) -> Any:

@@ -74,6 +74,7 @@ class StatementMapper:
         self.learner_home = f"{base}/learners"
         self.pseudonym_home = f"{base}/pseudonyms"
         self._hashes: dict[tuple[str, str, str], str] = {}
+        self._refs: dict[tuple[str, str, str], IdentityRef] = {}
 
     # -- step 1 -------------------------------------------------------------------------
 
@@ -86,7 +87,18 @@ class StatementMapper:
                 "learnwire records what one learner did; a Group cannot be the actor",
             )
         statement_id = checked.id or uuid.uuid4()
-        return PreparedStatement(index, statement_id, identity_of(actor), checked)
+        return PreparedStatement(index, statement_id, self._identity(actor), checked)
+
+    def _identity(self, actor: dict[str, Any]) -> IdentityRef:
+        # One learner sends many statements: the ref (and so its hashes) is shared.
+        ref = identity_of(actor)
+        key = (ref.kind, ref.namespace, ref.value)
+        found = self._refs.get(key)
+        if found is None:
+            if len(self._refs) > 100_000:
+                self._refs.clear()
+            found = self._refs[key] = ref
+        return found
 
     # -- step 2 -------------------------------------------------------------------------
 
@@ -98,18 +110,17 @@ class StatementMapper:
         statement = self.pseudonymise(data, prepared.id, learner_id)
         verb = data["verb"]["id"]
         occurred = prepared.checked.timestamp or datetime.now(UTC)
-        return LearningEvent.model_construct(
+        # Validating constructors: pydantic-core checks these flat fields faster than
+        # model_construct skips them, and a bad value fails here instead of in the store.
+        return LearningEvent(
             learner_id=learner_id,
-            subject=None,
             source=source,
             data_category=category_of(verb),
             occurred_at=occurred,
-            stored_at=None,
             statement_id=prepared.id,
             verb=verb,
             object_id=self._object_id(statement["object"]),
             result=_result(data.get("result"), prepared.checked),
-            skill_ids=[],
             statement=statement,
         )
 
@@ -141,6 +152,8 @@ class StatementMapper:
         form = canonical_forms(identity_of(agent))[0]
         found = self._hashes.get(form)
         if found is None:
+            if len(self._hashes) > 100_000:
+                self._hashes.clear()
             found = self._hashes[form] = self.resolver.hash(*form)
         return found
 
@@ -176,18 +189,19 @@ class StatementMapper:
         return f"{self.pseudonym_home}/anonymous-group"
 
 
+_NO_RESULT = EventResult()
+
+
 def _result(result: dict[str, Any] | None, checked: CheckedStatement) -> EventResult:
     if not result:
-        return EventResult.model_construct(
-            success=None, completion=None, score_scaled=None, duration_seconds=None
-        )
+        return _NO_RESULT
     score = result.get("score") or {}
     scaled = score.get("scaled")
     if scaled is None and {"raw", "min", "max"} <= score.keys():
         # A raw score in a known range is as informative as a scaled one.
         scaled = (score["raw"] - score["min"]) / (score["max"] - score["min"])
     duration = checked.duration
-    return EventResult.model_construct(
+    return EventResult(
         success=result.get("success"),
         completion=result.get("completion"),
         score_scaled=None if scaled is None else float(scaled),

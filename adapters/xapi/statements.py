@@ -78,13 +78,11 @@ class StatementIntake:
         prepared = [self.mapper.prepare(c, i, paths[i]) for i, c in enumerate(checked)]
         outcome = StoreOutcome(ids=[p.id for p in prepared])
         _refuse_repeated_ids(prepared, paths)
-        learner_ids = self.intake.resolver.resolve_subjects(
-            conn, [p.subject for p in prepared], source=source
-        )
-        events = [
-            self.mapper.event(p, learner_id, source)
-            for p, learner_id in zip(prepared, learner_ids, strict=True)
-        ]
+        # Each distinct actor is resolved once (a batch holds many statements per learner).
+        subjects = list({id(p.subject): p.subject for p in prepared}.values())
+        resolved = self.intake.resolver.resolve_subjects(conn, subjects, source=source)
+        learner_of = {id(s): lid for s, lid in zip(subjects, resolved, strict=True)}
+        events = [self.mapper.event(p, learner_of[id(p.subject)], source) for p in prepared]
         digests = [digest(e.statement) for e in events]
         existing = _stored(conn, outcome.ids)
         fresh: list[int] = []
@@ -96,6 +94,10 @@ class StatementIntake:
                 fresh.append(i)
         if not fresh:
             return outcome
+        fresh_ids = [prepared[i].id for i in fresh]
+        # Digests go in first: a digest already there (a concurrent request) is kept, and the
+        # race check below compares against it.
+        _save_digests(conn, fresh_ids, [digests[i] for i in fresh])
         report = self.intake.store(
             conn,
             SourceBatch.model_construct(events=[events[i] for i in fresh]),
@@ -112,15 +114,16 @@ class StatementIntake:
                 source,
                 "; ".join(r.reason for r in report.rejected[:3]),
             )
-        _save_digests(conn, [prepared[i].id for i in fresh], [digests[i] for i in fresh])
         raced = len(fresh) - outcome.stored - len(report.rejected)
         if raced > 0:
             # Another request stored some of these ids between our check and our write.
-            stored = _stored(conn, [prepared[i].id for i in fresh])
+            stored = _stored(conn, fresh_ids)
             for i in fresh:
                 if prepared[i].id in stored:
                     _check_replay(events[i], digests[i], stored[prepared[i].id], paths[i])
             outcome.replayed += raced
+        if report.rejected:
+            _forget_unstored_digests(conn, fresh_ids)
         outcome.voided = _apply_voiding(conn, [prepared[i] for i in fresh])
         return outcome
 
@@ -171,12 +174,19 @@ def _stored(conn: Conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, _Stored]:
 
 
 def _save_digests(conn: Conn, ids: list[uuid.UUID], digests: list[bytes]) -> None:
-    """Digests of the statements intake actually stored (not those a guard refused)."""
     conn.execute(
         "INSERT INTO xapi_statement_digest (statement_id, digest) "
-        "SELECT u.id, u.digest FROM unnest(%s::uuid[], %s::bytea[]) AS u(id, digest) "
-        "JOIN learning_event e ON e.statement_id = u.id ON CONFLICT DO NOTHING",
+        "SELECT * FROM unnest(%s::uuid[], %s::bytea[]) ON CONFLICT DO NOTHING",
         (ids, digests),
+    )
+
+
+def _forget_unstored_digests(conn: Conn, ids: list[uuid.UUID]) -> None:
+    """Digests of statements a guard refused: nothing of a refused statement is kept."""
+    conn.execute(
+        "DELETE FROM xapi_statement_digest d WHERE d.statement_id = ANY(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM learning_event e WHERE e.statement_id = d.statement_id)",
+        (ids,),
     )
 
 
@@ -192,12 +202,14 @@ def _apply_voiding(conn: Conn, fresh: list[PreparedStatement]) -> int:
         ).rowcount
     plain = [str(p.id) for p in fresh if not p.is_voiding]
     if plain:
-        # A voiding statement's object_id is its target's id (see mapping._object_id).
+        # A voiding statement's object_id is its target's id (see mapping._object_id). The
+        # verb is spelt out, not bound, so the planner can use the partial index
+        # xapi_event_voiding (only voiding statements) in every plan.
         voided += conn.execute(
             "UPDATE learning_event SET voided = true WHERE statement_id IN ("
             "  SELECT v.object_id::uuid FROM learning_event v"
-            "  WHERE v.object_id = ANY(%s) AND v.verb = %s"
-            ") AND verb <> %s AND NOT voided",
-            (plain, VOIDED, VOIDED),
+            "  WHERE v.object_id = ANY(%s) AND v.verb = 'http://adlnet.gov/expapi/verbs/voided'"
+            ") AND verb <> 'http://adlnet.gov/expapi/verbs/voided' AND NOT voided",
+            (plain,),
         ).rowcount
     return voided
