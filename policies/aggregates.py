@@ -1,4 +1,5 @@
-"""Team aggregates for managers: totals over a team, never one person, never fewer than k.
+"""Aggregates: team totals for managers and organisation-wide totals for L&D staff; never
+one person, never fewer than k.
 
 A manager may read the aggregate of a team they manage only when the team has at least ``k``
 members (``k_anonymity.min_group_size``); within it, every figure shown rests on at least
@@ -80,7 +81,6 @@ def team_aggregate(
         (audited).
     """
     engine.refresh(conn)
-    policy = engine.policy
     rows = conn.execute(
         "SELECT learner_id, is_manager FROM team_membership "
         "WHERE source = %s AND unit_external_id = %s",
@@ -93,6 +93,63 @@ def team_aggregate(
     resource = Resource("team_aggregate", managers=managers, group_size=len(members))
     engine.authorize(conn, viewer, "read", resource, purpose, detail={"unit": unit_external_id})
     now = as_of or datetime.now(UTC)
+    active, visible, suppressed = _totals(conn, engine, members, purpose, now)
+    return TeamAggregate(
+        source=source,
+        unit_external_id=unit_external_id,
+        purpose=purpose,
+        k=engine.policy.k,
+        members=len(members),
+        active_people=active,
+        skills=visible,
+        suppressed_skills=suppressed,
+        policy_version=engine.version,
+        as_of=now,
+    )
+
+
+def learning_aggregate(
+    conn: Conn,
+    engine: PolicyEngine,
+    viewer: Subject,
+    *,
+    purpose: str = "learning_analytics",
+    as_of: datetime | None = None,
+) -> TeamAggregate:
+    """Organisation-wide totals (for L&D staff), under the same k rules as team totals.
+
+    :raises AccessDenied: the viewer may not read organisation-wide totals for ``purpose``,
+        or fewer than k learners are known (audited).
+    """
+    engine.refresh(conn)
+    members = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
+    resource = Resource("learning_aggregate", group_size=len(members))
+    engine.authorize(conn, viewer, "read", resource, purpose)
+    now = as_of or datetime.now(UTC)
+    active, visible, suppressed = _totals(conn, engine, members, purpose, now)
+    return TeamAggregate(
+        source="",
+        unit_external_id="*",
+        purpose=purpose,
+        k=engine.policy.k,
+        members=len(members),
+        active_people=active,
+        skills=visible,
+        suppressed_skills=suppressed,
+        policy_version=engine.version,
+        as_of=now,
+    )
+
+
+def _totals(
+    conn: Conn, engine: PolicyEngine, members: list[UUID], purpose: str, now: datetime
+) -> tuple[int | None, tuple[SkillAggregate, ...], int]:
+    """(active people or None, visible skill figures, number of suppressed skills).
+
+    Records count under the governed view's rules: category serves the purpose, within
+    retention, not opted out.
+    """
+    policy = engine.policy
     serving = [c for c in DataCategory if policy.serves(c, purpose)]
     opted = opted_out_many(conn, members)
     people: dict[str, set[UUID]] = defaultdict(set)
@@ -133,15 +190,4 @@ def team_aggregate(
         for skill in sorted(people)
         if len(people[skill]) >= k
     )
-    return TeamAggregate(
-        source=source,
-        unit_external_id=unit_external_id,
-        purpose=purpose,
-        k=k,
-        members=len(members),
-        active_people=len(active) if len(active) >= k else None,
-        skills=visible,
-        suppressed_skills=len(people) - len(visible),
-        policy_version=engine.version,
-        as_of=now,
-    )
+    return (len(active) if len(active) >= k else None), visible, len(people) - len(visible)

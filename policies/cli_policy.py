@@ -82,7 +82,7 @@ def policy_apply(
 ) -> None:
     """Validate DIRECTORY and store it as the new version in force (every process picks it
     up without restarting). An invalid directory is refused; the current version stays."""
-    engine = engine_for(runtime)
+    engine = engine_for(runtime, refresh=False)
     with runtime.db.connection() as conn:
         version, new = versions.apply_directory(
             conn, engine, directory, author=author, comment=comment

@@ -212,7 +212,11 @@ class PolicyEngine:
             outcome=outcome,
             purpose=purpose,
             learner_id=learner_id,
-            detail={"policy_version": self.version, **(detail or {})},
+            # The version known so far; never loads a policy just to write an entry.
+            detail={
+                "policy_version": self._in_force.version if self._in_force else None,
+                **(detail or {}),
+            },
         )
 
     def actor(self, subject: Subject) -> str:
@@ -225,12 +229,17 @@ class PolicyEngine:
 _engines: weakref.WeakKeyDictionary[Any, PolicyEngine] = weakref.WeakKeyDictionary()
 
 
-def engine_for(runtime: Runtime) -> PolicyEngine:
-    """The engine of this runtime (one per process and runtime), refreshed from the store."""
+def engine_for(runtime: Runtime, *, refresh: bool = True) -> PolicyEngine:
+    """The engine of this runtime (one per process and runtime), refreshed from the store.
+
+    ``refresh=False`` is for storing a new version: it must work even when the policy in
+    force cannot load (e.g. an invalid ``LEARNWIRE_POLICY_DIR`` and no stored version).
+    """
     engine = _engines.get(runtime)
     if engine is None:
         engine = PolicyEngine.from_settings(runtime.settings, runtime.db)
         _engines[runtime] = engine
-    with runtime.db.connection() as conn:
-        engine.refresh(conn)
+    if refresh:
+        with runtime.db.connection() as conn:
+            engine.refresh(conn)
     return engine

@@ -85,19 +85,24 @@ def minimise(statement: dict[str, Any], drop: tuple[str, ...] | list[str]) -> di
     if not statement:
         return statement
     out = dict(statement)
-    for *parents, leaf in _split(tuple(drop)):
+    copied: set[int] = set()  # objects already copied for this statement
+    for parents, leaf in _split(drop if isinstance(drop, tuple) else tuple(drop)):
         node: Any = out
         for part in parents:
             child = node.get(part)
             if not isinstance(child, dict):
                 node = None
                 break
-            node[part] = node = dict(child)
+            if id(child) not in copied:
+                child = node[part] = dict(child)
+                copied.add(id(child))
+            node = child
         if node is not None:
             node.pop(leaf, None)
     return out
 
 
 @lru_cache(maxsize=64)
-def _split(drop: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(path.split(".")) for path in drop)
+def _split(drop: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Each dotted path as (parents, leaf)."""
+    return tuple((tuple(p.split(".")[:-1]), p.split(".")[-1]) for p in drop)

@@ -96,8 +96,13 @@ def store(
     previous = latest(conn)
     if previous is not None and previous.digest == loaded.digest:
         return previous, False
-    before = previous.documents if previous else engine.in_force.loaded.documents
-    label = f"v{previous.id}" if previous else "base"
+    if previous is not None:
+        before, label = previous.documents, f"v{previous.id}"
+    else:
+        try:
+            before, label = engine.in_force.loaded.documents, "base"
+        except PolicyInvalid:  # nothing valid was ever in force: diff against nothing
+            before, label = {}, "none"
     diff = text_diff(before, loaded.documents, label, "new")
     row = conn.execute(
         "INSERT INTO policy_version (digest, documents, author, comment, diff) "

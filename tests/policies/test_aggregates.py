@@ -116,3 +116,18 @@ def test_aggregates_manager_never_reads_an_individual(db, engine, make_org):
         Subject.manager(boss), "read", Resource("learner_data", owner=report), "manager_team_view"
     )
     assert not decision.allowed and "another person" in decision.reason
+
+
+def test_aggregates_organisation_totals_for_ld_admin_only(db, engine, make_org):
+    with db.connection() as conn:
+        org = make_org(conn)
+        for _ in range(5):
+            org.event(org.learner(), skills=("sql",))
+    admin = Subject("ld_admin", "lena")
+    from learnwire.policies.aggregates import learning_aggregate
+
+    with db.connection() as conn:
+        result = learning_aggregate(conn, engine, admin)
+        assert result.members == 5 and [s.people for s in result.skills] == [5]
+        with pytest.raises(AccessDenied):
+            learning_aggregate(conn, engine, Subject.service("ranker"))

@@ -84,3 +84,14 @@ def test_versions_invalid_base_directory_fails_closed(db, settings, tmp_path):
     engine = PolicyEngine(audit_key=b"k", base_dir=tmp_path, db=db)
     with db.connection() as conn, pytest.raises(PolicyInvalid):
         engine.refresh(conn)
+
+
+def test_versions_valid_directory_applies_over_an_invalid_base(db, tmp_path, policy_copy):
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "p.yaml").write_text("learnwire_policy: 1\n")
+    engine = PolicyEngine(audit_key=b"k", base_dir=tmp_path / "broken", db=db)
+    with db.connection() as conn:
+        version, new = versions.apply_directory(conn, engine, policy_copy, author="ana")
+        assert new and "+learnwire_policy: 1" in version.diff
+        engine.refresh(conn)
+    assert engine.version == version.id and engine.policy.k == 5
