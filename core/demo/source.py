@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -130,8 +131,9 @@ class _PeopleSource(SignalSource):
             self.position = last
             yield batch
 
+    @abstractmethod
     def batch(self, first: int, last: int) -> SourceBatch:
-        raise NotImplementedError
+        """What people ``first`` to ``last - 1`` contribute from this system."""
 
 
 class DemoHrSource(_PeopleSource):
@@ -176,7 +178,12 @@ class DemoHrSource(_PeopleSource):
             )
         )
 
-        def fact(kind: HrFactType, value: Any, key: str = "", category=DataCategory.HR_PROFILE):
+        def fact(
+            kind: HrFactType,
+            value: Any,
+            key: str = "",
+            category: DataCategory = DataCategory.HR_PROFILE,
+        ) -> None:
             out.facts.append(
                 HrFact(
                     subject=subject,
