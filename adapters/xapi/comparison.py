@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -22,17 +22,24 @@ from .formats import FormatError, check_timestamp
 _LRS_OWNED = ("stored", "authority", "version")
 
 
-def digest(statement: dict[str, Any]) -> bytes:
+def digest(statement: dict[str, Any], timestamp: datetime | None = None) -> bytes:
     """A SHA-256 digest that two statements share exactly when they are the same statement
-    in the specification's sense (score numbers compare by value: ``1`` equals ``1.0``)."""
-    canonical = orjson.dumps(_comparable(statement), option=orjson.OPT_SORT_KEYS)
+    in the specification's sense (score numbers compare by value: ``1`` equals ``1.0``).
+
+    ``timestamp`` is the statement's timestamp already parsed, when the caller has it.
+    """
+    canonical = orjson.dumps(_comparable(statement, timestamp), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).digest()
 
 
-def _comparable(statement: dict[str, Any]) -> dict[str, Any]:
+def _comparable(statement: dict[str, Any], timestamp: datetime | None) -> dict[str, Any]:
     out = {k: v for k, v in statement.items() if k not in _LRS_OWNED}
     if "timestamp" in out:
-        out["timestamp"] = _instant(out["timestamp"])
+        out["timestamp"] = (
+            timestamp.astimezone(UTC).isoformat()
+            if timestamp is not None
+            else _instant(out["timestamp"])
+        )
     # Only these places can hold Groups (whose member order does not count) or scores;
     # walking the whole statement would cost more than everything else in the digest.
     target = out.get("object")

@@ -23,6 +23,7 @@ from uuid import UUID
 from learnwire.core.errors import ValidationFailed
 
 from . import formats
+from . import properties as props
 from .formats import FormatError
 
 
@@ -46,65 +47,6 @@ class CheckedStatement:
 
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-
-_STATEMENT_KEYS = frozenset(
-    {
-        "id",
-        "actor",
-        "verb",
-        "object",
-        "result",
-        "context",
-        "timestamp",
-        "stored",
-        "authority",
-        "version",
-        "attachments",
-    }
-)
-_SUBSTATEMENT_KEYS = frozenset(
-    {"objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments"}
-)
-_AGENT_KEYS = frozenset({"objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"})
-_GROUP_KEYS = _AGENT_KEYS | {"member"}
-_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
-_ACTIVITY_KEYS = frozenset({"id", "objectType", "definition"})
-_DEFINITION_KEYS = frozenset({"name", "description", "type", "moreInfo", "extensions"})
-_COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
-_INTERACTION_KEYS = frozenset({"interactionType", "correctResponsesPattern", *_COMPONENT_LISTS})
-_INTERACTION_TYPES = frozenset(
-    {
-        "true-false",
-        "choice",
-        "fill-in",
-        "long-fill-in",
-        "matching",
-        "performance",
-        "sequencing",
-        "likert",
-        "numeric",
-        "other",
-    }
-)
-_RESULT_KEYS = frozenset({"score", "success", "completion", "response", "duration", "extensions"})
-_SCORE_KEYS = frozenset({"scaled", "raw", "min", "max"})
-_CONTEXT_KEYS = frozenset(
-    {
-        "registration",
-        "instructor",
-        "team",
-        "contextActivities",
-        "revision",
-        "platform",
-        "language",
-        "statement",
-        "extensions",
-    }
-)
-_CONTEXT_ACTIVITY_KEYS = frozenset({"parent", "grouping", "category", "other"})
-_ATTACHMENT_KEYS = frozenset(
-    {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"}
-)
 
 
 def validate_statement(value: Any, path: str = "") -> CheckedStatement:
@@ -144,52 +86,57 @@ class _Walk:
             raise StatementInvalid(path, "must be a JSON object")
         if not value:
             raise StatementInvalid(path, "must not be empty")
-        for key in value:
-            if key not in allowed:
-                raise StatementInvalid(_at(path, key), "is not an xAPI property here")
+        if not value.keys() <= allowed:
+            unknown = next(key for key in value if key not in allowed)
+            raise StatementInvalid(_at(path, unknown), "is not an xAPI property here")
         return value
 
     @staticmethod
-    def text(value: Any, path: str) -> str:
+    def text(value: Any, path: str, key: str | int | None = None) -> str:
+        """A non-empty string; the error names ``path.key`` (built only on failure)."""
         if type(value) is not str or not value:
-            raise StatementInvalid(path, "must be a non-empty string")
+            raise StatementInvalid(
+                path if key is None else _at(path, key), "must be a non-empty string"
+            )
         return value
 
     @staticmethod
-    def fmt(check: Callable[[Any], Any], value: Any, path: str) -> Any:
+    def fmt(
+        check: Callable[[Any], Any], value: Any, path: str, key: str | int | None = None
+    ) -> Any:
         try:
             return check(value)
         except FormatError as exc:
-            raise StatementInvalid(path, str(exc)) from None
+            raise StatementInvalid(path if key is None else _at(path, key), str(exc)) from None
 
     def language_map(self, value: Any, path: str) -> None:
         if type(value) is not dict or not value:
             raise StatementInvalid(path, "must be a non-empty language map")
         for tag, text in value.items():
-            self.fmt(formats.check_language_tag, tag, _at(path, tag))
-            self.text(text, _at(path, tag))
+            self.fmt(formats.check_language_tag, tag, path, tag)
+            self.text(text, path, tag)
 
     def extensions(self, value: Any, path: str) -> None:
         if type(value) is not dict or not value:
             raise StatementInvalid(path, "must be a non-empty JSON object keyed by IRIs")
         for key in value:
-            self.fmt(formats.check_iri, key, _at(path, key))
+            self.fmt(formats.check_iri, key, path, key)
 
     # -- statement ----------------------------------------------------------------------
 
     def statement(self, value: Any, path: str) -> CheckedStatement:
         self.timestamp = self.duration = None
-        data = self.obj(value, path, _STATEMENT_KEYS)
+        data = self.obj(value, path, props.STATEMENT_KEYS)
         statement_id = None
         if "id" in data:
-            statement_id = self.fmt(formats.check_uuid, data["id"], _at(path, "id"))
+            statement_id = self.fmt(formats.check_uuid, data["id"], path, "id")
         self.body(data, path, substatement=False)
         if "stored" in data:
-            self.fmt(formats.check_timestamp, data["stored"], _at(path, "stored"))
+            self.fmt(formats.check_timestamp, data["stored"], path, "stored")
         if "authority" in data:
             self.actor(data["authority"], _at(path, "authority"))
         if "version" in data:
-            self.fmt(formats.check_version, data["version"], _at(path, "version"))
+            self.fmt(formats.check_version, data["version"], path, "version")
         return CheckedStatement(data, statement_id, self.timestamp, self.duration)
 
     def body(self, data: dict[str, Any], path: str, *, substatement: bool) -> None:
@@ -205,7 +152,7 @@ class _Walk:
         if "context" in data:
             self.context(data["context"], _at(path, "context"), is_activity)
         if "timestamp" in data:
-            parsed = self.fmt(formats.check_timestamp, data["timestamp"], _at(path, "timestamp"))
+            parsed = self.fmt(formats.check_timestamp, data["timestamp"], path, "timestamp")
             if not substatement:
                 self.timestamp = parsed
         if "attachments" in data:
@@ -219,7 +166,7 @@ class _Walk:
         verb = self.obj(value, path, frozenset({"id", "display"}))
         if "id" not in verb:
             raise StatementInvalid(_at(path, "id"), "is required")
-        self.fmt(formats.check_iri, verb["id"], _at(path, "id"))
+        self.fmt(formats.check_iri, verb["id"], path, "id")
         if "display" in verb:
             self.language_map(verb["display"], _at(path, "display"))
 
@@ -244,7 +191,7 @@ class _Walk:
         elif kind == "Group":
             self.group(value, path)
         elif kind == "SubStatement":
-            sub = self.obj(value, path, _SUBSTATEMENT_KEYS)
+            sub = self.obj(value, path, props.SUBSTATEMENT_KEYS)
             self.body(sub, path, substatement=True)
         else:
             raise StatementInvalid(
@@ -262,24 +209,24 @@ class _Walk:
             self.agent(value, path)
 
     def agent(self, value: Any, path: str) -> None:
-        agent = self.obj(value, path, _AGENT_KEYS)
+        agent = self.obj(value, path, props.AGENT_KEYS)
         if "objectType" in agent and agent["objectType"] != "Agent":
             raise StatementInvalid(_at(path, "objectType"), "must be Agent")
         if "name" in agent:
-            self.text(agent["name"], _at(path, "name"))
-        if sum(1 for key in _IFIS if key in agent) != 1:
+            self.text(agent["name"], path, "name")
+        if sum(1 for key in props.IFIS if key in agent) != 1:
             raise StatementInvalid(
                 path, "an Agent needs exactly one of mbox, mbox_sha1sum, openid, account"
             )
         self.ifi(agent, path)
 
     def group(self, value: Any, path: str) -> None:
-        group = self.obj(value, path, _GROUP_KEYS)
+        group = self.obj(value, path, props.GROUP_KEYS)
         if group.get("objectType") != "Group":
             raise StatementInvalid(_at(path, "objectType"), "must be Group")
         if "name" in group:
-            self.text(group["name"], _at(path, "name"))
-        ifis = sum(1 for key in _IFIS if key in group)
+            self.text(group["name"], path, "name")
+        ifis = sum(1 for key in props.IFIS if key in group)
         if ifis > 1:
             raise StatementInvalid(path, "a Group may have only one identifier")
         if ifis == 1:
@@ -295,51 +242,51 @@ class _Walk:
 
     def ifi(self, actor: dict[str, Any], path: str) -> None:
         if "mbox" in actor:
-            self.fmt(formats.check_mbox, actor["mbox"], _at(path, "mbox"))
+            self.fmt(formats.check_mbox, actor["mbox"], path, "mbox")
         elif "mbox_sha1sum" in actor:
-            self.fmt(formats.check_sha1sum, actor["mbox_sha1sum"], _at(path, "mbox_sha1sum"))
+            self.fmt(formats.check_sha1sum, actor["mbox_sha1sum"], path, "mbox_sha1sum")
         elif "openid" in actor:
-            self.fmt(formats.check_iri, actor["openid"], _at(path, "openid"))
+            self.fmt(formats.check_iri, actor["openid"], path, "openid")
         else:
             where = _at(path, "account")
             account = self.obj(actor["account"], where, frozenset({"homePage", "name"}))
             for key in ("homePage", "name"):
                 if key not in account:
                     raise StatementInvalid(_at(where, key), "is required")
-            self.fmt(formats.check_iri, account["homePage"], _at(where, "homePage"))
-            self.text(account["name"], _at(where, "name"))
+            self.fmt(formats.check_iri, account["homePage"], where, "homePage")
+            self.text(account["name"], where, "name")
 
     # -- objects ------------------------------------------------------------------------
 
     def activity(self, value: Any, path: str) -> None:
-        activity = self.obj(value, path, _ACTIVITY_KEYS)
+        activity = self.obj(value, path, props.ACTIVITY_KEYS)
         if "objectType" in activity and activity["objectType"] != "Activity":
             raise StatementInvalid(_at(path, "objectType"), "must be Activity")
         if "id" not in activity:
             raise StatementInvalid(_at(path, "id"), "is required")
-        self.fmt(formats.check_iri, activity["id"], _at(path, "id"))
+        self.fmt(formats.check_iri, activity["id"], path, "id")
         if "definition" in activity:
             self.definition(activity["definition"], _at(path, "definition"))
 
     def definition(self, value: Any, path: str) -> None:
-        definition = self.obj(value, path, _DEFINITION_KEYS | _INTERACTION_KEYS)
+        definition = self.obj(value, path, props.DEFINITION_KEYS | props.INTERACTION_KEYS)
         for key in ("name", "description"):
             if key in definition:
                 self.language_map(definition[key], _at(path, key))
         if "type" in definition:
-            self.fmt(formats.check_iri, definition["type"], _at(path, "type"))
+            self.fmt(formats.check_iri, definition["type"], path, "type")
         if "moreInfo" in definition:
-            self.fmt(formats.check_url, definition["moreInfo"], _at(path, "moreInfo"))
+            self.fmt(formats.check_url, definition["moreInfo"], path, "moreInfo")
         if "extensions" in definition:
             self.extensions(definition["extensions"], _at(path, "extensions"))
-        if not _INTERACTION_KEYS.intersection(definition):
+        if not props.INTERACTION_KEYS.intersection(definition):
             return
         kind = definition.get("interactionType")
-        if type(kind) is not str or kind not in _INTERACTION_TYPES:
+        if type(kind) is not str or kind not in props.INTERACTION_TYPES:
             raise StatementInvalid(
                 _at(path, "interactionType"),
                 "is required with interaction properties and must be one of "
-                + ", ".join(sorted(_INTERACTION_TYPES)),
+                + ", ".join(sorted(props.INTERACTION_TYPES)),
             )
         if "correctResponsesPattern" in definition:
             where = _at(path, "correctResponsesPattern")
@@ -347,8 +294,8 @@ class _Walk:
             if type(patterns) is not list:
                 raise StatementInvalid(where, "must be an array of strings")
             for i, pattern in enumerate(patterns):
-                self.text(pattern, _at(where, i))
-        for key in _COMPONENT_LISTS:
+                self.text(pattern, where, i)
+        for key in props.COMPONENT_LISTS:
             if key in definition:
                 self.components(definition[key], _at(path, key))
 
@@ -361,7 +308,7 @@ class _Walk:
             component = self.obj(item, where, frozenset({"id", "description"}))
             if "id" not in component:
                 raise StatementInvalid(_at(where, "id"), "is required")
-            cid = self.text(component["id"], _at(where, "id"))
+            cid = self.text(component["id"], where, "id")
             if any(c.isspace() for c in cid):
                 raise StatementInvalid(_at(where, "id"), "must not contain whitespace")
             if cid in seen:
@@ -376,28 +323,26 @@ class _Walk:
             raise StatementInvalid(_at(path, "objectType"), "must be StatementRef")
         if "id" not in ref:
             raise StatementInvalid(_at(path, "id"), "is required")
-        self.fmt(formats.check_uuid, ref["id"], _at(path, "id"))
+        self.fmt(formats.check_uuid, ref["id"], path, "id")
 
     # -- result, context, attachments ---------------------------------------------------
 
     def result(self, value: Any, path: str) -> None:
-        result = self.obj(value, path, _RESULT_KEYS)
+        result = self.obj(value, path, props.RESULT_KEYS)
         if "score" in result:
             self.score(result["score"], _at(path, "score"))
         for key in ("success", "completion"):
             if key in result and type(result[key]) is not bool:
                 raise StatementInvalid(_at(path, key), "must be true or false")
         if "response" in result:
-            self.text(result["response"], _at(path, "response"))
+            self.text(result["response"], path, "response")
         if "duration" in result:
-            self.duration = self.fmt(
-                formats.check_duration, result["duration"], _at(path, "duration")
-            )
+            self.duration = self.fmt(formats.check_duration, result["duration"], path, "duration")
         if "extensions" in result:
             self.extensions(result["extensions"], _at(path, "extensions"))
 
     def score(self, value: Any, path: str) -> None:
-        score = self.obj(value, path, _SCORE_KEYS)
+        score = self.obj(value, path, props.SCORE_KEYS)
         for key, number in score.items():
             if (
                 type(number) not in (int, float)
@@ -420,9 +365,9 @@ class _Walk:
             raise StatementInvalid(_at(path, "raw"), "must not be above max")
 
     def context(self, value: Any, path: str, object_is_activity: bool) -> None:
-        context = self.obj(value, path, _CONTEXT_KEYS)
+        context = self.obj(value, path, props.CONTEXT_KEYS)
         if "registration" in context:
-            self.fmt(formats.check_uuid, context["registration"], _at(path, "registration"))
+            self.fmt(formats.check_uuid, context["registration"], path, "registration")
         if "instructor" in context:
             # ralph's reference model takes only an Agent as instructor.
             self.agent(context["instructor"], _at(path, "instructor"))
@@ -432,20 +377,20 @@ class _Walk:
             self.context_activities(context["contextActivities"], _at(path, "contextActivities"))
         for key in ("revision", "platform"):
             if key in context:
-                self.text(context[key], _at(path, key))
+                self.text(context[key], path, key)
                 if not object_is_activity:
                     raise StatementInvalid(
                         _at(path, key), "may only be used when the object is an Activity"
                     )
         if "language" in context:
-            self.fmt(formats.check_language_tag, context["language"], _at(path, "language"))
+            self.fmt(formats.check_language_tag, context["language"], path, "language")
         if "statement" in context:
             self.statement_ref(context["statement"], _at(path, "statement"))
         if "extensions" in context:
             self.extensions(context["extensions"], _at(path, "extensions"))
 
     def context_activities(self, value: Any, path: str) -> None:
-        activities = self.obj(value, path, _CONTEXT_ACTIVITY_KEYS)
+        activities = self.obj(value, path, props.CONTEXT_ACTIVITY_KEYS)
         for key, entry in activities.items():
             where = _at(path, key)
             if type(entry) is list:
@@ -455,18 +400,18 @@ class _Walk:
                 self.activity(entry, where)
 
     def attachment(self, value: Any, path: str) -> None:
-        attachment = self.obj(value, path, _ATTACHMENT_KEYS)
+        attachment = self.obj(value, path, props.ATTACHMENT_KEYS)
         for key in ("usageType", "display", "contentType", "length", "sha2"):
             if key not in attachment:
                 raise StatementInvalid(_at(path, key), "is required")
-        self.fmt(formats.check_iri, attachment["usageType"], _at(path, "usageType"))
+        self.fmt(formats.check_iri, attachment["usageType"], path, "usageType")
         self.language_map(attachment["display"], _at(path, "display"))
         if "description" in attachment:
             self.language_map(attachment["description"], _at(path, "description"))
-        self.text(attachment["contentType"], _at(path, "contentType"))
+        self.text(attachment["contentType"], path, "contentType")
         length = attachment["length"]
         if type(length) is not int or length < 0:
             raise StatementInvalid(_at(path, "length"), "must be a non-negative integer")
-        self.text(attachment["sha2"], _at(path, "sha2"))
+        self.text(attachment["sha2"], path, "sha2")
         if "fileUrl" in attachment:
-            self.fmt(formats.check_url, attachment["fileUrl"], _at(path, "fileUrl"))
+            self.fmt(formats.check_url, attachment["fileUrl"], path, "fileUrl")
