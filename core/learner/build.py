@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..ranker.items import FORMATS, ItemMatrix
-from . import engagement, facts
+from . import engagement, facts, level
 from .bkt import posterior_update
 from .feedback import verdict_of
 from .mastery import is_correct
@@ -45,7 +45,7 @@ def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
         state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org)
-    _mastery(state, view.events, org)
+    _mastery(state, view.events, items, org)
     _activity(state, view.events, items, now)
     state.situations = [
         Situation(c.situation, c.starts_at, c.duration_minutes)
@@ -91,25 +91,81 @@ def _from_facts(state: LearnerState, view_facts: Any, items: ItemMatrix, org: Or
             weight = facts.level(fact.value)
             if weight is not None:
                 state.stated_priority[index[fact.key]] = float(np.clip(weight, 0, 1))
-    state.mastery = np.array([p.prior for p in org.params], np.float32)
+    state.p_known = np.array([p.prior for p in org.params], np.float32)
+    state.mastery = np.full(len(org.params), level.DEFAULT_LEVEL, np.float32)
+    # People hold a role because they are near its bar: without evidence, a required skill
+    # starts at a share of its target rather than at the generic default.
+    required = state.target > 0
+    state.mastery[required] = np.maximum(
+        state.mastery[required], level.ROLE_PRIOR_SHARE * state.target[required]
+    )
     for s, lvl in hr_levels.items():
-        # An HR-recorded level is a prior, refined by the learner's own evidence.
-        state.mastery[s] = 0.5 * state.mastery[s] + 0.5 * lvl
+        # An HR-recorded level is the starting point the learner's own evidence refines.
+        state.mastery[s] = lvl
 
 
-def _mastery(state: LearnerState, events: Any, org: OrgContext) -> None:
+def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContext) -> None:
+    """Replay the evidence in time order: :func:`observe_answer`, :func:`observe_completion`."""
     index = org.skill_index
     for e in events:
-        if e.data_category != "assessment":
-            continue
-        ok = is_correct(e.success, e.score_scaled)
-        if ok is None:
-            continue
-        for skill in e.skill_ids:
-            s = index.get(skill)
-            if s is not None:
-                state.mastery[s] = posterior_update(float(state.mastery[s]), ok, org.params[s])
-                state.mastery_known[s] = True
+        item = items.position.get(e.content_id) if e.content_id else None
+        difficulty = float(items.difficulty[item]) if item is not None else 0.5
+        minutes = float(items.duration[item]) if item is not None else 10.0
+        skills = [index[k] for k in e.skill_ids if k in index]
+        if e.data_category == "assessment":
+            ok = is_correct(e.success, e.score_scaled)
+            if ok is not None:
+                for s in skills:
+                    observe_answer(state, s, org.params[s], ok, difficulty)
+        if e.completion or engagement.verb_kind(e.verb) == "complete":
+            for s in skills:
+                observe_completion(
+                    state,
+                    s,
+                    org.params[s],
+                    difficulty,
+                    minutes,
+                    assessed=e.data_category == "assessment",
+                )
+
+
+def observe_answer(
+    state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
+) -> None:
+    """One answer: Bayes' rule for BKT's P(mastered), an Elo step for the level."""
+    state.p_known[s] = posterior_update(float(state.p_known[s]), correct, params)
+    state.mastery[s] = level.after_answer(
+        float(state.mastery[s]),
+        correct,
+        difficulty,
+        guess=params.guess,
+        slip=params.slip,
+        evidence=float(state.evidence[s]),
+    )
+    state.mastery_known[s] = True
+    state.evidence[s] += 1.0
+
+
+def observe_completion(
+    state: LearnerState,
+    s: int,
+    params: Any,
+    difficulty: float,
+    minutes: float,
+    *,
+    assessed: bool,
+) -> None:
+    """A finished item is a practice opportunity: BKT's transition when no answer was
+    observed, and the practice learning curve for the level either way."""
+    if not assessed:
+        state.p_known[s] = practice(float(state.p_known[s]), params)
+    state.mastery[s] = level.after_practice(float(state.mastery[s]), difficulty, minutes)
+    state.evidence[s] += 0.3
+
+
+def practice(p_mastery: float, params: Any) -> float:
+    """BKT's transition for an opportunity nobody observed."""
+    return p_mastery + params.learn * (1.0 - p_mastery) - params.forget * p_mastery
 
 
 def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime) -> None:

@@ -7,11 +7,20 @@ listed in ``blocked``; every signal reading it then contributes nothing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 import numpy as np
+
+
+def _phi_pdf(z: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+
+
+def _phi_cdf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.vectorize(math.erf)(z / np.sqrt(2.0)))
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,15 @@ class LearnerState:
     timezone: str = "UTC"
     role_id: str | None = None
     role_name: str | None = None
-    #: P(mastered) per skill; the population prior where the learner has no evidence.
+    #: Estimated level per skill on the job profile's 0..1 scale (see learner.level); what
+    #: gaps, difficulty calibration and prerequisites compare against.
     mastery: np.ndarray = field(default=None)  # type: ignore[assignment]
-    #: Whether mastery rests on the learner's own assessment evidence.
+    #: BKT's P(mastered) per skill as assessed; the population prior without evidence.
+    p_known: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Whether the estimate rests on the learner's own assessment evidence.
     mastery_known: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: How much evidence the level rests on (answers count 1, finished items less).
+    evidence: np.ndarray = field(default=None)  # type: ignore[assignment]
     #: Required level per skill from the job profile (0 = not required) and its weight.
     target: np.ndarray = field(default=None)  # type: ignore[assignment]
     target_weight: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -74,7 +88,9 @@ class LearnerState:
         s, f = self.n_skills, self.n_formats
         defaults = {
             "mastery": np.full(s, 0.3, np.float32),
+            "p_known": np.full(s, 0.3, np.float32),
             "mastery_known": np.zeros(s, bool),
+            "evidence": np.zeros(s, np.float32),
             "target": np.zeros(s, np.float32),
             "target_weight": np.zeros(s, np.float32),
             "goals": np.zeros(s, np.float32),
@@ -95,9 +111,22 @@ class LearnerState:
                 setattr(self, name, value)
 
     @property
+    def level_sd(self) -> np.ndarray:
+        """Uncertainty of the level estimate: wide without evidence, narrowing with it."""
+        return (0.15 / np.sqrt(1.0 + self.evidence / 4.0)).astype(np.float32)
+
+    @property
     def gap(self) -> np.ndarray:
-        """Required level minus current mastery, where the role requires the skill."""
-        return np.clip(self.target - self.mastery, 0, 1) * (self.target > 0)
+        """Expected shortfall below the required level, where the role requires the skill.
+
+        The level is uncertain, so a skill estimated just at its target still shows a
+        small gap until the evidence is firm; otherwise an over-estimate would end
+        practice of a skill the person has not actually reached.
+        """
+        sd = self.level_sd
+        z = (self.target - self.mastery) / sd
+        shortfall = (self.target - self.mastery) * _phi_cdf(z) + sd * _phi_pdf(z)
+        return (np.clip(shortfall, 0, 1) * (self.target > 0)).astype(np.float32)
 
     def weighted_need(self) -> np.ndarray:
         """What matters now per skill: role gaps weighted by importance, goals, team needs

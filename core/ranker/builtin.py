@@ -67,7 +67,10 @@ class RoleRequirement(_Signal):
 
     def values(self, ctx, idx):
         s = ctx.state
-        return _normalise(ctx.items.item_skill[idx] @ (s.target_weight * (s.target > 0)))
+        # A required skill confidently at its level needs no further push (the gap is an
+        # expected shortfall, so an uncertain estimate keeps some push).
+        still_open = np.clip(s.gap / 0.05, 0, 1)
+        return _normalise(ctx.items.item_skill[idx] @ (s.target_weight * still_open))
 
     def describe(self, *, view, item):
         _, skill = _skill_name(view, item, view.state.target)

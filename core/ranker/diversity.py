@@ -37,6 +37,8 @@ def select(
 ) -> list[Pick]:
     """Choose ``limit`` items: MMR over the core candidates, then stretch slots."""
     state, items = ctx.state, ctx.items
+    if idx.size == 0:
+        return []
     need = state.weighted_need()
     focus = need > 0
     primary = items.primary_skill[idx]

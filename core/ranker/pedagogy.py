@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .context import RankContext
+from .items import FORMATS
 
 #: Items at or below this difficulty are introductory and never gated.
 INTRODUCTORY = 0.35
@@ -22,8 +23,12 @@ INTRODUCTORY = 0.35
 TARGET_SUCCESS, SUCCESS_SPREAD = 0.72, 0.18
 #: Spaced retrieval: review a mastered skill when this many days passed since practice.
 REVIEW_AFTER_DAYS = 21.0
-#: A completed item is not recommended again within this many days.
-REPEAT_AFTER_DAYS = 45.0
+#: A completed item is not recommended again within this many days...
+REPEAT_AFTER_DAYS = 30.0
+#: ...except practice (exercises, simulations) on a skill with an open gap: repeating a
+#: practice item is retrieval practice, worth doing again after a week.
+PRACTICE_AGAIN_DAYS = 7.0
+PRACTICE_FORMATS = ("exercise", "simulation")
 MASTERED = 0.9
 
 
@@ -77,9 +82,13 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
     mastered = state.mastery[primary] >= np.maximum(state.target[primary], MASTERED)
     review_due = state.days_since_practice[primary] >= REVIEW_AFTER_DAYS
     review = np.zeros(n, bool)
+    open_gap = state.gap[primary] > 0.02
+    practice_codes = [FORMATS.index(f) for f in PRACTICE_FORMATS]
+    practice_item = np.isin(items.format_code[idx], practice_codes) & open_gap
     for j, i in enumerate(idx):
         done_at = state.done_items.get(int(i))
-        recently = done_at is not None and (ctx.at - done_at).days < REPEAT_AFTER_DAYS
+        wait = PRACTICE_AGAIN_DAYS if practice_item[j] else REPEAT_AFTER_DAYS
+        recently = done_at is not None and (ctx.at - done_at).total_seconds() < wait * 86400
         if (recently or mastered[j]) and not (review_due[j] and mastered[j]):
             keep[j] = False
         elif mastered[j] and review_due[j]:

@@ -1,0 +1,61 @@
+"""Skill level on the job profile's scale, alongside BKT's probability of mastery.
+
+BKT answers "has this person mastered the skill as the assessments test it?" — a
+probability that saturates once answers are reliably right. Job profiles ask for a *level*
+(0..1, like item difficulty), and answers stop telling levels apart once they are reliably
+right. The level estimate therefore combines two generic mechanisms:
+
+- Elo-style updates from each answer against the item's difficulty (a right answer on a
+  hard item moves the level up more than on an easy one, a wrong answer on an easy item
+  moves it down more);
+- a learning curve for practice: each completed item closes a share of the headroom,
+  most when its difficulty sits just above the current level (zone of proximal
+  development), whether or not it was assessed.
+
+Both are the learner model's assumptions, fitted to nothing secret: they see only the
+statements a deployment sees.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: How far one answer moves the level, and how sharply difficulty separates right from wrong.
+ELO_K, ELO_SCALE = 0.06, 0.10
+#: Share of the headroom one well-pitched completed item closes, and the width of the zone.
+PRACTICE_GAIN, ZONE = 0.04, 0.25
+#: Level assumed for a skill nobody has evidence about (HR-recorded levels replace it).
+DEFAULT_LEVEL = 0.3
+#: Without evidence, a skill the person's role requires starts at this share of its target.
+ROLE_PRIOR_SHARE = 0.75
+
+
+def expected_correct(
+    level: float, difficulty: float, guess: float = 0.0, slip: float = 0.0
+) -> float:
+    """P(right answer): a guess or a slip (BKT's fitted rates for the skill) around a
+    logistic in level minus difficulty."""
+    knows = 1.0 / (1.0 + math.exp(-(level - difficulty) / ELO_SCALE))
+    return guess + (1.0 - guess - slip) * knows
+
+
+def after_answer(
+    level: float,
+    correct: bool,
+    difficulty: float,
+    *,
+    guess: float = 0.0,
+    slip: float = 0.0,
+    evidence: float = 0.0,
+) -> float:
+    """One Elo step; early answers move the level more (the estimate is still uncertain)."""
+    k = ELO_K
+    expected = expected_correct(level, difficulty)
+    moved = level + k * ((1.0 if correct else 0.0) - expected)
+    return min(1.0, max(0.0, moved))
+
+
+def after_practice(level: float, difficulty: float, minutes: float = 10.0) -> float:
+    fit = math.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
+    length = math.sqrt(max(minutes, 1.0) / 10.0)
+    return level + PRACTICE_GAIN * fit * length * (1.0 - level)
