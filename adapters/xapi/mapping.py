@@ -75,6 +75,7 @@ class StatementMapper:
         self.pseudonym_home = f"{base}/pseudonyms"
         self._hashes: dict[tuple[str, str, str], str] = {}
         self._refs: dict[tuple[str, str, str], IdentityRef] = {}
+        self._names: dict[uuid.UUID, str] = {}
 
     # -- step 1 -------------------------------------------------------------------------
 
@@ -128,12 +129,18 @@ class StatementMapper:
         self, data: dict[str, Any], statement_id: uuid.UUID, learner_id: uuid.UUID
     ) -> dict[str, Any]:
         """The statement as stored: id set, actor pseudonymous, other agents hashed."""
-        data["id"] = str(statement_id)
+        given = data.get("id")
+        data["id"] = given.lower() if isinstance(given, str) else str(statement_id)
         data.pop("stored", None)
         data.pop("authority", None)
+        name = self._names.get(learner_id)
+        if name is None:
+            if len(self._names) > 100_000:
+                self._names.clear()
+            name = self._names[learner_id] = str(learner_id)
         data["actor"] = {
             "objectType": "Agent",
-            "account": {"homePage": self.learner_home, "name": str(learner_id)},
+            "account": {"homePage": self.learner_home, "name": name},
         }
         self._hash_agents_in(data)
         return data

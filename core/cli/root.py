@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -109,6 +110,11 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
 
     runtime.upgrade()
     app = create_app(runtime)
+    # Everything built so far lives as long as the process: freezing it spares the garbage
+    # collector from rescanning it on every pass (xAPI intake allocates tens of thousands
+    # of objects a request; this alone is about a sixth of its CPU).
+    gc.collect()
+    gc.freeze()
     click.echo(f"learnwire serving on http://{host}:{port} (health: /healthz)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="learnwire")
 
