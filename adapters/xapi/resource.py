@@ -136,6 +136,10 @@ def _json_body(body: bytes, content_type: str) -> Any:
             field="Content-Type",
         )
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise StatementInvalid("", f"the body is not valid JSON ({exc})") from None
+    if b"\\u0000" in body:
+        # PostgreSQL's jsonb cannot hold the NUL character; say so instead of failing later.
+        raise StatementInvalid("", "statements may not contain the NUL character (\\u0000)")
+    return data

@@ -102,7 +102,8 @@ class StatementIntake:
         _save_digests(conn, fresh_ids, [digests[i] for i in fresh])
         report = self.intake.store(
             conn,
-            SourceBatch.model_construct(events=[events[i] for i in fresh]),
+            # Not model_construct: it inspects every default factory's signature per call.
+            SourceBatch(events=[events[i] for i in fresh]),
             source=source,
             categories=CATEGORIES,
         )

@@ -68,26 +68,14 @@ def insert_events(
     )
     with conn.cursor() as cur:
         with cur.copy(f"COPY incoming_event ({cols}) FROM STDIN") as copy:
-            for i, e in enumerate(events):
-                r = e.result
-                copy.write_row(
-                    (
-                        e.statement_id,
-                        e.learner_id,
-                        e.source,
-                        e.data_category.value,
-                        e.occurred_at,
-                        e.verb,
-                        e.object_id,
-                        content_ids[i] if content_ids is not None else None,
-                        e.skill_ids,
-                        r.success,
-                        r.completion,
-                        r.score_scaled,
-                        r.duration_seconds,
-                        _statement_json(e.statement),
-                    )
+            # One text buffer instead of write_row per event: adapting 14 values a row
+            # through psycopg's dumpers was the costliest part of xAPI intake's COPY.
+            copy.write(
+                "".join(
+                    _event_line(e, content_ids[i] if content_ids is not None else None)
+                    for i, e in enumerate(events)
                 )
+            )
         cur.execute(
             f"INSERT INTO learning_event ({cols}) SELECT DISTINCT ON (statement_id) {cols} "
             "FROM incoming_event ON CONFLICT (statement_id) DO NOTHING RETURNING statement_id"
@@ -95,6 +83,51 @@ def insert_events(
         new_ids = [row[0] for row in cur.fetchall()]
         cur.execute("TRUNCATE incoming_event")
     return WriteCounts(new=len(new_ids), unchanged=len(events) - len(new_ids)), new_ids
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+
+
+def _copy_text(value: object) -> str:
+    """A value in COPY's text format: backslash, tab, newline and CR escaped."""
+    return _NULL if value is None else str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_bool(value: bool | None) -> str:
+    return _NULL if value is None else ("t" if value else "f")
+
+
+def _copy_array(values: Sequence[str]) -> str:
+    """A text[] literal with every element quoted, then escaped for COPY."""
+    quoted = ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return ("{" + quoted + "}").translate(_COPY_ESCAPES)
+
+
+def _event_line(e: LearningEvent, content_id: UUID | None) -> str:
+    r = e.result
+    category = getattr(e.data_category, "value", e.data_category)
+    return (
+        "\t".join(
+            (
+                str(e.statement_id),
+                _copy_text(e.learner_id),
+                _copy_text(e.source),
+                category,
+                e.occurred_at.isoformat(),
+                _copy_text(e.verb),
+                _copy_text(e.object_id),
+                _copy_text(content_id),
+                _copy_array(e.skill_ids),
+                _copy_bool(r.success),
+                _copy_bool(r.completion),
+                _copy_text(None if r.score_scaled is None else repr(float(r.score_scaled))),
+                _copy_text(None if r.duration_seconds is None else repr(float(r.duration_seconds))),
+                _copy_text(_statement_json(e.statement)),
+            )
+        )
+        + "\n"
+    )
 
 
 def _statement_json(statement: dict[str, Any]) -> str:

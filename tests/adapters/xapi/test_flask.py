@@ -190,6 +190,19 @@ def test_flask_get_returns_conformant_pseudonymous_statements(xapi, statement, d
         assert secret not in text and secret not in stored
 
 
+def test_flask_text_survives_the_round_trip_exactly(xapi, statement):
+    text = 'tab\there, new\nline, back\\slash, "quote", \\N, é, 学习, 😀'
+    sent = statement(0)
+    sent["object"]["definition"]["name"] = {"en": text}
+    sent["object"]["definition"]["description"] = {"en": "\\t\t\r\n"}
+    assert xapi.post(sent).status_code == 200
+    got = xapi.get(statementId=sent["id"]).get_json()
+    assert got["object"] == sent["object"]
+    nul = statement(1)
+    nul["object"]["definition"]["name"] = {"en": "a\u0000b"}
+    assert xapi.post(nul).status_code == 400
+
+
 def test_flask_single_statement_parameters_are_exclusive(xapi, statement):
     xapi.post(statement(0))
     sid = str(uuid.UUID(int=1))
