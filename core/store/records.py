@@ -91,7 +91,13 @@ _NULL = "\\N"
 
 def _copy_text(value: object) -> str:
     """A value in COPY's text format: backslash, tab, newline and CR escaped."""
-    return _NULL if value is None else str(value).translate(_COPY_ESCAPES)
+    if value is None:
+        return _NULL
+    text = str(value)
+    # Most values need no escaping; str.translate walks a dict per character.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
 
 
 def _copy_bool(value: bool | None) -> str:
