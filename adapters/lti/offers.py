@@ -1,10 +1,10 @@
 """What LTI pages offer: the seam through which recommendations reach the LMS.
 
 An :class:`OfferSource` answers two questions: what should this learner see now, and what
-would this course's learners benefit from today (for the deep-linking picker). Until the
-ranker provides a source (``LEARNWIRE_PLUGINS__LTI__OFFER_SOURCE=package.module:factory``,
-the factory taking the runtime), :class:`CatalogueOffers` serves the catalogue filtered to
-the learner's job profile, and the picker says plainly that recommendations are not on.
+would this course's learners benefit from today (for the deep-linking picker). By default
+the ranker answers (:mod:`.recommended`); ``LEARNWIRE_PLUGINS__LTI__OFFER_SOURCE=catalogue``
+switches to :class:`CatalogueOffers`, the catalogue filtered to the learner's job profile,
+and any ``package.module:factory`` (taking the runtime) can provide another.
 """
 
 from __future__ import annotations

@@ -36,9 +36,9 @@ class LtiSettings(BaseModel):
     )
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     offer_source: str = Field(
-        default="catalogue",
-        description="'catalogue', or 'package.module:factory' returning an OfferSource "
-        "(how the ranker plugs into LTI pages).",
+        default="learnwire.adapters.lti.recommended:factory",
+        description="What LTI pages show: the ranker's recommendations (default), "
+        "'catalogue', or 'package.module:factory' returning an OfferSource.",
     )
 
 

@@ -20,7 +20,7 @@ def _phi_pdf(z: np.ndarray) -> np.ndarray:
 
 
 def _phi_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.vectorize(math.erf)(z / np.sqrt(2.0)))
+    return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(z / np.sqrt(2.0)))
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,9 @@ class Ranker:
         limit: int = 5,
         neighbours: candidate_sources.Neighbours | None = None,
     ) -> Ranking:
+        if len(self.items) == 0 or not self.items.skills.ids:
+            # Nothing to rank against yet (no catalogue or no skills framework).
+            return Ranking(state.learner_id, at, [], [], {})
         ctx = RankContext(state, self.items, at, self.shared, self.need_vector(state, at))
         sources = candidate_sources.generate(
             ctx, per_source=self.config.per_source, neighbours=neighbours

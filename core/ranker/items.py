@@ -95,7 +95,7 @@ def load_items(conn: psycopg.Connection[Any]) -> ItemMatrix:
     ).fetchall()
     n = len(rows)
     position = {r[0]: i for i, r in enumerate(rows)}
-    item_skill = np.zeros((n, max(len(skills.ids), 1)), dtype=np.float32)
+    item_skill = np.zeros((n, len(skills.ids)), dtype=np.float32)
     for cid, sid, weight in conn.execute(
         "SELECT cs.content_id, cs.skill_id, cs.weight FROM content_skill cs "
         "JOIN content_item c ON c.id = cs.content_id WHERE c.retired_at IS NULL"

@@ -19,6 +19,7 @@ ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 def test_launch_lands_learner_on_catalogue_for_their_job_profile(
     lti, lti_runtime, catalogue, job_profile
 ):
+    lti_runtime.settings.plugins["lti"] = {"offer_source": "catalogue"}
     job_profile("user-1", "team-lead")
     response = lti.launch()
     page = response.get_data(as_text=True)
@@ -34,6 +35,19 @@ def test_launch_lands_learner_on_catalogue_for_their_job_profile(
     assert learners == 1, "the HR record and the LMS launch are the same person"
     assert launch == ("learner", True, "cookie"), "where cookies work they bind the browser"
     assert not any("example.org" in row[0] or "Lovelace" in row[0] for row in stored)
+
+
+def test_launch_lands_learner_on_their_recommendations_by_default(
+    lti, lti_runtime, catalogue, job_profile
+):
+    job_profile("user-1", "team-lead")
+    response = lti.launch()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert "Recommended for you today" in page
+    assert "Feedback that lands" in page or "Hard conversations" in page
+    assert "SQL joins" not in page.split("Recommended for you today")[1].split("</ul>")[0]
+    assert "your role as Team lead requires" in page or "largest gap" in page, page
 
 
 def test_launch_without_cookies_relies_on_server_side_state(lti, app, lti_runtime):
