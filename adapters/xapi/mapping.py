@@ -18,7 +18,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from learnwire.core.models import EventResult, IdentityRef, LearningEvent
 from learnwire.core.store.identities import IdentityResolver, canonical_forms
@@ -111,17 +113,19 @@ class StatementMapper:
         statement = self.pseudonymise(data, prepared.id, learner_id)
         verb = data["verb"]["id"]
         occurred = prepared.checked.timestamp or datetime.now(UTC)
-        # Validating constructors: pydantic-core checks these flat fields faster than
-        # model_construct skips them, and a bad value fails here instead of in the store.
-        return LearningEvent(
+        return _trusted(
+            LearningEvent,
             learner_id=learner_id,
+            subject=None,
             source=source,
             data_category=category_of(verb),
             occurred_at=occurred,
+            stored_at=None,
             statement_id=prepared.id,
             verb=verb,
             object_id=self._object_id(statement["object"]),
             result=_result(data.get("result"), prepared.checked),
+            skill_ids=[],
             statement=statement,
         )
 
@@ -156,7 +160,8 @@ class StatementMapper:
 
     def hash_of(self, agent: dict[str, Any]) -> str:
         """The keyed hash identity links use for this agent's identifier."""
-        form = canonical_forms(identity_of(agent))[0]
+        # The SHA-1 form when there is one, so mbox and mbox_sha1sum agents agree.
+        form = canonical_forms(identity_of(agent))[-1]
         found = self._hashes.get(form)
         if found is None:
             if len(self._hashes) > 100_000:
@@ -208,9 +213,25 @@ def _result(result: dict[str, Any] | None, checked: CheckedStatement) -> EventRe
         # A raw score in a known range is as informative as a scaled one.
         scaled = (score["raw"] - score["min"]) / (score["max"] - score["min"])
     duration = checked.duration
-    return EventResult(
+    return _trusted(
+        EventResult,
         success=result.get("success"),
         completion=result.get("completion"),
         score_scaled=None if scaled is None else float(scaled),
         duration_seconds=None if duration is None else duration.total_seconds(),
     )
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _trusted(model: type[_M], **values: Any) -> _M:
+    """An instance of ``model`` from values built here out of a validated statement, every
+    field given. What ``model_construct`` does, without its per-call default handling, which
+    cost more than the rest of the mapping (tests compare with validated construction)."""
+    obj = model.__new__(model)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj

@@ -27,6 +27,8 @@ ACTIVITY_KEYS = frozenset({"id", "objectType", "definition"})
 DEFINITION_KEYS = frozenset({"name", "description", "type", "moreInfo", "extensions"})
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 INTERACTION_KEYS = frozenset({"interactionType", "correctResponsesPattern", *COMPONENT_LISTS})
+ANY_DEFINITION_KEYS = DEFINITION_KEYS | INTERACTION_KEYS
+VERB_KEYS = frozenset({"id", "display"})
 INTERACTION_TYPES = frozenset(
     {
         "true-false",

@@ -183,7 +183,7 @@ class StatementReader:
             "(learner_id = %s OR jsonb_path_exists(statement, "
             "'$.**.account.name ? (@ == $h)', jsonb_build_object('h', %s::text)))"
         )
-        params += [learner, hashes[0]]
+        params += [learner, hashes[-1]]
         return True
 
     # -- rendering ----------------------------------------------------------------------

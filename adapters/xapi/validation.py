@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from learnwire.core.errors import ValidationFailed
 
 from . import formats
@@ -63,6 +65,26 @@ def validate_batch(values: list[Any]) -> list[CheckedStatement]:
 def validate_actor(value: Any, path: str) -> None:
     """Check an Agent or Group on its own (e.g. the ``agent`` query parameter)."""
     _Walk().actor(value, path)
+
+
+#: Serialised verbs and activities (with definitions) already found valid. Producers send the
+#: same few hundred of them in every statement; a dictionary lookup replaces re-checking.
+_VALID: set[bytes] = set()
+_VALID_MAX = 50_000
+
+
+def _memo_key(kind: bytes, value: dict[str, Any]) -> bytes | None:
+    try:
+        return kind + orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
+def _remember(key: bytes | None) -> None:
+    if key is not None:
+        if len(_VALID) >= _VALID_MAX:
+            _VALID.clear()
+        _VALID.add(key)
 
 
 def _at(path: str, key: str | int) -> str:
@@ -163,12 +185,16 @@ class _Walk:
                 self.attachment(attachment, _at(_at(path, "attachments"), i))
 
     def verb(self, value: Any, path: str) -> None:
-        verb = self.obj(value, path, frozenset({"id", "display"}))
+        key = _memo_key(b"v", value) if type(value) is dict and "display" in value else None
+        if key is not None and key in _VALID:
+            return
+        verb = self.obj(value, path, props.VERB_KEYS)
         if "id" not in verb:
             raise StatementInvalid(_at(path, "id"), "is required")
         self.fmt(formats.check_iri, verb["id"], path, "id")
         if "display" in verb:
             self.language_map(verb["display"], _at(path, "display"))
+        _remember(key)
 
     def object(self, value: Any, path: str, substatement: bool) -> bool:
         """Check the statement's object; returns True when it is an Activity."""
@@ -259,6 +285,9 @@ class _Walk:
     # -- objects ------------------------------------------------------------------------
 
     def activity(self, value: Any, path: str) -> None:
+        key = _memo_key(b"a", value) if type(value) is dict and "definition" in value else None
+        if key is not None and key in _VALID:
+            return
         activity = self.obj(value, path, props.ACTIVITY_KEYS)
         if "objectType" in activity and activity["objectType"] != "Activity":
             raise StatementInvalid(_at(path, "objectType"), "must be Activity")
@@ -267,9 +296,10 @@ class _Walk:
         self.fmt(formats.check_iri, activity["id"], path, "id")
         if "definition" in activity:
             self.definition(activity["definition"], _at(path, "definition"))
+        _remember(key)
 
     def definition(self, value: Any, path: str) -> None:
-        definition = self.obj(value, path, props.DEFINITION_KEYS | props.INTERACTION_KEYS)
+        definition = self.obj(value, path, props.ANY_DEFINITION_KEYS)
         for key in ("name", "description"):
             if key in definition:
                 self.language_map(definition[key], _at(path, key))
