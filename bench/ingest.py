@@ -99,8 +99,10 @@ class Database:
             self.server.cleanup()
 
 
-def prepare(url: str, workdir: Path) -> tuple[Any, str]:
-    """Migrate and issue a credential; returns the runtime and the Basic auth header."""
+def prepare(url: str, workdir: Path, learners: int, organisation: bool) -> tuple[Any, str]:
+    """Migrate, optionally load the organisation's people and catalogue (so statements
+    resolve to known learners and content items, and assessments update mastery), and issue
+    a credential; returns the runtime and the Basic auth header."""
     from learnwire.adapters.xapi import credentials
     from learnwire.core.config import Settings
     from learnwire.core.runtime import Runtime
@@ -108,6 +110,15 @@ def prepare(url: str, workdir: Path) -> tuple[Any, str]:
     settings = Settings(database_url=url, data_dir=workdir, pseudonym_key="bench-key")
     runtime = Runtime(settings)
     runtime.upgrade()
+    if organisation:
+        from learnwire.core.demo.organisation import build_organisation
+        from learnwire.core.demo.source import DemoCatalogue, DemoHrSource, DemoParameters
+        from learnwire.core.sync import run_provider, run_source
+
+        params = DemoParameters(seed=SEED, learners=learners, today=TODAY)
+        intake = runtime.intake()
+        run_source(runtime.db, intake, DemoHrSource(build_organisation(SEED, learners), params))
+        run_provider(runtime.db, intake, DemoCatalogue())
     with runtime.db.connection() as conn:
         issued = credentials.create(conn, "bench-lms")
     token = base64.b64encode(f"{issued.key}:{issued.secret}".encode()).decode()
@@ -262,6 +273,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="waitress threads")
     parser.add_argument("--reference-sample", type=int, default=20_000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="skip loading the organisation's people and catalogue before posting",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -274,7 +290,7 @@ def main() -> None:
     database = Database(workdir)
     server = None
     try:
-        runtime, auth = prepare(database.url, workdir)
+        runtime, auth = prepare(database.url, workdir, args.learners, not args.bare)
         if args.profile:
             profile(runtime, statements, args.batch)
             return
@@ -304,7 +320,16 @@ def main() -> None:
                 f"{used[1] / len(statements) * 1e6:.0f} us"
             )
         per_statement = (cpu_server + cpu_pg) / total
+        with runtime.db.connection() as conn:
+            linked, mastered = conn.execute(
+                "SELECT count(*) FILTER (WHERE content_id IS NOT NULL), "
+                "(SELECT count(*) FROM learner_skill_mastery) FROM learning_event"
+            ).fetchone()
         print(f"end to end over HTTP: {total / seconds:,.0f} statements/s overall")
+        print(
+            f"{linked / total:.0%} of statements resolved to catalogue items; "
+            f"{mastered:,} learner-skill mastery rows updated at intake"
+        )
         print(
             f"CPU per statement: {per_statement * 1e6:.0f} us (server "
             f"{cpu_server / total * 1e6:.0f} us, PostgreSQL {cpu_pg / total * 1e6:.0f} us); "
