@@ -62,26 +62,28 @@ def insert_events(
     if not events:
         return WriteCounts(), []
     cols = ", ".join(_EVENT_COLUMNS)
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS incoming_event "
-        "(LIKE learning_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    # One text buffer instead of write_row per event: adapting 14 values a row through
+    # psycopg's dumpers was the costliest part of xAPI intake's COPY.
+    data = "".join(
+        _event_line(e, content_ids[i] if content_ids is not None else None)
+        for i, e in enumerate(events)
     )
-    with conn.cursor() as cur:
-        with cur.copy(f"COPY incoming_event ({cols}) FROM STDIN") as copy:
-            # One text buffer instead of write_row per event: adapting 14 values a row
-            # through psycopg's dumpers was the costliest part of xAPI intake's COPY.
-            copy.write(
-                "".join(
-                    _event_line(e, content_ids[i] if content_ids is not None else None)
-                    for i, e in enumerate(events)
-                )
-            )
-        cur.execute(
-            f"INSERT INTO learning_event ({cols}) SELECT DISTINCT ON (statement_id) {cols} "
-            "FROM incoming_event ON CONFLICT (statement_id) DO NOTHING RETURNING statement_id"
-        )
-        new_ids = [row[0] for row in cur.fetchall()]
-        cur.execute("TRUNCATE incoming_event")
+    # Usually none of the ids is stored yet: COPY straight into the table. A duplicate makes
+    # that fail inside a savepoint, and the batch goes through a staging table instead.
+    # (Explicit savepoint SQL: conn.transaction() would commit if no transaction was open.)
+    if conn.autocommit:
+        new_ids = _insert_new_events(conn, cols, data)
+    else:
+        conn.execute("SAVEPOINT lw_insert_events")
+        try:
+            with conn.cursor() as cur, cur.copy(f"COPY learning_event ({cols}) FROM STDIN") as copy:
+                copy.write(data)
+        except psycopg.errors.UniqueViolation:
+            conn.execute("ROLLBACK TO SAVEPOINT lw_insert_events")
+            new_ids = _insert_new_events(conn, cols, data)
+        else:
+            new_ids = [e.statement_id for e in events]
+        conn.execute("RELEASE SAVEPOINT lw_insert_events")
     return WriteCounts(new=len(new_ids), unchanged=len(events) - len(new_ids)), new_ids
 
 
@@ -134,6 +136,24 @@ def _event_line(e: LearningEvent, content_id: UUID | None) -> str:
         )
         + "\n"
     )
+
+
+def _insert_new_events(conn: Conn, cols: str, data: str) -> list[UUID]:
+    """Stage the COPY data and insert the events whose ids are new; returns their ids."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming_event "
+        "(LIKE learning_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY incoming_event ({cols}) FROM STDIN") as copy:
+            copy.write(data)
+        cur.execute(
+            f"INSERT INTO learning_event ({cols}) SELECT DISTINCT ON (statement_id) {cols} "
+            "FROM incoming_event ON CONFLICT (statement_id) DO NOTHING RETURNING statement_id"
+        )
+        new_ids = [row[0] for row in cur.fetchall()]
+        cur.execute("TRUNCATE incoming_event")
+    return new_ids
 
 
 def _statement_json(statement: dict[str, Any]) -> str:
