@@ -177,6 +177,10 @@ def _stored(conn: Conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, _Stored]:
 
 
 def _save_digests(conn: Conn, ids: list[uuid.UUID], digests: list[bytes]) -> None:
+    # In id order, so two requests sharing ids wait for each other instead of deadlocking;
+    # the one that waits then finds the other's statements and compares.
+    pairs = sorted(zip(ids, digests, strict=True))
+    ids, digests = [i for i, _ in pairs], [d for _, d in pairs]
     conn.execute(
         "INSERT INTO xapi_statement_digest (statement_id, digest) "
         "SELECT u.id, decode(u.digest, 'hex') "

@@ -383,3 +383,32 @@ def _sha1(text):
     import hashlib
 
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+def test_flask_concurrent_different_statements_under_one_id_store_one(app, xapi, statement, db):
+    import threading
+
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def send(verb):
+        client = app.test_client()
+        body = [statement(i) for i in range(1, 30)] + [statement(0, verb=verb)]
+        barrier.wait()
+        response = client.post("/xapi/statements", json=body, headers=xapi.headers)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=(v,)) for v in ("passed", "failed")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(statuses) == [200, 409]
+    assert _count(db) == 30
+
+
+def test_flask_deleting_statements_forgets_their_digests(xapi, statement, db):
+    xapi.post([statement(i) for i in range(3)])
+    with db.connection() as conn:
+        conn.execute("DELETE FROM learning_event WHERE statement_id = %s", (uuid.UUID(int=1),))
+    assert _count(db, "SELECT count(*) FROM xapi_statement_digest") == 2
