@@ -9,33 +9,20 @@ that whatever ralph rejects is rejected here.
 
 It is a hand-written walk over the parsed JSON instead of a pydantic model because intake
 has to validate tens of thousands of statements a second; the formats that repeat (IRIs,
-language tags, addresses) are memoised in :mod:`.formats`.
+language tags, addresses) are memoised in :mod:`.formats`, whole verbs and activities in
+:mod:`.shapes`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import orjson
-
-from learnwire.core.errors import ValidationFailed
-
 from . import formats
 from . import properties as props
-from .formats import FormatError
-
-
-class StatementInvalid(ValidationFailed):
-    """A statement breaks xAPI 1.0.3; ``field`` is the JSON path of the property at fault."""
-
-    title = "invalid statement"
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field or 'statement'}: {problem}", field=field or "statement")
+from .shapes import ShapeChecks, StatementInvalid, at, memo_key, remember, seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,82 +54,12 @@ def validate_actor(value: Any, path: str) -> None:
     _Walk().actor(value, path)
 
 
-#: Serialised verbs and activities (with definitions) already found valid. Producers send the
-#: same few hundred of them in every statement; a dictionary lookup replaces re-checking.
-_VALID: set[bytes] = set()
-_VALID_MAX = 50_000
-
-
-def _memo_key(kind: bytes, value: dict[str, Any]) -> bytes | None:
-    try:
-        return kind + orjson.dumps(value)
-    except (TypeError, orjson.JSONEncodeError):
-        return None
-
-
-def _remember(key: bytes | None) -> None:
-    if key is not None:
-        if len(_VALID) >= _VALID_MAX:
-            _VALID.clear()
-        _VALID.add(key)
-
-
-def _at(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-class _Walk:
+class _Walk(ShapeChecks):
     """One pass over a statement; keeps the parsed timestamp and duration it meets."""
 
     def __init__(self) -> None:
         self.timestamp: datetime | None = None
         self.duration: timedelta | None = None
-
-    # -- shapes -------------------------------------------------------------------------
-
-    @staticmethod
-    def obj(value: Any, path: str, allowed: frozenset[str]) -> dict[str, Any]:
-        if type(value) is not dict:
-            raise StatementInvalid(path, "must be a JSON object")
-        if not value:
-            raise StatementInvalid(path, "must not be empty")
-        if not value.keys() <= allowed:
-            unknown = next(key for key in value if key not in allowed)
-            raise StatementInvalid(_at(path, unknown), "is not an xAPI property here")
-        return value
-
-    @staticmethod
-    def text(value: Any, path: str, key: str | int | None = None) -> str:
-        """A non-empty string; the error names ``path.key`` (built only on failure)."""
-        if type(value) is not str or not value:
-            raise StatementInvalid(
-                path if key is None else _at(path, key), "must be a non-empty string"
-            )
-        return value
-
-    @staticmethod
-    def fmt(
-        check: Callable[[Any], Any], value: Any, path: str, key: str | int | None = None
-    ) -> Any:
-        try:
-            return check(value)
-        except FormatError as exc:
-            raise StatementInvalid(path if key is None else _at(path, key), str(exc)) from None
-
-    def language_map(self, value: Any, path: str) -> None:
-        if type(value) is not dict or not value:
-            raise StatementInvalid(path, "must be a non-empty language map")
-        for tag, text in value.items():
-            self.fmt(formats.check_language_tag, tag, path, tag)
-            self.text(text, path, tag)
-
-    def extensions(self, value: Any, path: str) -> None:
-        if type(value) is not dict or not value:
-            raise StatementInvalid(path, "must be a non-empty JSON object keyed by IRIs")
-        for key in value:
-            self.fmt(formats.check_iri, key, path, key)
 
     # -- statement ----------------------------------------------------------------------
 
@@ -156,7 +73,7 @@ class _Walk:
         if "stored" in data:
             self.fmt(formats.check_timestamp, data["stored"], path, "stored")
         if "authority" in data:
-            self.actor(data["authority"], _at(path, "authority"))
+            self.actor(data["authority"], at(path, "authority"))
         if "version" in data:
             self.fmt(formats.check_version, data["version"], path, "version")
         return CheckedStatement(data, statement_id, self.timestamp, self.duration)
@@ -165,14 +82,14 @@ class _Walk:
         """What statements and sub-statements share: actor, verb, object, result, ..."""
         for required in ("actor", "verb", "object"):
             if required not in data:
-                raise StatementInvalid(_at(path, required), "is required")
-        self.actor(data["actor"], _at(path, "actor"))
-        self.verb(data["verb"], _at(path, "verb"))
-        is_activity = self.object(data["object"], _at(path, "object"), substatement)
+                raise StatementInvalid(at(path, required), "is required")
+        self.actor(data["actor"], at(path, "actor"))
+        self.verb(data["verb"], at(path, "verb"))
+        is_activity = self.object(data["object"], at(path, "object"), substatement)
         if "result" in data:
-            self.result(data["result"], _at(path, "result"))
+            self.result(data["result"], at(path, "result"))
         if "context" in data:
-            self.context(data["context"], _at(path, "context"), is_activity)
+            self.context(data["context"], at(path, "context"), is_activity)
         if "timestamp" in data:
             parsed = self.fmt(formats.check_timestamp, data["timestamp"], path, "timestamp")
             if not substatement:
@@ -180,21 +97,21 @@ class _Walk:
         if "attachments" in data:
             attachments = data["attachments"]
             if type(attachments) is not list:
-                raise StatementInvalid(_at(path, "attachments"), "must be an array")
+                raise StatementInvalid(at(path, "attachments"), "must be an array")
             for i, attachment in enumerate(attachments):
-                self.attachment(attachment, _at(_at(path, "attachments"), i))
+                self.attachment(attachment, at(at(path, "attachments"), i))
 
     def verb(self, value: Any, path: str) -> None:
-        key = _memo_key(b"v", value) if type(value) is dict and "display" in value else None
-        if key is not None and key in _VALID:
+        key = memo_key(b"v", value) if type(value) is dict and "display" in value else None
+        if seen(key):
             return
         verb = self.obj(value, path, props.VERB_KEYS)
         if "id" not in verb:
-            raise StatementInvalid(_at(path, "id"), "is required")
+            raise StatementInvalid(at(path, "id"), "is required")
         self.fmt(formats.check_iri, verb["id"], path, "id")
         if "display" in verb:
-            self.language_map(verb["display"], _at(path, "display"))
-        _remember(key)
+            self.language_map(verb["display"], at(path, "display"))
+        remember(key)
 
     def object(self, value: Any, path: str, substatement: bool) -> bool:
         """Check the statement's object; returns True when it is an Activity."""
@@ -209,7 +126,7 @@ class _Walk:
         elif substatement:
             # ralph's reference model allows only Activities and StatementRefs here.
             raise StatementInvalid(
-                _at(path, "objectType"),
+                at(path, "objectType"),
                 "a SubStatement's object must be an Activity or StatementRef",
             )
         elif kind == "Agent":
@@ -221,7 +138,7 @@ class _Walk:
             self.body(sub, path, substatement=True)
         else:
             raise StatementInvalid(
-                _at(path, "objectType"),
+                at(path, "objectType"),
                 "must be Activity, Agent, Group, StatementRef or SubStatement",
             )
         return False
@@ -237,7 +154,7 @@ class _Walk:
     def agent(self, value: Any, path: str) -> None:
         agent = self.obj(value, path, props.AGENT_KEYS)
         if "objectType" in agent and agent["objectType"] != "Agent":
-            raise StatementInvalid(_at(path, "objectType"), "must be Agent")
+            raise StatementInvalid(at(path, "objectType"), "must be Agent")
         if "name" in agent:
             self.text(agent["name"], path, "name")
         if sum(1 for key in props.IFIS if key in agent) != 1:
@@ -249,7 +166,7 @@ class _Walk:
     def group(self, value: Any, path: str) -> None:
         group = self.obj(value, path, props.GROUP_KEYS)
         if group.get("objectType") != "Group":
-            raise StatementInvalid(_at(path, "objectType"), "must be Group")
+            raise StatementInvalid(at(path, "objectType"), "must be Group")
         if "name" in group:
             self.text(group["name"], path, "name")
         ifis = sum(1 for key in props.IFIS if key in group)
@@ -261,10 +178,10 @@ class _Walk:
             members = group.get("member")
             if type(members) is not list or (ifis == 0 and not members):
                 raise StatementInvalid(
-                    _at(path, "member"), "an anonymous Group needs a non-empty member array"
+                    at(path, "member"), "an anonymous Group needs a non-empty member array"
                 )
             for i, member in enumerate(members):
-                self.agent(member, _at(_at(path, "member"), i))
+                self.agent(member, at(at(path, "member"), i))
 
     def ifi(self, actor: dict[str, Any], path: str) -> None:
         if "mbox" in actor:
@@ -274,52 +191,52 @@ class _Walk:
         elif "openid" in actor:
             self.fmt(formats.check_iri, actor["openid"], path, "openid")
         else:
-            where = _at(path, "account")
+            where = at(path, "account")
             account = self.obj(actor["account"], where, frozenset({"homePage", "name"}))
             for key in ("homePage", "name"):
                 if key not in account:
-                    raise StatementInvalid(_at(where, key), "is required")
+                    raise StatementInvalid(at(where, key), "is required")
             self.fmt(formats.check_iri, account["homePage"], where, "homePage")
             self.text(account["name"], where, "name")
 
     # -- objects ------------------------------------------------------------------------
 
     def activity(self, value: Any, path: str) -> None:
-        key = _memo_key(b"a", value) if type(value) is dict and "definition" in value else None
-        if key is not None and key in _VALID:
+        key = memo_key(b"a", value) if type(value) is dict and "definition" in value else None
+        if seen(key):
             return
         activity = self.obj(value, path, props.ACTIVITY_KEYS)
         if "objectType" in activity and activity["objectType"] != "Activity":
-            raise StatementInvalid(_at(path, "objectType"), "must be Activity")
+            raise StatementInvalid(at(path, "objectType"), "must be Activity")
         if "id" not in activity:
-            raise StatementInvalid(_at(path, "id"), "is required")
+            raise StatementInvalid(at(path, "id"), "is required")
         self.fmt(formats.check_iri, activity["id"], path, "id")
         if "definition" in activity:
-            self.definition(activity["definition"], _at(path, "definition"))
-        _remember(key)
+            self.definition(activity["definition"], at(path, "definition"))
+        remember(key)
 
     def definition(self, value: Any, path: str) -> None:
         definition = self.obj(value, path, props.ANY_DEFINITION_KEYS)
         for key in ("name", "description"):
             if key in definition:
-                self.language_map(definition[key], _at(path, key))
+                self.language_map(definition[key], at(path, key))
         if "type" in definition:
             self.fmt(formats.check_iri, definition["type"], path, "type")
         if "moreInfo" in definition:
             self.fmt(formats.check_url, definition["moreInfo"], path, "moreInfo")
         if "extensions" in definition:
-            self.extensions(definition["extensions"], _at(path, "extensions"))
+            self.extensions(definition["extensions"], at(path, "extensions"))
         if not props.INTERACTION_KEYS.intersection(definition):
             return
         kind = definition.get("interactionType")
         if type(kind) is not str or kind not in props.INTERACTION_TYPES:
             raise StatementInvalid(
-                _at(path, "interactionType"),
+                at(path, "interactionType"),
                 "is required with interaction properties and must be one of "
                 + ", ".join(sorted(props.INTERACTION_TYPES)),
             )
         if "correctResponsesPattern" in definition:
-            where = _at(path, "correctResponsesPattern")
+            where = at(path, "correctResponsesPattern")
             patterns = definition["correctResponsesPattern"]
             if type(patterns) is not list:
                 raise StatementInvalid(where, "must be an array of strings")
@@ -327,32 +244,32 @@ class _Walk:
                 self.text(pattern, where, i)
         for key in props.COMPONENT_LISTS:
             if key in definition:
-                self.components(definition[key], _at(path, key))
+                self.components(definition[key], at(path, key))
 
     def components(self, value: Any, path: str) -> None:
         if type(value) is not list:
             raise StatementInvalid(path, "must be an array of interaction components")
         seen: set[str] = set()
         for i, item in enumerate(value):
-            where = _at(path, i)
+            where = at(path, i)
             component = self.obj(item, where, frozenset({"id", "description"}))
             if "id" not in component:
-                raise StatementInvalid(_at(where, "id"), "is required")
+                raise StatementInvalid(at(where, "id"), "is required")
             cid = self.text(component["id"], where, "id")
             if any(c.isspace() for c in cid):
-                raise StatementInvalid(_at(where, "id"), "must not contain whitespace")
+                raise StatementInvalid(at(where, "id"), "must not contain whitespace")
             if cid in seen:
-                raise StatementInvalid(_at(where, "id"), f"repeats the component id '{cid}'")
+                raise StatementInvalid(at(where, "id"), f"repeats the component id '{cid}'")
             seen.add(cid)
             if "description" in component:
-                self.language_map(component["description"], _at(where, "description"))
+                self.language_map(component["description"], at(where, "description"))
 
     def statement_ref(self, value: Any, path: str) -> None:
         ref = self.obj(value, path, frozenset({"objectType", "id"}))
         if ref.get("objectType") != "StatementRef":
-            raise StatementInvalid(_at(path, "objectType"), "must be StatementRef")
+            raise StatementInvalid(at(path, "objectType"), "must be StatementRef")
         if "id" not in ref:
-            raise StatementInvalid(_at(path, "id"), "is required")
+            raise StatementInvalid(at(path, "id"), "is required")
         self.fmt(formats.check_uuid, ref["id"], path, "id")
 
     # -- result, context, attachments ---------------------------------------------------
@@ -360,16 +277,16 @@ class _Walk:
     def result(self, value: Any, path: str) -> None:
         result = self.obj(value, path, props.RESULT_KEYS)
         if "score" in result:
-            self.score(result["score"], _at(path, "score"))
+            self.score(result["score"], at(path, "score"))
         for key in ("success", "completion"):
             if key in result and type(result[key]) is not bool:
-                raise StatementInvalid(_at(path, key), "must be true or false")
+                raise StatementInvalid(at(path, key), "must be true or false")
         if "response" in result:
             self.text(result["response"], path, "response")
         if "duration" in result:
             self.duration = self.fmt(formats.check_duration, result["duration"], path, "duration")
         if "extensions" in result:
-            self.extensions(result["extensions"], _at(path, "extensions"))
+            self.extensions(result["extensions"], at(path, "extensions"))
 
     def score(self, value: Any, path: str) -> None:
         score = self.obj(value, path, props.SCORE_KEYS)
@@ -383,16 +300,16 @@ class _Walk:
                     float("-inf"),
                 )
             ):
-                raise StatementInvalid(_at(path, key), "must be a number")
+                raise StatementInvalid(at(path, key), "must be a number")
         if "scaled" in score and not -1 <= score["scaled"] <= 1:
-            raise StatementInvalid(_at(path, "scaled"), "must be between -1 and 1")
+            raise StatementInvalid(at(path, "scaled"), "must be between -1 and 1")
         low, high, raw = score.get("min"), score.get("max"), score.get("raw")
         if low is not None and high is not None and not low < high:
-            raise StatementInvalid(_at(path, "max"), "must be greater than min")
+            raise StatementInvalid(at(path, "max"), "must be greater than min")
         if raw is not None and low is not None and raw < low:
-            raise StatementInvalid(_at(path, "raw"), "must not be below min")
+            raise StatementInvalid(at(path, "raw"), "must not be below min")
         if raw is not None and high is not None and raw > high:
-            raise StatementInvalid(_at(path, "raw"), "must not be above max")
+            raise StatementInvalid(at(path, "raw"), "must not be above max")
 
     def context(self, value: Any, path: str, object_is_activity: bool) -> None:
         context = self.obj(value, path, props.CONTEXT_KEYS)
@@ -400,32 +317,32 @@ class _Walk:
             self.fmt(formats.check_uuid, context["registration"], path, "registration")
         if "instructor" in context:
             # ralph's reference model takes only an Agent as instructor.
-            self.agent(context["instructor"], _at(path, "instructor"))
+            self.agent(context["instructor"], at(path, "instructor"))
         if "team" in context:
-            self.group(context["team"], _at(path, "team"))
+            self.group(context["team"], at(path, "team"))
         if "contextActivities" in context:
-            self.context_activities(context["contextActivities"], _at(path, "contextActivities"))
+            self.context_activities(context["contextActivities"], at(path, "contextActivities"))
         for key in ("revision", "platform"):
             if key in context:
                 self.text(context[key], path, key)
                 if not object_is_activity:
                     raise StatementInvalid(
-                        _at(path, key), "may only be used when the object is an Activity"
+                        at(path, key), "may only be used when the object is an Activity"
                     )
         if "language" in context:
             self.fmt(formats.check_language_tag, context["language"], path, "language")
         if "statement" in context:
-            self.statement_ref(context["statement"], _at(path, "statement"))
+            self.statement_ref(context["statement"], at(path, "statement"))
         if "extensions" in context:
-            self.extensions(context["extensions"], _at(path, "extensions"))
+            self.extensions(context["extensions"], at(path, "extensions"))
 
     def context_activities(self, value: Any, path: str) -> None:
         activities = self.obj(value, path, props.CONTEXT_ACTIVITY_KEYS)
         for key, entry in activities.items():
-            where = _at(path, key)
+            where = at(path, key)
             if type(entry) is list:
                 for i, activity in enumerate(entry):
-                    self.activity(activity, _at(where, i))
+                    self.activity(activity, at(where, i))
             else:
                 self.activity(entry, where)
 
@@ -433,15 +350,15 @@ class _Walk:
         attachment = self.obj(value, path, props.ATTACHMENT_KEYS)
         for key in ("usageType", "display", "contentType", "length", "sha2"):
             if key not in attachment:
-                raise StatementInvalid(_at(path, key), "is required")
+                raise StatementInvalid(at(path, key), "is required")
         self.fmt(formats.check_iri, attachment["usageType"], path, "usageType")
-        self.language_map(attachment["display"], _at(path, "display"))
+        self.language_map(attachment["display"], at(path, "display"))
         if "description" in attachment:
-            self.language_map(attachment["description"], _at(path, "description"))
+            self.language_map(attachment["description"], at(path, "description"))
         self.text(attachment["contentType"], path, "contentType")
         length = attachment["length"]
         if type(length) is not int or length < 0:
-            raise StatementInvalid(_at(path, "length"), "must be a non-negative integer")
+            raise StatementInvalid(at(path, "length"), "must be a non-negative integer")
         self.text(attachment["sha2"], path, "sha2")
         if "fileUrl" in attachment:
             self.fmt(formats.check_url, attachment["fileUrl"], path, "fileUrl")
