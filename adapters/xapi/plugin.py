@@ -209,7 +209,7 @@ def pull_command(
         click.echo(
             f"pulled {d['received']} statement(s) in {d['pages']} page(s) from {d['lrs']}: "
             f"{d['stored']} stored, {d['replayed']} already there, {d['refused']} refused by "
-            f"policy, {len(d['invalid'])} invalid"
+            f"policy, {d['skipped']} invalid (skipped)"
         )
         for bad in d["invalid"][:10]:
             click.echo(f"  invalid {bad['id']}: {bad['reason']}")

@@ -50,6 +50,7 @@ class PullReport:
     stored: int = 0
     replayed: int = 0
     refused: int = 0
+    skipped: int = 0
     invalid: list[dict[str, str]] = field(default_factory=list)
     checkpoint: str | None = None
 
@@ -62,6 +63,7 @@ class PullReport:
             "stored": self.stored,
             "replayed": self.replayed,
             "refused": self.refused,
+            "skipped": self.skipped,
             "invalid": self.invalid,
             "checkpoint": self.checkpoint,
         }
@@ -165,7 +167,9 @@ def pull(
                 if statement.data["actor"].get("objectType") == "Group":
                     raise StatementInvalid(f"[{i}].actor", "Group actors are not recorded")
             except StatementInvalid as exc:
-                report.invalid.append({"id": str(raw.get("id", "?")), "reason": str(exc)})
+                report.skipped += 1
+                if len(report.invalid) < 100:  # enough to act on; the count says the rest
+                    report.invalid.append({"id": str(raw.get("id", "?")), "reason": str(exc)})
                 log.warning(
                     "skipping statement %s from %s: %s", raw.get("id"), client.endpoint, exc
                 )

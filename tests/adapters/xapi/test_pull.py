@@ -156,6 +156,6 @@ def test_pull_skips_invalid_statements_and_reports_them(runtime, db):
     statements[4]["verb"]["id"] = "not an iri"
     with fake_lrs.FakeLrs(statements) as lrs:
         report = _pull(runtime, lrs)
-    assert report.stored == 9
+    assert report.stored == 9 and report.skipped == 1
     assert report.invalid[0]["id"] == statements[4]["id"]
     assert "verb.id" in report.invalid[0]["reason"]
