@@ -46,6 +46,7 @@ def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org)
     _mastery(state, view.events, items, org)
+    _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
     state.situations = [
         Situation(c.situation, c.starts_at, c.duration_minutes)
@@ -102,6 +103,27 @@ def _from_facts(state: LearnerState, view_facts: Any, items: ItemMatrix, org: Or
     for s, lvl in hr_levels.items():
         # An HR-recorded level is the starting point the learner's own evidence refines.
         state.mastery[s] = lvl
+
+
+def _prerequisite_targets(state: LearnerState, items: ItemMatrix) -> None:
+    """A required skill whose prerequisite is not yet at its minimum level makes that
+    prerequisite a target too (the knowledge graph's learning path), so advanced items are
+    unlocked by practice rather than waiting for ever behind the gate."""
+    prereq = items.skills.prereq_level
+    for _ in range(3):  # prerequisites of prerequisites, a few levels deep
+        changed = False
+        for skill in np.flatnonzero(state.target > 0):
+            for p in np.flatnonzero(prereq[skill]):
+                needed = float(prereq[skill, p])
+                if state.target[p] < needed and state.mastery[p] < needed:
+                    state.target[p] = needed
+                    state.target_weight[p] = max(
+                        float(state.target_weight[p]), 0.6 * float(state.target_weight[skill])
+                    )
+                    state.prerequisite_for.setdefault(int(p), int(skill))
+                    changed = True
+        if not changed:
+            break
 
 
 def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContext) -> None:

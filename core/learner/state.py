@@ -15,11 +15,11 @@ from uuid import UUID
 import numpy as np
 
 
-def _phi_pdf(z: np.ndarray) -> np.ndarray:
+def phi_pdf(z: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
 
 
-def _phi_cdf(z: np.ndarray) -> np.ndarray:
+def phi_cdf(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(z / np.sqrt(2.0)))
 
 
@@ -52,6 +52,9 @@ class LearnerState:
     #: Required level per skill from the job profile (0 = not required) and its weight.
     target: np.ndarray = field(default=None)  # type: ignore[assignment]
     target_weight: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Skill index -> the required skill it is a prerequisite of, for skills the role does
+    #: not name itself but that stand in the way of one it does.
+    prerequisite_for: dict[int, int] = field(default_factory=dict)
     #: Goal weight per skill (development items, career interests, stated goals, ...).
     goals: np.ndarray = field(default=None)  # type: ignore[assignment]
     #: Short phrase naming the goal's origin per skill index, e.g. "your development plan".
@@ -125,7 +128,7 @@ class LearnerState:
         """
         sd = self.level_sd
         z = (self.target - self.mastery) / sd
-        shortfall = (self.target - self.mastery) * _phi_cdf(z) + sd * _phi_pdf(z)
+        shortfall = (self.target - self.mastery) * phi_cdf(z) + sd * phi_pdf(z)
         return (np.clip(shortfall, 0, 1) * (self.target > 0)).astype(np.float32)
 
     def weighted_need(self) -> np.ndarray:

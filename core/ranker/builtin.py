@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ... import hookimpl
+from ..learner.level import PRACTICE_GAIN, ZONE
+from ..learner.state import phi_cdf
 from .context import RankContext
 from .signals import RankingSignal
 
@@ -50,6 +52,11 @@ def _day_phrase(ctx: RankContext, when) -> str:
     return "on " + when.astimezone(local.tzinfo).strftime("%A")
 
 
+def _prerequisite_phrase(ctx: RankContext, skill: int, name: str) -> str:
+    dependent = ctx.items.skills.names[ctx.state.prerequisite_for[skill]]
+    return f"{name} comes first: {dependent}, which your role requires, builds on it"
+
+
 class _Signal(RankingSignal):
     def score(self, *, view: RankContext, candidates: Sequence[int]) -> np.ndarray:
         idx = np.asarray(candidates, dtype=np.int64)
@@ -73,7 +80,9 @@ class RoleRequirement(_Signal):
         return _normalise(ctx.items.item_skill[idx] @ (s.target_weight * still_open))
 
     def describe(self, *, view, item):
-        _, skill = _skill_name(view, item, view.state.target)
+        k, skill = _skill_name(view, item, view.state.target)
+        if k in view.state.prerequisite_for:
+            return _prerequisite_phrase(view, k, skill)
         role = view.state.role_name
         return f"your role as {role} requires {skill}" if role else f"your role requires {skill}"
 
@@ -90,9 +99,48 @@ class MasteryGap(_Signal):
     def describe(self, *, view, item):
         gap = view.state.gap
         s, skill = _skill_name(view, item, gap)
+        if s in view.state.prerequisite_for:
+            return _prerequisite_phrase(view, s, skill)
         if gap[s] > 0 and s == int(np.argmax(gap)):
             return f"{skill} is your largest gap in your role's profile"
         return f"it closes a gap in {skill}"
+
+
+class ExpectedProgress(_Signal):
+    """How far one minute of the item moves the learner towards their role's levels.
+
+    The learner model's practice curve (:mod:`learnwire.core.learner.level`) predicts each
+    skill's new level after the item — most when its difficulty sits just above the current
+    level — and the expected shortfall's slope turns that into progress towards the targets
+    that still matter. Divided by the item's minutes, so a short, well-pitched item wins.
+    """
+
+    name = "expected_progress"
+    default_weight = 2.0
+    families = frozenset({"job_profile"})
+    theme = "role"
+
+    def values(self, ctx, idx):
+        s, items = ctx.state, ctx.items
+        weights = items.item_skill[idx]  # [candidate, skill]
+        level = s.mastery[None, :]
+        difficulty = items.difficulty[idx][:, None]
+        minutes = items.duration[idx]
+        fit = np.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
+        step = PRACTICE_GAIN * fit * np.sqrt(minutes / 10.0)[:, None] * (1.0 - level) * weights
+        sd = s.level_sd
+        slope = phi_cdf((s.target - s.mastery) / sd) * (s.target > 0) * s.target_weight
+        progress = step @ slope
+        return _normalise(progress / np.maximum(minutes, 1.0))
+
+    def describe(self, *, view, item):
+        s = view.state
+        k, skill = _skill_name(view, item, s.gap * np.maximum(s.target_weight, 0.1))
+        if k in s.prerequisite_for:
+            return _prerequisite_phrase(view, k, skill)
+        if k == int(np.argmax(s.gap)):
+            return f"{skill} is your largest gap in your role's profile"
+        return f"it is the quickest next step towards the {skill} level your role asks for"
 
 
 class GoalAlignment(_Signal):
@@ -245,7 +293,7 @@ class RecencyNovelty(_Signal):
 
 class Feedback(_Signal):
     name = "feedback"
-    default_weight = 0.8
+    default_weight = 1.5
     families = frozenset({"feedback"})
 
     def values(self, ctx, idx):
@@ -282,6 +330,7 @@ class StatedPriority(_Signal):
 
 BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
     RoleRequirement,
+    ExpectedProgress,
     MasteryGap,
     GoalAlignment,
     TeamPriority,

@@ -18,6 +18,10 @@ from .explain import explain
 from .items import ItemMatrix
 from .signals import RankingSignal
 
+#: What the learner's week and own words say leads the sentence ("Your 1:1 is on Thursday,
+#: and ..."); other phrases follow in order of contribution.
+LEADING_SIGNALS = ("upcoming_situation", "stated_priority")
+
 
 @dataclass(frozen=True)
 class RankerConfig:
@@ -143,7 +147,7 @@ class Ranker:
     def _recommendation(self, ctx, active, column, peda, j, pick, rank, score) -> Recommendation:
         order = np.argsort(-column)
         contributions = []
-        phrases: list[str] = []
+        phrases: list[tuple[bool, str]] = []
         themes: set[str] = set()
         for k in order:
             signal, weight, values = active[int(k)]
@@ -153,7 +157,7 @@ class Ranker:
             if len(phrases) < 2 and value > 0.05 and theme not in themes:
                 detail = signal.describe(view=ctx, item=pick.index)
                 if detail:
-                    phrases.append(detail)
+                    phrases.append((signal.name not in LEADING_SIGNALS, detail))
                     themes.add(theme)
             contributions.append(
                 SignalContribution(
@@ -183,7 +187,9 @@ class Ranker:
             score=round(score, 4),
             contributions=contributions,
             explanation=explain(
-                phrases, review=bool(peda.review[j]), stretch_reason=pick.stretch_reason
+                [p for _, p in sorted(phrases, key=lambda p: p[0])],
+                review=bool(peda.review[j]),
+                stretch_reason=pick.stretch_reason,
             ),
             stretch=pick.stretch_reason is not None,
             stretch_reason=pick.stretch_reason,
