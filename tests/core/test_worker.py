@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -74,3 +75,28 @@ def test_worker_command_explains_missing_broker(tmp_path):
     )
     assert done.returncode == 2
     assert "set LEARNWIRE_REDIS_URL" in done.stderr
+
+
+def test_worker_beat_starts_and_schedules_registered_tasks(worker_env, tmp_path):
+    learnwire = os.path.join(os.path.dirname(sys.executable), "learnwire")
+    proc = subprocess.Popen(
+        [learnwire, "beat", "--max-interval=1"],
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        out = ""
+        deadline = time.monotonic() + 60
+        while "beat: Starting" not in out and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            out += line
+    finally:
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=30)
+    out += rest
+    assert "beat: Starting" in out, out[-2000:]
+    assert (tmp_path / "celerybeat-schedule").exists() or any(tmp_path.glob("celerybeat-schedule*"))
