@@ -151,7 +151,8 @@ def governed_view(
         for sid, at, src, cat, verb, obj, cid, skills, *result in conn.execute(
             "SELECT statement_id, occurred_at, source, data_category::text, verb, object_id, "
             "content_id, skill_ids, success, completion, score_scaled, duration_seconds "
-            "FROM learning_event WHERE learner_id = %s AND NOT voided ORDER BY occurred_at",
+            "FROM learning_event WHERE learner_id = %s AND NOT voided "
+            "ORDER BY occurred_at, statement_id",
             (learner_id,),
         )
         if (fams := screen.admit("events", cat, None, at)) is not None
@@ -169,7 +170,7 @@ def governed_view(
         ViewCalendar(src, situation, starts, minutes, DataCategory(cat), at, fams)
         for src, situation, starts, minutes, cat, at in conn.execute(
             "SELECT source, situation, starts_at, duration_minutes, data_category::text, "
-            "occurred_at FROM calendar_signal WHERE learner_id = %s ORDER BY starts_at",
+            "occurred_at FROM calendar_signal WHERE learner_id = %s ORDER BY starts_at, event_key",
             (learner_id,),
         )
         if (fams := screen.admit("calendar", cat, None, at, event_at=starts)) is not None

@@ -180,7 +180,14 @@ class RecommendationService:
         progress: Any = None,
         chunk: int = 500,
     ) -> int:
-        """Rank every learner (or ``learners``) and store the results; returns how many."""
+        """Rank every learner (or ``learners``) and store the results; returns how many.
+
+        Reads governed views a chunk at a time and searches the in-memory catalogue
+        (exact) instead of one round trip per learner. The batch stays deterministic:
+        contextual reranking with Claude happens when a learner asks, within its budget.
+        """
+        from ...policies.view_bulk import governed_views
+
         at = at or datetime.now(UTC)
         with self.runtime.db.connection() as conn:
             if learners is None:
@@ -188,12 +195,15 @@ class RecommendationService:
         done = 0
         for start in range(0, len(learners), chunk):
             with self.runtime.db.connection() as conn:
+                model = self.model(conn)
+                views = governed_views(
+                    conn, self.engine, learners[start : start + chunk], PURPOSE, as_of=at
+                )
                 rankings = [
-                    self.rank(conn, learner, at=at, limit=limit, in_memory=True)[0]
-                    for learner in learners[start : start + chunk]
+                    model.ranker.rank(build_state(view, model.items, model.org), at, limit=limit)
+                    for view in views.values()
                 ]
-                for ranking in rankings:
-                    store_ranking(conn, ranking)
+                store_rankings(conn, rankings)
             done += len(rankings)
             if progress is not None:
                 progress(len(rankings))
@@ -215,24 +225,36 @@ def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-unty
 
 
 def store_ranking(conn: Conn, ranking: Ranking) -> None:
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO recommendation (learner_id, generated_at, rank, content_id, score, "
-            "contributions, explanation, stretch, stretch_reason, occurred_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [
-                (
-                    r.learner_id,
-                    r.generated_at,
-                    r.rank,
-                    r.content_id,
-                    r.score,
-                    json.dumps([c.model_dump() for c in r.contributions]),
-                    r.explanation,
-                    r.stretch,
-                    r.stretch_reason,
-                    r.generated_at,
+    store_rankings(conn, [ranking])
+
+
+def store_rankings(conn: Conn, rankings: list[Ranking]) -> None:
+    """Store recommendations with their contributions (COPY: batches store thousands)."""
+    columns = (
+        "learner_id, generated_at, rank, content_id, score, contributions, explanation, "
+        "stretch, stretch_reason, occurred_at"
+    )
+    # Ranking again for the same moment replaces what was stored for it.
+    keys = [(r.learner_id, r.at) for r in rankings]
+    conn.execute(
+        "DELETE FROM recommendation WHERE (learner_id, generated_at) IN "
+        "(SELECT * FROM unnest(%s::uuid[], %s::timestamptz[]))",
+        ([k[0] for k in keys], [k[1] for k in keys]),
+    )
+    with conn.cursor() as cur, cur.copy(f"COPY recommendation ({columns}) FROM STDIN") as copy:
+        for ranking in rankings:
+            for r in ranking.recommendations:
+                copy.write_row(
+                    (
+                        r.learner_id,
+                        r.generated_at,
+                        r.rank,
+                        r.content_id,
+                        r.score,
+                        json.dumps([c.model_dump() for c in r.contributions]),
+                        r.explanation,
+                        r.stretch,
+                        r.stretch_reason,
+                        r.generated_at,
+                    )
                 )
-                for r in ranking.recommendations
-            ],
-        )

@@ -222,3 +222,33 @@ def test_service_calendar_opt_out_blocks_the_signal(runtime, org):
     assert uses["upcoming_situation"].status == "blocked"
     assert "opt_out" in uses["upcoming_situation"].reason
     assert not any("presentation" in r.explanation for r in ranking.recommendations)
+
+
+def test_service_batch_ranks_everyone_like_one_by_one(runtime, org):
+    svc = RecommendationService(runtime)
+    done = svc.recommend_all(at=NOW, chunk=1)
+    with runtime.db.connection() as conn:
+        learners = [r[0] for r in conn.execute("SELECT id FROM learner")]
+        stored = {
+            lid: [
+                r[0]
+                for r in conn.execute(
+                    "SELECT content_id FROM recommendation WHERE learner_id = %s ORDER BY rank",
+                    (lid,),
+                )
+            ]
+            for lid in learners
+        }
+        single = {
+            lid: [
+                r.content_id for r in svc.rank(conn, lid, at=NOW, in_memory=True)[0].recommendations
+            ]
+            for lid in learners
+        }
+    assert done == len(learners) == 2
+    assert stored == single
+    assert svc.recommend_all(at=NOW) == 2, "ranking the same moment again replaces, not duplicates"
+    with runtime.db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM recommendation").fetchone()[0] == sum(
+            len(v) for v in stored.values()
+        )
