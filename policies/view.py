@@ -227,6 +227,7 @@ class _Screen:
         self.withheld: dict[str, Counter[str]] = {f: Counter() for f in policy.families}
         self.refused_categories: set[str] = set()
         self.purpose_withheld = 0
+        self._rules: dict[tuple[str, str, str | None], Any] = {}
 
     def admit(
         self,
@@ -237,10 +238,19 @@ class _Screen:
         *,
         event_at: datetime | None = None,
     ) -> tuple[str, ...] | None:
-        cat = DataCategory(category)
-        families = tuple(self.policy.families_of(kind, cat, fact_type))
+        # The same few (kind, category, fact type) combinations recur for every record.
+        key = (kind, category, fact_type)
+        rule = self._rules.get(key)
+        if rule is None:
+            cat = DataCategory(category)
+            rule = self._rules[key] = (
+                cat,
+                tuple(self.policy.families_of(kind, cat, fact_type)),
+                self.policy.serves(cat, self.purpose),
+            )
+        cat, families, serves = rule
         reason: str | None = None
-        if not self.policy.serves(cat, self.purpose):
+        if not serves:
             reason = "purpose"
             self.refused_categories.add(cat.value)
             self.purpose_withheld += 1

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,6 +29,7 @@ SAVING = ("saved", "bookmarked", "save", "liked")
 SESSION_GAP = timedelta(minutes=30)
 
 
+@lru_cache(maxsize=4096)
 def verb_kind(verb_iri: str) -> str:
     word = verb_iri.rstrip("/").rsplit("/", 1)[-1].lower()
     for kind, words in (

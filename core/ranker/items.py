@@ -5,6 +5,7 @@ operations rather than a query per item."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -65,8 +66,11 @@ class ItemMatrix:
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
+    @cached_property
     def primary_skill(self) -> np.ndarray:
+        """Each item's main skill (its heaviest); the catalogue arrays never change."""
+        if self.item_skill.shape[1] == 0:
+            return np.zeros(len(self.ids), np.int64)
         return np.argmax(self.item_skill, axis=1)
 
     def format_name(self, i: int) -> str:

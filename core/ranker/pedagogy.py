@@ -39,7 +39,6 @@ class PedagogyResult:
     predicted_success: np.ndarray
     review: np.ndarray
     builds_on: np.ndarray
-    gated_by: dict[int, int]
 
 
 def item_mastery(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
@@ -58,7 +57,6 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
     state, items = ctx.state, ctx.items
     n = len(idx)
     keep = np.ones(n, bool)
-    gated_by: dict[int, int] = {}
 
     verdicts = state.item_feedback
     for j, i in enumerate(idx):
@@ -72,9 +70,6 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
     advanced = items.difficulty[idx] > INTRODUCTORY
     skill_mask = items.item_skill[idx] > 0
     gated = advanced & (skill_mask & blocked_skill[None, :]).any(axis=1)
-    for j in np.flatnonzero(gated):
-        skills = np.flatnonzero(skill_mask[j] & blocked_skill)
-        gated_by[int(idx[j])] = int(np.flatnonzero(unmet[skills[0]])[0])
     keep &= ~gated
 
     # Mastered or recently done: only back when spaced retrieval is due.
@@ -102,4 +97,4 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
         follows = (prereq > 0).astype(np.float32) @ recent  # per skill: prerequisite recency
         builds_on = np.clip(items.item_skill[idx] @ follows, 0, 1)
     multiplier = (0.55 + 0.45 * calibration) * (1 + 0.25 * builds_on)
-    return PedagogyResult(keep, multiplier.astype(np.float32), success, review, builds_on, gated_by)
+    return PedagogyResult(keep, multiplier.astype(np.float32), success, review, builds_on)
