@@ -43,6 +43,8 @@ def _load_strategies() -> Any:
 
 
 strategies = _load_strategies()
+# The composite strategies' repr is large; hypothesis warns about building it, harmlessly.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 DIFFERENTIAL = settings(
     max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
