@@ -1,0 +1,151 @@
+"""The learner state built from the governed view: goals, levels, prerequisites, team gaps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from learnwire.core.learner.mastery import assessment_responses, fit_and_store
+from learnwire.core.models import (
+    ContentItem,
+    DataCategory,
+    HrFact,
+    HrFactType,
+    IdentityRef,
+    JobProfile,
+    LearningEvent,
+    Skill,
+    SkillPrerequisite,
+    TeamMembership,
+)
+from learnwire.core.ranker.service import RecommendationService
+from learnwire.core.sources import ContentBatch, SourceBatch
+
+NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
+ADL = "http://adlnet.gov/expapi/verbs/"
+
+
+def _setup(runtime, db, team_size: int):
+    intake = runtime.intake()
+    refs = [IdentityRef(kind="demo", value=f"p{i}") for i in range(team_size)]
+    items = [
+        ContentItem(
+            provider="demo",
+            external_id=f"q{k}",
+            title=f"Quiz {k}",
+            format="exercise",
+            duration_minutes=10,
+            difficulty=0.3 + 0.1 * k,
+            launch_url=f"https://lms.example/q{k}",
+            activity_id=f"https://lms.example/q{k}",
+            skills=[{"skill_id": "sql"}],
+        )
+        for k in range(4)
+    ]
+    facts, events, members = [], [], []
+    for i, ref in enumerate(refs):
+        facts.append(
+            HrFact(
+                subject=ref,
+                source="demo",
+                data_category=DataCategory.HR_PROFILE,
+                occurred_at=NOW,
+                fact_type=HrFactType.JOB_PROFILE,
+                value="analyst",
+            )
+        )
+        members.append(
+            TeamMembership(subject=ref, source="demo", occurred_at=NOW, unit_external_id="team-a")
+        )
+        for k in range(6):  # everyone struggles with SQL: a shared team gap
+            events.append(
+                LearningEvent(
+                    statement_id=uuid.uuid4(),
+                    subject=ref,
+                    source="demo",
+                    data_category=DataCategory.ASSESSMENT,
+                    occurred_at=NOW - timedelta(days=10 - k),
+                    verb=ADL + "answered",
+                    object_id=f"https://lms.example/q{k % 4}",
+                    result={"success": (i + k) % 3 == 0},
+                )
+            )
+    facts.append(
+        HrFact(
+            subject=refs[0],
+            source="demo",
+            data_category=DataCategory.CAREER,
+            occurred_at=NOW,
+            fact_type=HrFactType.CAREER_INTEREST,
+            value="lead",
+        )
+    )
+    with db.connection() as conn:
+        intake.store(
+            conn,
+            SourceBatch(
+                skills=[Skill(id=s, name=s.upper(), domain="data") for s in ("sql", "stats", "ml")]
+                + [Skill(id="coaching", name="Coaching", domain="management")],
+                prerequisites=[
+                    SkillPrerequisite(skill_id="ml", requires_skill_id="stats", min_level=0.6)
+                ],
+                job_profiles=[
+                    JobProfile(
+                        id="analyst",
+                        name="Analyst",
+                        requirements=[
+                            {"skill_id": "sql", "target_level": 0.8},
+                            {"skill_id": "ml", "target_level": 0.7},
+                        ],
+                    ),
+                    JobProfile(
+                        id="lead",
+                        name="Analytics Lead",
+                        requirements=[{"skill_id": "coaching", "target_level": 0.7}],
+                    ),
+                ],
+            ),
+            source="demo",
+        )
+        intake.store_content(conn, ContentBatch(items=items), provider="demo")
+        intake.store(
+            conn, SourceBatch(facts=facts, events=events, memberships=members), source="demo"
+        )
+        fit_and_store(conn, assessment_responses(conn))
+        return intake.resolver.resolve_subjects(conn, refs, source="demo")
+
+
+def test_build_goals_levels_and_prerequisite_targets(runtime, db):
+    learners = _setup(runtime, db, 5)
+    svc = RecommendationService(runtime)
+    with db.connection() as conn:
+        items = svc.model(conn).items
+        state, _ = svc.state(conn, learners[0], at=NOW)
+    ix = items.skills.index
+    assert state.role_name == "Analyst"
+    assert state.target[ix["sql"]] == 0.8 and state.target[ix["ml"]] == 0.7
+    # ml needs stats at 0.6: stats becomes a target on the way, and says why.
+    assert abs(state.target[ix["stats"]] - 0.6) < 1e-6
+    assert state.prerequisite_for[ix["stats"]] == ix["ml"]
+    # The career interest in the lead role turns its skills into goals.
+    assert state.goals[ix["coaching"]] > 0
+    assert "the role you are aiming for (Analytics Lead)" in state.goal_origin[ix["coaching"]]
+    assert state.mastery_known[ix["sql"]] and state.evidence[ix["sql"]] == 6
+    assert 0 < state.p_known[ix["sql"]] < 1
+
+
+def test_build_team_gap_needs_k_people(runtime, db):
+    svc = RecommendationService(runtime)
+    learners = _setup(runtime, db, 5)
+    with db.connection() as conn:
+        ix = svc.model(conn).items.skills.index
+        state, _ = svc.state(conn, learners[1], at=NOW)
+    assert state.team_gap[ix["sql"]] > 0, "five people: the team's mean gap is shown"
+
+
+def test_build_team_gap_withheld_below_k(runtime, db):
+    svc = RecommendationService(runtime)
+    learners = _setup(runtime, db, 4)
+    with db.connection() as conn:
+        state, _ = svc.state(conn, learners[1], at=NOW)
+    assert not state.team_gap.any(), "four people are fewer than k = 5: nothing is shown"
