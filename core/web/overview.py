@@ -43,11 +43,11 @@ def index() -> Any:
             "profiles": q.job_profiles(conn),
             "formats": q.catalogue_by_format(conn),
             "learners": q.learners(conn, page, unit),
+            "learner_total": conn.execute("SELECT count(*) FROM learner").fetchone()[0],
         }
     if unit and data["learners"].unit is None:
         raise NotFound(f"no department or team '{unit}'")
-    people = sum(d["people"] for d in data["departments"])
-    return render_template("overview/index.html", at=at, people=people, **data)
+    return render_template("overview/index.html", at=at, **data)
 
 
 @overview.get("/learners/<uuid:learner_id>")

@@ -74,6 +74,7 @@ def test_overview_filters_learners_by_team(client, db):
         ).fetchone()
     page = _text(client.get(f"/?unit={unit}"))
     assert f"Learners in {name}" in page
+    assert "60</strong> learners" in page  # the totals stay the organisation's
     assert len(LEARNER_LINK.findall(page)) == size
     assert client.get("/?unit=no-such-team").status_code == 404
     assert client.get("/?page=zero").status_code == 400
