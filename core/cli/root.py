@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 from pathlib import Path
 
@@ -115,8 +116,15 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
     # of objects a request; this alone is about a sixth of its CPU).
     gc.collect()
     gc.freeze()
+    # A service manager stops us with SIGTERM: unwind like Ctrl-C so the runtime closes
+    # and an embedded PostgreSQL is stopped rather than left running.
+    signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"learnwire serving on http://{host}:{port} (health: /healthz)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="learnwire")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

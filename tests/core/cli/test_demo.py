@@ -9,6 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
+
+import psutil
 
 LEARNWIRE = os.path.join(os.path.dirname(sys.executable), "learnwire")
 
@@ -92,3 +95,42 @@ def test_demo_serve_shows_the_organisation(tmp_path, database_url, db):
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert "10 departments" in out and "learnwire serving on" in out
+
+
+def _postgres_running_in(data_dir: Path) -> bool:
+    needle = str(data_dir.resolve())
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and needle in " ".join(proc.info["cmdline"] or []):
+            return True
+    return False
+
+
+def test_demo_serve_on_the_embedded_default_stops_cleanly_on_sigterm(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNWIRE_")}
+    env["LEARNWIRE_DATA_DIR"] = str(tmp_path)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [LEARNWIRE, "demo", "--learners", "50", "--serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert json.loads(r.read())["database"]["embedded"] is True
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        assert _postgres_running_in(tmp_path)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while _postgres_running_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not _postgres_running_in(tmp_path), "the embedded PostgreSQL was left running"
