@@ -144,7 +144,11 @@ def keys_rotate(runtime: Runtime, as_json: bool) -> None:
 @json_option
 @pass_runtime
 def keys_retire(runtime: Runtime, kid: str, as_json: bool) -> None:
-    """Stop publishing key KID (never the active one)."""
+    """Stop publishing key KID (never the active one).
+
+    Key ids are JWK thumbprints and may start with "-": put "--" before such an id,
+    e.g. ``learnwire lti keys retire -- -Be6D...``.
+    """
     with runtime.db.connection() as conn:
         data = keys.retire(conn, kid).summary(None)
     emit(data, as_json, lambda d: click.echo(f"retired {d['kid']}; it is no longer published"))
