@@ -82,8 +82,29 @@ def demo(
     report = load_demo(runtime, params, full=full, batch_size=batch_size, progress=_bar)
     data = {"load": report.as_dict(), "store": demo_summary(runtime.db)}
     emit(data, as_json, _print_summary)
+    click.echo(_prepare_recommendations(runtime), err=True)
     if then_serve:
+        runtime.settings = runtime.settings.model_copy(update={"demo_pages": True})
         serve_app(runtime, host, port, threads)
+
+
+def _prepare_recommendations(runtime: Runtime) -> str:
+    """Fit the learner model and embed the library, so the first page already ranks."""
+    from ..embedding import active_embedder
+    from ..errors import ConfigurationError
+    from ..learner.mastery import assessment_responses, fit_and_store
+
+    with runtime.db.connection() as conn:
+        fit = fit_and_store(conn, assessment_responses(conn))
+    line = f"learner model: {fit.skills} skills fitted from {fit.responses} answers"
+    try:
+        from ..embedders.content import embed_pending
+
+        embedded = embed_pending(runtime.db, active_embedder(runtime))
+        line += f"; {embedded.embedded} library items embedded"
+    except ConfigurationError as exc:
+        line += f"; no embeddings ({exc})"
+    return line
 
 
 def _print_summary(data: dict[str, Any]) -> None:

@@ -25,7 +25,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from .recommendations import api as recommendations_api
 
     app.register_blueprint(recommendations_api)
-    app.register_blueprint(overview)
+    if runtime.settings.demo_pages:
+        # Per-learner pages without sign-in: only for the sample organisation's demo.
+        app.register_blueprint(overview)
     for blueprint in runtime.collect("register_blueprints", expect=Blueprint):
         app.register_blueprint(blueprint)
     return app

@@ -21,6 +21,7 @@ from flask import Blueprint, render_template, request
 from ..errors import NotFound, ValidationFailed
 from . import overview_queries as q
 from .app import runtime_of
+from .recommendations import service as recommendation_service
 
 overview = Blueprint("overview", __name__, template_folder="templates")
 
@@ -55,9 +56,26 @@ def learner(learner_id: UUID) -> Any:
     with runtime_of().db.connection() as conn:
         at = q.reference_time(conn)
         found = q.learner(conn, learner_id, at)
-    if found is None:
-        raise NotFound(f"no learner {learner_id}")
-    return render_template("overview/learner.html", at=at, learner=found)
+        if found is None:
+            raise NotFound(f"no learner {learner_id}")
+        svc = recommendation_service()
+        ranking, _ = svc.rank(conn, learner_id, at=at, limit=5)
+        items = svc.model(conn).items
+    recommended = [
+        {
+            "rank": r.rank,
+            "title": items.titles[items.position[r.content_id]],
+            "url": items.launch_urls[items.position[r.content_id]],
+            "format": items.format_name(items.position[r.content_id]),
+            "minutes": float(items.duration[items.position[r.content_id]]),
+            "explanation": r.explanation,
+            "stretch": r.stretch,
+            "score": r.score,
+            "signals": [c for c in r.contributions if c.contribution > 0][:4],
+        }
+        for r in ranking.recommendations
+    ]
+    return render_template("overview/learner.html", at=at, learner=found, recommended=recommended)
 
 
 @overview.app_template_filter("when")

@@ -21,6 +21,7 @@ LEARNER_LINK = re.compile(r'href="/learners/([0-9a-f-]{36})"')
 @pytest.fixture
 def client(runtime, db):
     load_demo(runtime, PARAMS)
+    runtime.settings = runtime.settings.model_copy(update={"demo_pages": True})
     return create_app(runtime).test_client()
 
 
@@ -80,6 +81,16 @@ def test_overview_filters_learners_by_team(client, db):
     assert client.get("/?page=zero").status_code == 400
 
 
+def test_overview_learner_page_shows_recommendations_with_reasons(client, db):
+    page = _text(client.get("/"))
+    learner = LEARNER_LINK.findall(page)[3]
+    detail = _text(client.get(f"/learners/{learner}"))
+    section = detail.split('id="recommended"')[1].split('id="role"')[0]
+    assert section.count("<li>") == 5
+    assert "score" in section and "expected progress" in section
+    _no_identifiers(detail)
+
+
 def test_overview_learner_page_shows_role_activity_situations_and_role_items(client, db):
     with db.connection() as conn:
         learner_id, role, profile_id = conn.execute(
@@ -133,5 +144,13 @@ def test_overview_unknown_learner_is_404(client):
 
 
 def test_overview_on_an_empty_store_says_so(runtime, db):
+    runtime.settings = runtime.settings.model_copy(update={"demo_pages": True})
     page = _text(create_app(runtime).test_client().get("/"))
     assert "No organisation is stored yet" in page and "No learners are stored yet" in page
+
+
+def test_overview_pages_are_off_unless_demo_pages_is_set(runtime, db):
+    # Individual learners' activity without sign-in: never on a production server.
+    response = create_app(runtime).test_client().get("/learners/" + str(uuid.uuid4()))
+    assert response.status_code == 404
+    assert create_app(runtime).test_client().get("/").status_code == 404
