@@ -1,6 +1,6 @@
 """Do learnwire's recommendations get people to their role's required levels sooner?
 
-    python bench/outcomes.py [--learners 300] [--sample 150] [--weeks 52]
+    python bench/outcomes.py [--learners 300] [--sample 150] [--weeks 156]
 
 On the sample organisation's latent-mastery simulation (the same one that generated its 90
 days of history), each learner is followed twice from today with the same minutes per week
@@ -164,7 +164,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--learners", type=int, default=300)
     ap.add_argument("--sample", type=int, default=150)
-    ap.add_argument("--weeks", type=int, default=52)
+    ap.add_argument("--weeks", type=int, default=156)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     horizon = args.weeks * 7.0

@@ -44,7 +44,7 @@ def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
     for status in view.blocked:
         state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
     now: datetime = view.as_of
-    _from_facts(state, view.facts, items, org)
+    _from_facts(state, view.facts, items, org, now)
     _mastery(state, view.events, items, org)
     _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
@@ -62,9 +62,12 @@ def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
     return state
 
 
-def _from_facts(state: LearnerState, view_facts: Any, items: ItemMatrix, org: OrgContext) -> None:
+def _from_facts(
+    state: LearnerState, view_facts: Any, items: ItemMatrix, org: OrgContext, now: datetime
+) -> None:
     index = org.skill_index
     hr_levels: dict[int, float] = {}
+    years_in_company: float | None = None
     for fact in view_facts:
         kind = fact.fact_type
         if kind == "job_profile":
@@ -88,18 +91,22 @@ def _from_facts(state: LearnerState, view_facts: Any, items: ItemMatrix, org: Or
                 for s in np.flatnonzero(profile.target):
                     state.goals[s] = max(state.goals[s], 0.5 * float(profile.weight[s]))
                     state.goal_origin.setdefault(int(s), f"{GOAL_ORIGINS[kind]} ({profile.name})")
+        elif kind == "hire_date":
+            hired = facts.date_of(fact.value)
+            if hired is not None:
+                years_in_company = max(0.0, (now.date() - hired).days / 365.25)
         elif kind == "stated_priority" and fact.key in index:
             weight = facts.level(fact.value)
             if weight is not None:
                 state.stated_priority[index[fact.key]] = float(np.clip(weight, 0, 1))
     state.p_known = np.array([p.prior for p in org.params], np.float32)
     state.mastery = np.full(len(org.params), level.DEFAULT_LEVEL, np.float32)
-    # People hold a role because they are near its bar: without evidence, a required skill
-    # starts at a share of its target rather than at the generic default.
+    # People hold a role because they are near its bar, and grow into it with time:
+    # without evidence, a required skill starts at a share of its target that rises with
+    # years in the company (when HR gives a hire date) instead of the generic default.
     required = state.target > 0
-    state.mastery[required] = np.maximum(
-        state.mastery[required], level.ROLE_PRIOR_SHARE * state.target[required]
-    )
+    share = level.role_prior_share(years_in_company)
+    state.mastery[required] = np.maximum(state.mastery[required], share * state.target[required])
     for s, lvl in hr_levels.items():
         # An HR-recorded level is the starting point the learner's own evidence refines.
         state.mastery[s] = lvl

@@ -9,11 +9,13 @@ Conventions every source follows (documented in docs/plugins.md):
 - ``career_interest``, ``succession_target``: value is the target job profile id (or
   ``{"job_profile_id": ...}``); its required skills become goals.
 - ``stated_priority``: key is the skill id, value the weight in [0, 1].
+- ``hire_date``: value is an ISO date (or ``{"date": ...}``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 
@@ -24,6 +26,18 @@ def profile_id(value: Any) -> str | None:
         for key in ("job_profile_id", "id", "job_profile"):
             if isinstance(value.get(key), str):
                 return value[key]
+    return None
+
+
+def date_of(value: Any) -> date | None:
+    """A date given as ISO text or ``{"date": ...}`` (e.g. ``hire_date``)."""
+    if isinstance(value, dict):
+        value = value.get("date")
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
     return None
 
 

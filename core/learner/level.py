@@ -21,13 +21,17 @@ from __future__ import annotations
 import math
 
 #: How far one answer moves the level, and how sharply difficulty separates right from wrong.
-ELO_K, ELO_SCALE = 0.06, 0.10
+#: The step is small on purpose: once someone answers reliably right, more right answers say
+#: little about how far above the bar they are, and a large step reads them as ever higher.
+ELO_K, ELO_SCALE = 0.02, 0.10
 #: Share of the headroom one well-pitched completed item closes, and the width of the zone.
 PRACTICE_GAIN, ZONE = 0.04, 0.25
 #: Level assumed for a skill nobody has evidence about (HR-recorded levels replace it).
 DEFAULT_LEVEL = 0.3
-#: Without evidence, a skill the person's role requires starts at this share of its target.
+#: Without evidence, a skill the person's role requires starts at this share of its target
+#: (hire date unknown), or at a share growing from NEW to NEW + GAIN over the first years.
 ROLE_PRIOR_SHARE = 0.75
+ROLE_PRIOR_NEW, ROLE_PRIOR_GAIN, ROLE_PRIOR_YEARS = 0.6, 0.35, 2.0
 
 
 def expected_correct(
@@ -59,3 +63,11 @@ def after_practice(level: float, difficulty: float, minutes: float = 10.0) -> fl
     fit = math.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
     length = math.sqrt(max(minutes, 1.0) / 10.0)
     return level + PRACTICE_GAIN * fit * length * (1.0 - level)
+
+
+def role_prior_share(years_in_company: float | None) -> float:
+    """Share of a required skill's target assumed before any evidence (an experience curve)."""
+    if years_in_company is None:
+        return ROLE_PRIOR_SHARE
+    grown = 1.0 - math.exp(-years_in_company / ROLE_PRIOR_YEARS)
+    return ROLE_PRIOR_NEW + ROLE_PRIOR_GAIN * grown
