@@ -90,6 +90,40 @@ def recommend(runtime: Runtime, learner: UUID, at: str | None, limit: int, as_js
     emit(rows, as_json, human)
 
 
+@cli.command("recommend-all")
+@click.option("--at", help="Rank as of this ISO 8601 time (default: now).")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (ranking uses one core each).",
+)
+@json_option
+@pass_runtime
+def recommend_all(
+    runtime: Runtime, at: str | None, limit: int, processes: int, as_json: bool
+) -> None:
+    """Rank every learner and store their recommendations (the nightly batch)."""
+    import time
+
+    svc = _service(runtime)
+    with runtime.db.connection() as conn:
+        total = conn.execute("SELECT count(*) FROM learner").fetchone()[0]
+    started = time.perf_counter()
+    with click.progressbar(
+        length=total, label="ranking", file=click.get_text_stream("stderr")
+    ) as bar:
+        done = svc.recommend_all(at=_at(at), limit=limit, processes=processes, progress=bar.update)
+    seconds = round(time.perf_counter() - started, 1)
+    emit(
+        {"learners": done, "seconds": seconds},
+        as_json,
+        lambda d: click.echo(f"ranked and stored {d['learners']} learners in {d['seconds']} s"),
+    )
+
+
 def audit_group() -> click.Group:
     """The shared ``audit`` group (the policy layer adds ``verify`` and ``log`` to it)."""
     existing = cli.commands.get("audit")

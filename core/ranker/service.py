@@ -179,8 +179,12 @@ class RecommendationService:
         learners: list[UUID] | None = None,
         progress: Any = None,
         chunk: int = 500,
+        processes: int = 1,
     ) -> int:
         """Rank every learner (or ``learners``) and store the results; returns how many.
+
+        ``processes > 1`` splits the learners over that many worker processes (ranking is
+        CPU-bound Python, so one process uses one core).
 
         Reads governed views a chunk at a time and searches the in-memory catalogue
         (exact) instead of one round trip per learner. The batch stays deterministic:
@@ -192,6 +196,10 @@ class RecommendationService:
         with self.runtime.db.connection() as conn:
             if learners is None:
                 learners = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
+        if processes > 1 and len(learners) > chunk:
+            return _in_processes(
+                self.runtime.settings, learners, at, limit, chunk, processes, progress
+            )
         done = 0
         for start in range(0, len(learners), chunk):
             with self.runtime.db.connection() as conn:
@@ -208,6 +216,43 @@ class RecommendationService:
             if progress is not None:
                 progress(len(rankings))
         return done
+
+
+def _in_processes(
+    settings: Any,
+    learners: list[UUID],
+    at: datetime,
+    limit: int,
+    chunk: int,
+    processes: int,
+    progress: Any,
+) -> int:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # spawn, not fork: the parent holds a connection pool and threads a fork would copy.
+    context = multiprocessing.get_context("spawn")
+    share = -(-len(learners) // processes)
+    parts = [learners[i : i + share] for i in range(0, len(learners), share)]
+    done = 0
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = [pool.submit(_rank_part, settings, part, at, limit, chunk) for part in parts]
+        for future in as_completed(futures):
+            count = future.result()
+            done += count
+            if progress is not None:
+                progress(count)
+    return done
+
+
+def _rank_part(settings: Any, learners: list[UUID], at: datetime, limit: int, chunk: int) -> int:
+    runtime = Runtime(settings)
+    try:
+        return RecommendationService(runtime).recommend_all(
+            at=at, limit=limit, learners=learners, chunk=chunk
+        )
+    finally:
+        runtime.close()
 
 
 def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-untyped-def]

@@ -248,6 +248,7 @@ def test_service_batch_ranks_everyone_like_one_by_one(runtime, org):
     assert done == len(learners) == 2
     assert stored == single
     assert svc.recommend_all(at=NOW) == 2, "ranking the same moment again replaces, not duplicates"
+    assert svc.recommend_all(at=NOW, chunk=1, processes=2) == 2, "worker processes, same result"
     with runtime.db.connection() as conn:
         assert conn.execute("SELECT count(*) FROM recommendation").fetchone()[0] == sum(
             len(v) for v in stored.values()
