@@ -173,10 +173,9 @@ def _learnwire_migrated_store(
     db.close()
 
 
-@pytest.fixture
-def learnwire_store(_learnwire_migrated_store: Database) -> Database:
-    """The migrated database, every table emptied before the test."""
-    with _learnwire_migrated_store.connection() as conn:
+def empty_store(db: Database) -> None:
+    """Empty every table except the migration ledger (a fresh store, schema kept)."""
+    with db.connection() as conn:
         tables = [
             row[0]
             for row in conn.execute(
@@ -186,6 +185,12 @@ def learnwire_store(_learnwire_migrated_store: Database) -> Database:
         ]
         if tables:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+
+
+@pytest.fixture
+def learnwire_store(_learnwire_migrated_store: Database) -> Database:
+    """The migrated database, every table emptied before the test."""
+    empty_store(_learnwire_migrated_store)
     return _learnwire_migrated_store
 
 

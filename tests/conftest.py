@@ -21,6 +21,7 @@ from learnwire.core.plugins import LearnwirePluginManager, get_plugin_manager
 from learnwire.core.runtime import Runtime
 from learnwire.core.store import Database
 from learnwire.core.store import migrations as migration_runner
+from learnwire.testing import empty_store
 
 TEST_DATABASE = "learnwire_test"
 
@@ -74,23 +75,10 @@ def migrated_db(database_url: str, session_dir: Path) -> Iterator[Database]:
     db.close()
 
 
-def _wipe(db: Database) -> None:
-    with db.connection() as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'schema_migration'"
-            )
-        ]
-        if tables:
-            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
-
-
 @pytest.fixture
 def db(migrated_db: Database) -> Database:
     """The migrated test database, emptied before each test."""
-    _wipe(migrated_db)
+    empty_store(migrated_db)
     return migrated_db
 
 
