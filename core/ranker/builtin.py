@@ -29,6 +29,9 @@ SITUATION_PHRASES = {
     "negotiation": "negotiation",
     "conflict": "difficult conversation",
     "onboarding_new_report": "1:1 with a new report",
+    "mentoring": "mentoring session",
+    "client_meeting": "client meeting",
+    "workshop": "workshop",
 }
 
 

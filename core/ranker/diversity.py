@@ -56,6 +56,15 @@ def select(
     core_pool = np.flatnonzero(~is_stretch)
     chosen: list[int] = []
     relevance = scores / (scores.max() or 1.0)
+    # Something imminent on the calendar (a feedback conversation tomorrow) earns one place
+    # for the best item preparing for it, even when long-term gaps outscore it.
+    urgent = _imminent_fit(ctx, idx)
+    context = np.flatnonzero((urgent >= CONTEXT_FIT) & ~is_stretch) if limit >= 3 else []
+    if len(context):
+        best = int(context[int(np.argmax(relevance[context] + urgent[context]))])
+        chosen.append(best)
+        picks.append(Pick(int(idx[best])))
+        core_pool = core_pool[core_pool != best]
     while len(picks) < limit - (stretch_slots if is_stretch.any() else 0) and core_pool.size:
         if chosen:
             redundancy = np.max(
@@ -86,6 +95,19 @@ def select(
         core_pool = core_pool[core_pool != best]
         picks.append(Pick(int(idx[best])))
     return picks
+
+
+#: How well an item must fit an imminent situation to claim the context place.
+CONTEXT_FIT, IMMINENT_DAYS = 0.5, 2.0
+
+
+def _imminent_fit(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
+    fit = np.zeros(len(idx), np.float32)
+    for situation, urgency in ctx.upcoming(IMMINENT_DAYS):
+        per_item = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
+        if per_item is not None and "calendar" not in ctx.state.blocked:
+            fit = np.maximum(fit, per_item[idx] * min(1.0, urgency * 1.5))
+    return fit
 
 
 def _anchor(ctx: RankContext, skill: int, need: np.ndarray) -> int:

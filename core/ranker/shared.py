@@ -34,6 +34,9 @@ SITUATION_TEXT: dict[str, str] = {
     "conflict": "handling conflict and difficult conversations calmly",
     "onboarding_new_report": "onboarding a new team member and the first one-to-ones with "
     "a new report",
+    "mentoring": "mentoring and coaching someone to grow their skills",
+    "client_meeting": "meeting a customer: discovery, listening and handling objections",
+    "workshop": "facilitating a workshop and presenting to a group",
 }
 #: Lexical cues linking a situation to skills by id or name; embeddings add the semantics.
 SITUATION_CUES: dict[str, tuple[str, ...]] = {
@@ -47,6 +50,9 @@ SITUATION_CUES: dict[str, tuple[str, ...]] = {
     "negotiation": ("negotiat",),
     "conflict": ("conflict", "difficult"),
     "onboarding_new_report": ("onboard", "one_to_one", "delegat"),
+    "mentoring": ("coaching", "mentor", "feedback"),
+    "client_meeting": ("customer", "client", "negotiat", "stakeholder", "listening"),
+    "workshop": ("facilitat", "present", "workshop"),
 }
 NEIGHBOURS_PER_ITEM = 30
 

@@ -135,3 +135,19 @@ def test_engine_recently_done_items_are_not_repeated(catalogue, make_state, make
     st.done_items = {items.position[r.content_id]: NOW - timedelta(days=1) for r in first}
     second = make_ranker(items, shared).rank(st, NOW).recommendations
     assert not {r.content_id for r in first} & {r.content_id for r in second}
+
+
+def test_engine_imminent_situation_claims_a_place(catalogue, make_state, make_ranker):
+    items, shared = catalogue
+    data_gaps = np.array([0, 0, 0, 0.9, 0.9, 0], np.float32)  # SQL and statistics only
+    learner = _lead(make_state, items, target=data_gaps, target_weight=data_gaps)
+    before = make_ranker(items, shared).rank(learner, NOW).recommendations
+    learner.situations = [Situation("feedback_conversation", NOW + timedelta(hours=20), 30)]
+    after = make_ranker(items, shared).rank(learner, NOW).recommendations
+    lead = "Your feedback conversation is tomorrow"
+    assert not any(r.explanation.startswith(lead) for r in before)
+    prepared = [r for r in after if r.explanation.startswith(lead)]
+    assert prepared, [r.explanation for r in after]
+    assert all(items.item_skill[items.position[r.content_id], 0] > 0 for r in prepared)
+    data = [r for r in after if items.item_skill[items.position[r.content_id], 3:5].any()]
+    assert len(data) >= 2, "the long-term gaps keep their places"
