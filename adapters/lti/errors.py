@@ -40,6 +40,12 @@ class PlatformUnavailable(LtiError):
     title = "The LMS did not answer as expected"
 
 
+class FeedbackRefused(LtiError):
+    """A rating or stated priority from the learner page could not be taken as posted."""
+
+    title = "Your feedback was not saved"
+
+
 class LaunchNotFound(NotFound):
     """The launch id is unknown or the launch has expired."""
 

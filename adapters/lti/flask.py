@@ -10,7 +10,16 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, make_response, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    request,
+    session,
+)
 from pylti1p3.contrib.flask import (
     FlaskCookieService,
     FlaskMessageLaunch,
@@ -21,7 +30,8 @@ from pylti1p3.exception import LtiException
 
 from ...core.errors import LearnwireError
 from ...core.web.app import runtime_of
-from . import dynamic_registration, keys, launches, pages
+from ...core.web.recommendations import SESSION_LEARNER, SESSION_ROLE
+from . import dynamic_registration, feedback, keys, launches, pages
 from .errors import LaunchNotFound, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
@@ -63,6 +73,24 @@ def _pylti_request() -> FlaskRequest:
 
 def _html(page: str, status: int = 200) -> Response:
     return Response(page, status=status, mimetype="text/html", headers=_PAGE_HEADERS)
+
+
+def _sign_in(record: launches.LaunchRecord) -> None:
+    """Sign the launched person in for the JSON API (where the browser keeps cookies)."""
+    if record.verified:
+        session[SESSION_LEARNER] = str(record.learner_id)
+        session[SESSION_ROLE] = record.role.policy_role
+
+
+def _signed_in() -> str | None:
+    return session.get(SESSION_LEARNER)
+
+
+def _back_to_page(tool: LtiTool, launch_id: str, done: str) -> Response:
+    # POST/redirect/GET: reloading the page must not post the rating again.
+    response = redirect(f"{tool.action_url(launch_id)}?done={done}", code=303)
+    response.headers.update(_PAGE_HEADERS)
+    return response
 
 
 def _restore(tool: LtiTool, conn: Any, launch_id: str) -> tuple[Any, launches.LaunchRecord]:
@@ -118,6 +146,7 @@ def make_blueprint() -> Blueprint:
                 requests_session=tool.http(),
             )
             ctx, record = tool.accept(conn, message)
+            _sign_in(record)
             page = tool.landing(
                 conn, record, display_name=ctx.display_name, course=ctx.context_title
             )
@@ -131,6 +160,7 @@ def make_blueprint() -> Blueprint:
             record = launches.verify(
                 conn, form.get("launch_id", ""), form.get("state", ""), form.get("nonce", "")
             )
+            _sign_in(record)
             page = tool.landing(conn, record)
         return _html(page)
 
@@ -140,8 +170,25 @@ def make_blueprint() -> Blueprint:
         with tool.runtime.db.connection() as conn:
             # An unconfirmed platform-storage launch gets its confirmation page again.
             record = launches.load(conn, launch_id, require_verified=False)
-            page = tool.landing(conn, record)
+            page = tool.landing(conn, record, flash=feedback.thanks(request.args.get("done")))
         return _html(page)
+
+    @bp.post("/launch/<launch_id>/feedback")
+    def rate(launch_id: str) -> Response:
+        tool = _tool()
+        with tool.runtime.db.connection() as conn:
+            record = launches.load(conn, launch_id)
+            done = tool.rate(conn, record, request.form.to_dict(), signed_in=_signed_in())
+        return _back_to_page(tool, launch_id, done)
+
+    @bp.post("/launch/<launch_id>/priorities")
+    def priorities(launch_id: str) -> Response:
+        tool = _tool()
+        with tool.runtime.db.connection() as conn:
+            record = launches.load(conn, launch_id)
+            fields = request.form.items(multi=True)
+            done = tool.state_priorities(conn, record, fields, signed_in=_signed_in())
+        return _back_to_page(tool, launch_id, done)
 
     @bp.post("/launch/<launch_id>/score")
     def score(launch_id: str) -> Response:

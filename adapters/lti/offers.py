@@ -35,6 +35,23 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Priority:
+    """A skill the learner may say matters to them now; ``weight`` is what they last stated
+    (0 when never), ``in_role`` whether their role asks for it."""
+
+    skill_id: str
+    name: str
+    domain: str
+    weight: float
+    in_role: bool
+
+    @property
+    def listed(self) -> bool:
+        """Shown with its own choice: the role's skills and those already stated."""
+        return self.in_role or self.weight > 0
+
+
+@dataclass(frozen=True)
 class OfferPage:
     """Items for one learner and a sentence saying what they are based on."""
 
@@ -60,6 +77,12 @@ class OfferSource(ABC):
         self, conn: Conn, *, issuer: str, context_id: str | None, limit: int
     ) -> list[Offer]:
         """Today's recommendations for a course's learners; empty when not recommending."""
+        return []
+
+    def priorities(self, conn: Conn, *, learner_id: uuid.UUID) -> list[Priority]:
+        """Every skill the learner can state a priority for, the ``listed`` ones (their
+        role's, and those already stated) first. Empty for sources that do not read
+        stated priorities."""
         return []
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from ...core.ranker.service import RecommendationService
-from .offers import CatalogueOffers, Offer, OfferPage, OfferSource, items_by_id
+from .offers import CatalogueOffers, Offer, OfferPage, OfferSource, Priority, items_by_id
 
 Conn = psycopg.Connection[Any]
 #: Enough learners to see what a course needs without ranking a whole cohort per page view.
@@ -66,6 +66,23 @@ class RecommendedOffers(OfferSource):
             for cid in top
             if cid in found
         ]
+
+    def priorities(self, conn: Conn, *, learner_id: uuid.UUID) -> list[Priority]:
+        # The learner's state as the ranker sees it (through the governed view): the role's
+        # required skills, prerequisites on the way to them, and what was stated before.
+        state, _ = self.service.state(conn, learner_id, at=datetime.now(UTC))
+        skills = self.service.model(conn).items.skills
+        found = [
+            Priority(
+                skill_id=skills.ids[s],
+                name=skills.names[s],
+                domain=skills.domains[s],
+                weight=float(state.stated_priority[s]),
+                in_role=bool(state.target[s] > 0),
+            )
+            for s in range(len(skills.ids))
+        ]
+        return sorted(found, key=lambda p: (not p.listed, not p.in_role, p.name.lower()))
 
 
 def factory(runtime: Any) -> RecommendedOffers:

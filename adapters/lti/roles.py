@@ -24,6 +24,16 @@ class LearnwireRole(StrEnum):
         """Whether this role may add content to a course and see its roster."""
         return self is not LearnwireRole.LEARNER
 
+    @property
+    def policy_role(self) -> str:
+        """The access-policy role (``policies/defaults/access.yaml``) a launch signs in as.
+
+        Instructors and administrators sign in as managers: the policy gives a manager their
+        own data plus totals for teams HR says they manage, so an LMS role never opens
+        anyone else's data by itself.
+        """
+        return "learner" if self is LearnwireRole.LEARNER else "manager"
+
 
 _ADMIN_NAMES = frozenset({"Administrator", "SysAdmin"})
 # Context roles whose holders teach, design or manage others in the course. A "Mentor" in a

@@ -17,6 +17,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     runtime = runtime or Runtime()
     app = Flask("learnwire")
     app.config["SECRET_KEY"] = runtime.settings.flask_secret()
+    # The session (set by an LTI launch) authorises JSON API writes: no cross-site requests.
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["JSON_SORT_KEYS"] = False
     app.extensions["learnwire"] = runtime
     problems.install(app)
