@@ -23,6 +23,8 @@ demo: install
 
 ## The whole test suite: lint, then pytest against embedded PostgreSQL and a real Redis.
 test: install redis
+	@test -x /usr/bin/chromium || { echo "installing chromium (browser tests)"; \
+	  apt-get install -y -qq chromium >/dev/null || echo "chromium not installed: browser tests will be skipped"; }
 	$(BIN)/ruff check .
 	LEARNWIRE_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/pytest
 

@@ -238,8 +238,10 @@ class FakePlatform:
         inputs = "".join(
             f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items()
         )
+        # Like a real platform, the form posts itself (a browser runs the script).
         return Response(
-            f'<form method="post" action="{html.escape(q["redirect_uri"])}">{inputs}</form>',
+            f'<form method="post" action="{html.escape(q["redirect_uri"])}">{inputs}</form>'
+            "<script>document.forms[0].submit();</script>",
             mimetype="text/html",
         )
 
