@@ -6,6 +6,8 @@ REDIS_URL ?= redis://127.0.0.1:6379/15
 LEARNERS ?= 300
 SEED ?= 7
 PORT ?= 8000
+# A fresh machine may have no package lists yet: update once if the first try fails.
+APT_INSTALL = DEBIAN_FRONTEND=noninteractive sh -c 'apt-get install -y -qq "$$@" || { apt-get update -qq && apt-get install -y -qq "$$@"; }' apt-install
 
 .PHONY: demo test install lint redis bench clean
 
@@ -24,7 +26,7 @@ demo: install
 ## The whole test suite: lint, then pytest against embedded PostgreSQL and a real Redis.
 test: install redis
 	@test -x /usr/bin/chromium || { echo "installing chromium (browser tests)"; \
-	  apt-get install -y -qq chromium >/dev/null || echo "chromium not installed: browser tests will be skipped"; }
+	  $(APT_INSTALL) chromium >/dev/null || echo "chromium not installed: browser tests will be skipped"; }
 	$(BIN)/ruff check .
 	LEARNWIRE_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/pytest
 
@@ -32,7 +34,7 @@ test: install redis
 redis:
 	@if ! $(BIN)/python -c "import redis,sys; redis.Redis.from_url('$(REDIS_URL)', socket_connect_timeout=1).ping()" 2>/dev/null; then \
 	  if ! command -v redis-server >/dev/null; then \
-	    echo "installing redis-server"; apt-get install -y -qq redis-server >/dev/null; fi; \
+	    echo "installing redis-server"; $(APT_INSTALL) redis-server >/dev/null; fi; \
 	  echo "starting redis-server on 127.0.0.1:6379"; \
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
 	  sleep 1; fi
