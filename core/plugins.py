@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -203,5 +203,3 @@ def _contract_problem(value: Any, expect: type | None) -> str:
                 return f"a {type(item).__name__} in its list, expected {expect.__name__}"
     return ""
 
-
-HookCall = Callable[..., Any]
