@@ -156,6 +156,13 @@ def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContex
                     minutes,
                     assessed=e.data_category == "assessment",
                 )
+        elif e.duration_seconds and item is not None and e.data_category == "behavioural":
+            # Part of an item done (a video watched halfway) still taught something.
+            share = min(0.95, e.duration_seconds / (60.0 * minutes))
+            for s in skills:
+                state.mastery[s] = level.after_practice(
+                    float(state.mastery[s]), difficulty, minutes, share
+                )
 
 
 def observe_answer(

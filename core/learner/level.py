@@ -59,10 +59,13 @@ def after_answer(
     return min(1.0, max(0.0, moved))
 
 
-def after_practice(level: float, difficulty: float, minutes: float = 10.0) -> float:
+def after_practice(
+    level: float, difficulty: float, minutes: float = 10.0, share: float = 1.0
+) -> float:
+    """After doing ``share`` of an item of ``minutes`` (time on task teaches too)."""
     fit = math.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
     length = math.sqrt(max(minutes, 1.0) / 10.0)
-    return level + PRACTICE_GAIN * fit * length * (1.0 - level)
+    return level + PRACTICE_GAIN * fit * length * share * (1.0 - level)
 
 
 def role_prior_share(years_in_company: float | None) -> float:
