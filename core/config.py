@@ -28,6 +28,26 @@ CONFIG_ENV = "LEARNWIRE_CONFIG"
 _T = TypeVar("_T", bound=BaseModel)
 
 
+def env_list(value: Any) -> Any:
+    """A list given in an environment variable: JSON (``["a", "b"]``) or ``a,b``.
+
+    Settings and plugins' own settings models use it as a ``mode="before"`` validator.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+def env_dict(value: Any) -> Any:
+    """A mapping given in an environment variable as JSON (empty: no entries)."""
+    if isinstance(value, str):
+        return json.loads(value) if value.strip() else {}
+    return value
+
+
 class Settings(BaseSettings):
     """Everything learnwire reads from its environment. Secrets are ``SecretStr``."""
 
@@ -111,12 +131,7 @@ class Settings(BaseSettings):
         description="How long a recommendation waits for Claude before ranking without it.",
     )
 
-    @field_validator("plugins_allow", mode="before")
-    @classmethod
-    def _split_allow_list(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    _allow_list = field_validator("plugins_allow", mode="before")(env_list)
 
     @classmethod
     def settings_customise_sources(

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 
 from ..models import ContentItem, JobProfile, OrgUnit, Skill, SkillPrerequisite
-from .records import WriteCounts, _upsert
+from .records import WriteCounts, upsert_rows
 
 Conn = psycopg.Connection[Any]
 
@@ -25,7 +25,7 @@ def content_id(provider: str, external_id: str) -> uuid.UUID:
 
 
 def upsert_skills(conn: Conn, skills: Sequence[Skill]) -> WriteCounts:
-    return _upsert(
+    return upsert_rows(
         conn,
         # A source that knows no description (an HR skill list) never erases one another
         # source gave (an LMS competency), so two sources naming a skill alike agree.
@@ -40,7 +40,7 @@ def upsert_skills(conn: Conn, skills: Sequence[Skill]) -> WriteCounts:
 
 
 def upsert_prerequisites(conn: Conn, prereqs: Sequence[SkillPrerequisite]) -> WriteCounts:
-    return _upsert(
+    return upsert_rows(
         conn,
         "INSERT INTO skill_prerequisite (skill_id, requires_skill_id, min_level) "
         "VALUES (%s, %s, %s) ON CONFLICT (skill_id, requires_skill_id) DO UPDATE SET "
@@ -51,7 +51,7 @@ def upsert_prerequisites(conn: Conn, prereqs: Sequence[SkillPrerequisite]) -> Wr
 
 
 def upsert_job_profiles(conn: Conn, profiles: Sequence[JobProfile]) -> WriteCounts:
-    counts = _upsert(
+    counts = upsert_rows(
         conn,
         "INSERT INTO job_profile (id, name, family, management_level) VALUES (%s, %s, %s, %s) "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, family = excluded.family, "
@@ -66,7 +66,7 @@ def upsert_job_profiles(conn: Conn, profiles: Sequence[JobProfile]) -> WriteCoun
             "DELETE FROM job_profile_skill WHERE job_profile_id = %s AND NOT skill_id = ANY(%s)",
             (profile.id, list(wanted)),
         )
-    _upsert(
+    upsert_rows(
         conn,
         "INSERT INTO job_profile_skill (job_profile_id, skill_id, target_level, weight) "
         "VALUES (%s, %s, %s, %s) ON CONFLICT (job_profile_id, skill_id) DO UPDATE SET "
@@ -79,7 +79,7 @@ def upsert_job_profiles(conn: Conn, profiles: Sequence[JobProfile]) -> WriteCoun
 
 
 def upsert_org_units(conn: Conn, units: Sequence[OrgUnit]) -> WriteCounts:
-    return _upsert(
+    return upsert_rows(
         conn,
         "INSERT INTO org_unit (source, external_id, name, kind, parent_external_id) "
         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (source, external_id) DO UPDATE SET "
@@ -127,7 +127,7 @@ def upsert_content(conn: Conn, items: Sequence[ContentItem]) -> WriteCounts:
         )
         for i in items
     ]
-    counts = _upsert(
+    counts = upsert_rows(
         conn,
         "INSERT INTO content_item (id, provider, external_id, title, summary, format, "
         "duration_minutes, difficulty, language, launch_url, activity_id, content_hash) "

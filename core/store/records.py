@@ -165,7 +165,7 @@ def _statement_json(statement: dict[str, Any]) -> str:
         return json.dumps(statement, separators=(",", ":"))
 
 
-def _upsert(conn: Conn, sql: str, rows: list[tuple[Any, ...]]) -> WriteCounts:
+def upsert_rows(conn: Conn, sql: str, rows: list[tuple[Any, ...]]) -> WriteCounts:
     """Run an ``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed RETURNING (xmax = 0)``."""
     counts = WriteCounts()
     if not rows:
@@ -200,7 +200,7 @@ def upsert_facts(conn: Conn, facts: Sequence[HrFact]) -> WriteCounts:
         )
         for f in facts
     ]
-    return _upsert(
+    return upsert_rows(
         conn,
         "INSERT INTO hr_fact (learner_id, source, fact_type, key, value, data_category, "
         "occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
@@ -227,7 +227,7 @@ def upsert_calendar(conn: Conn, signals: Sequence[CalendarSignal]) -> WriteCount
         )
         for s in signals
     ]
-    return _upsert(
+    return upsert_rows(
         conn,
         "INSERT INTO calendar_signal (learner_id, source, event_key, situation, starts_at, "
         "duration_minutes, occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
@@ -247,7 +247,7 @@ def upsert_memberships(conn: Conn, memberships: Sequence[TeamMembership]) -> Wri
         (m.learner_id, m.source, m.unit_external_id, m.is_manager, m.occurred_at)
         for m in memberships
     ]
-    return _upsert(
+    return upsert_rows(
         conn,
         "INSERT INTO team_membership (learner_id, source, unit_external_id, is_manager, "
         "occurred_at) VALUES (%s, %s, %s, %s, %s) "

@@ -19,12 +19,12 @@ Who an event belongs to:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from ...core.config import env_list
 
 NAME = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -106,16 +106,7 @@ class CalendarSettings(_Config):
     )
     timeout_seconds: float = Field(default=20, gt=0)
 
-    @field_validator("feeds", "caldav", "org_domains", mode="before")
-    @classmethod
-    def _json_from_env(cls, value: Any) -> Any:
-        # Environment variables arrive as strings; lists are given there as JSON.
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+    _lists = field_validator("feeds", "caldav", "org_domains", mode="before")(env_list)
 
     @field_validator("org_domains")
     @classmethod

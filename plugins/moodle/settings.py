@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
-
-def parse_env_list(value: Any) -> Any:
-    """Environment variables arrive as strings: accept JSON (``[2, 3]``) or ``2,3``."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
-
-
-def parse_env_dict(value: Any) -> Any:
-    if isinstance(value, str):
-        return json.loads(value) if value.strip() else {}
-    return value
+from ...core.config import env_dict, env_list
 
 
 class MoodleSettings(BaseModel):
@@ -65,8 +50,8 @@ class MoodleSettings(BaseModel):
         default=3600, ge=0, description="Incremental syncs re-read this much before the mark."
     )
 
-    _lists = field_validator("course_ids", "roles", mode="before")(parse_env_list)
-    _dicts = field_validator("user_criteria", "durations", mode="before")(parse_env_dict)
+    _lists = field_validator("course_ids", "roles", mode="before")(env_list)
+    _dicts = field_validator("user_criteria", "durations", mode="before")(env_dict)
 
     @property
     def configured(self) -> bool:

@@ -3,28 +3,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
+from ...core.config import env_dict, env_list
+
 LinkKey = Literal["email", "employee_id"]
-
-
-def parse_env_list(value: Any) -> Any:
-    """Environment variables arrive as strings: accept JSON (``["email"]``) or ``a,b``."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
-
-
-def parse_env_dict(value: Any) -> Any:
-    if isinstance(value, str):
-        return json.loads(value) if value.strip() else {}
-    return value
 
 
 class ReportPaths(BaseModel):
@@ -76,8 +61,8 @@ class WorkdaySettings(BaseModel):
     )
     sync_interval_seconds: float = Field(default=24 * 3600, gt=0)
 
-    _lists = field_validator("link_keys", mode="before")(parse_env_list)
-    _dicts = field_validator("columns", mode="before")(parse_env_dict)
+    _lists = field_validator("link_keys", mode="before")(env_list)
+    _dicts = field_validator("columns", mode="before")(env_dict)
 
     @property
     def configured(self) -> bool:
