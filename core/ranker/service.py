@@ -256,9 +256,19 @@ def _rank_part(settings: Any, learners: list[UUID], at: datetime, limit: int, ch
 
 
 def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-untyped-def]
-    """Nearest live items to a need vector, by pgvector's HNSW index."""
+    """Nearest live items to a need vector, by pgvector's HNSW index.
+
+    The index search explores ``hnsw.ef_search`` candidates (40 by default), so asking for
+    more than that returned only 40; the search is sized to the request, and pgvector's
+    iterative scan keeps going when the retired filter removes candidates.
+    """
 
     def search(vector: np.ndarray, n: int) -> np.ndarray:
+        conn.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), "
+            "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            (str(max(40, min(1000, n))),),
+        )
         rows = conn.execute(
             "SELECT id FROM content_item WHERE retired_at IS NULL AND embedding IS NOT NULL "
             "ORDER BY embedding <=> %s LIMIT %s",
