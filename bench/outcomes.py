@@ -42,7 +42,7 @@ from learnwire.core.demo.loader import load_demo  # noqa: E402
 from learnwire.core.demo.organisation import build_organisation  # noqa: E402
 from learnwire.core.demo.source import DemoParameters, identities  # noqa: E402
 from learnwire.core.demo.taxonomy import SKILLS  # noqa: E402
-from learnwire.core.learner.build import observe_answer, observe_completion  # noqa: E402
+from learnwire.core.learner.build import observe_answer, observe_item  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
 from learnwire.core.ranker.service import RecommendationService  # noqa: E402
 from learnwire.core.runtime import Runtime  # noqa: E402
@@ -101,24 +101,17 @@ def do_item(entry, model, state, profile, latent, rng, at, tax_index) -> None:  
     if i is not None:
         state.done_items[i] = at
         state.engaged_items[i] = state.engaged_items.get(i, 0) + 1
+    main = tax_index.get(SKILLS[entry.skills[0]].id)
+    if main is not None:
+        for ok in answers:
+            observe_answer(state, main, model.org.params[main], ok, entry.item.difficulty)
+    if i is not None:
+        observe_item(state, model.items, model.org, i, assessed=bool(answers))
     for skill_ix in entry.skills:
         s = tax_index.get(SKILLS[skill_ix].id)
-        if s is None:
-            continue
-        state.days_since_practice[s] = 0.0
-        state.recent_practice[s] = 1.0
-        params = model.org.params[s]
-        if skill_ix == entry.skills[0]:
-            for ok in answers:
-                observe_answer(state, s, params, ok, entry.item.difficulty)
-        observe_completion(
-            state,
-            s,
-            params,
-            entry.item.difficulty,
-            entry.item.duration_minutes,
-            assessed=bool(answers),
-        )
+        if s is not None:
+            state.days_since_practice[s] = 0.0
+            state.recent_practice[s] = 1.0
     # Time passes for the practice-recency signals between sessions.
     state.days_since_practice += 7.0 / max(profile.sessions_per_week, 1e-6)
     state.recent_practice *= 0.7

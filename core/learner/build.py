@@ -146,23 +146,19 @@ def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContex
             if ok is not None:
                 for s in skills:
                     observe_answer(state, s, org.params[s], ok, difficulty)
+        assessed = e.data_category == "assessment"
         if e.completion or engagement.verb_kind(e.verb) == "complete":
-            for s in skills:
-                observe_completion(
-                    state,
-                    s,
-                    org.params[s],
-                    difficulty,
-                    minutes,
-                    assessed=e.data_category == "assessment",
-                )
+            if item is not None:
+                observe_item(state, items, org, item, assessed=assessed)
+            else:
+                for s in skills:
+                    observe_completion(
+                        state, s, org.params[s], difficulty, minutes, assessed=assessed
+                    )
         elif e.duration_seconds and item is not None and e.data_category == "behavioural":
             # Part of an item done (a video watched halfway) still taught something.
             share = min(0.95, e.duration_seconds / (60.0 * minutes))
-            for s in skills:
-                state.mastery[s] = level.after_practice(
-                    float(state.mastery[s]), difficulty, minutes, share
-                )
+            observe_item(state, items, org, item, share=share, assessed=False)
 
 
 def observe_answer(
@@ -190,13 +186,50 @@ def observe_completion(
     minutes: float,
     *,
     assessed: bool,
+    gain: float = 1.0,
+    share: float = 1.0,
 ) -> None:
     """A finished item is a practice opportunity: BKT's transition when no answer was
-    observed, and the practice learning curve for the level either way."""
-    if not assessed:
+    observed, and the practice learning curve for the level either way (``gain``: see
+    :func:`learnwire.core.learner.level.after_practice`)."""
+    if not assessed and share >= 1.0:
         state.p_known[s] = practice(float(state.p_known[s]), params)
-    state.mastery[s] = level.after_practice(float(state.mastery[s]), difficulty, minutes)
-    state.evidence[s] += 0.3
+    state.mastery[s] = level.after_practice(
+        float(state.mastery[s]), difficulty, minutes, share, gain
+    )
+    if share >= 1.0:
+        state.evidence[s] += 0.3
+
+
+def observe_item(
+    state: LearnerState,
+    items: ItemMatrix,
+    org: OrgContext,
+    item: int,
+    *,
+    assessed: bool,
+    share: float = 1.0,
+) -> None:
+    """``share`` of catalogue item ``item`` done: each of its skills learns in proportion to
+    the skill's weight in the item, the format and how ready the learner is for it."""
+    weights = items.item_skill[item]
+    top = float(weights.max()) if weights.size else 0.0
+    if top <= 0:
+        return
+    # Readiness before the item: what it teaches one skill must not speed up another.
+    ready = level.readiness(state.mastery, items.skills.prereq_level)
+    fmt = float(items.format_gain[item])
+    for s in np.flatnonzero(weights):
+        observe_completion(
+            state,
+            int(s),
+            org.params[s],
+            float(items.difficulty[item]),
+            float(items.duration[item]),
+            assessed=assessed,
+            gain=fmt * float(weights[s]) / top * float(ready[s]),
+            share=share,
+        )
 
 
 def practice(p_mastery: float, params: Any) -> float:

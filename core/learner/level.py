@@ -19,13 +19,33 @@ statements a deployment sees.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 #: How far one answer moves the level, and how sharply difficulty separates right from wrong.
 #: The step is small on purpose: once someone answers reliably right, more right answers say
 #: little about how far above the bar they are, and a large step reads them as ever higher.
 ELO_K, ELO_SCALE = 0.02, 0.10
-#: Share of the headroom one well-pitched completed item closes, and the width of the zone.
+#: Share of the headroom one well-pitched completed ten-minute video closes, and the width
+#: of the zone.
 PRACTICE_GAIN, ZONE = 0.04, 0.25
+#: How much a format teaches relative to a video, by how actively it engages the learner
+#: (ICAP: interactive > constructive > active > passive; Chi & Wylie, 2014). Unknown
+#: formats count as passive.
+FORMAT_GAIN = {
+    "video": 1.0,
+    "podcast": 0.9,
+    "article": 1.0,
+    "document": 0.9,
+    "course": 1.2,
+    "assessment": 1.3,
+    "exercise": 1.5,
+    "simulation": 1.75,
+}
+#: Learning a skill whose prerequisites are below their minimum level goes slower, in
+#: proportion to the shortfall, but never stops entirely.
+MIN_READINESS = 0.25
 #: Level assumed for a skill nobody has evidence about (HR-recorded levels replace it).
 DEFAULT_LEVEL = 0.3
 #: Without evidence, a skill the person's role requires starts at this share of its target
@@ -54,18 +74,36 @@ def after_answer(
 ) -> float:
     """One Elo step; early answers move the level more (the estimate is still uncertain)."""
     k = ELO_K
-    expected = expected_correct(level, difficulty)
+    expected = expected_correct(level, difficulty, guess, slip)
     moved = level + k * ((1.0 if correct else 0.0) - expected)
     return min(1.0, max(0.0, moved))
 
 
 def after_practice(
-    level: float, difficulty: float, minutes: float = 10.0, share: float = 1.0
+    level: float,
+    difficulty: float,
+    minutes: float = 10.0,
+    share: float = 1.0,
+    gain: float = 1.0,
 ) -> float:
-    """After doing ``share`` of an item of ``minutes`` (time on task teaches too)."""
+    """After doing ``share`` of an item of ``minutes`` (time on task teaches too);
+    ``gain`` scales it for the format, the skill's weight in the item and readiness."""
     fit = math.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
     length = math.sqrt(max(minutes, 1.0) / 10.0)
-    return level + PRACTICE_GAIN * fit * length * share * (1.0 - level)
+    return level + PRACTICE_GAIN * gain * fit * length * share * (1.0 - level)
+
+
+def format_gains(formats: Sequence[str]) -> np.ndarray:
+    """:data:`FORMAT_GAIN` for each of ``formats`` (a catalogue's format codes)."""
+    return np.array([FORMAT_GAIN.get(f, 1.0) for f in formats], np.float32)
+
+
+def readiness(levels: np.ndarray, prereq_level: np.ndarray) -> np.ndarray:
+    """Per skill: 1 when every prerequisite is at its minimum level (``prereq_level[s, p]``,
+    0 = no edge), down to :data:`MIN_READINESS` as the weakest one falls short."""
+    needed = prereq_level > 0
+    ratio = np.where(needed, levels[None, :] / np.where(needed, prereq_level, 1.0), 1.0)
+    return np.clip(ratio.min(axis=1, initial=1.0), MIN_READINESS, 1.0).astype(np.float32)
 
 
 def role_prior_share(years_in_company: float | None) -> float:

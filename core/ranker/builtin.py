@@ -114,8 +114,9 @@ class ExpectedProgress(_Signal):
 
     The learner model's practice curve (:mod:`learnwire.core.learner.level`) predicts each
     skill's new level after the item — most when its difficulty sits just above the current
-    level — and the expected shortfall's slope turns that into progress towards the targets
-    that still matter. Divided by the item's minutes, so a short, well-pitched item wins.
+    level, more for active formats, less while prerequisites are shaky — and the expected
+    shortfall's slope turns that into progress towards the targets that still matter.
+    Divided by the item's minutes, so a short, well-pitched item wins.
     """
 
     name = "expected_progress"
@@ -126,11 +127,14 @@ class ExpectedProgress(_Signal):
     def values(self, ctx, idx):
         s, items = ctx.state, ctx.items
         weights = items.item_skill[idx]  # [candidate, skill]
+        top = weights.max(axis=1, keepdims=True)
+        weights = np.divide(weights, top, out=np.zeros_like(weights), where=top > 0)
         level = s.mastery[None, :]
         difficulty = items.difficulty[idx][:, None]
         minutes = items.duration[idx]
         fit = np.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
-        step = PRACTICE_GAIN * fit * np.sqrt(minutes / 10.0)[:, None] * (1.0 - level) * weights
+        gain = PRACTICE_GAIN * items.format_gain[idx][:, None] * ctx.readiness[None, :]
+        step = gain * fit * np.sqrt(minutes / 10.0)[:, None] * (1.0 - level) * weights
         sd = s.level_sd
         slope = phi_cdf((s.target - s.mastery) / sd) * (s.target > 0) * s.target_weight
         progress = step @ slope

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ..learner import level
 from ..learner.state import LearnerState
 from .items import ItemMatrix
 
@@ -38,6 +40,12 @@ class RankContext:
     shared: SharedSignals
     #: The learner's need as a unit vector in embedding space (zeros when unknown).
     need_vector: np.ndarray | None = None
+
+    @cached_property
+    def readiness(self) -> np.ndarray:
+        """Per skill: how ready the learner is to learn it given its prerequisites (1 = all
+        at their minimum level; see :func:`learnwire.core.learner.level.readiness`)."""
+        return level.readiness(self.state.mastery, self.items.skills.prereq_level)
 
     @property
     def local_time(self) -> datetime:

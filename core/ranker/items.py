@@ -13,6 +13,7 @@ import numpy as np
 import psycopg
 
 from ..embedders.content import embedding_array
+from ..learner.level import format_gains
 from ..models import ContentFormat
 
 FORMATS: tuple[str, ...] = tuple(f.value for f in ContentFormat)
@@ -72,6 +73,11 @@ class ItemMatrix:
         if self.item_skill.shape[1] == 0:
             return np.zeros(len(self.ids), np.int64)
         return np.argmax(self.item_skill, axis=1)
+
+    @cached_property
+    def format_gain(self) -> np.ndarray:
+        """How much each item teaches for its format (the learner model's assumption)."""
+        return format_gains(FORMATS)[self.format_code] if len(self.ids) else np.zeros(0)
 
     def format_name(self, i: int) -> str:
         return FORMATS[int(self.format_code[i])]

@@ -23,3 +23,38 @@ def test_level_prior_grows_with_years_in_the_company():
     assert level.role_prior_share(None) == level.ROLE_PRIOR_SHARE
     assert level.role_prior_share(0) < level.role_prior_share(2) < level.role_prior_share(10)
     assert level.role_prior_share(50) <= level.ROLE_PRIOR_NEW + level.ROLE_PRIOR_GAIN
+
+
+def test_level_answers_weigh_slips_and_guesses():
+    # Far above an item's difficulty, the fitted slip rate explains the odd wrong answer:
+    # at the slip rate the expected step is zero, so easy items cannot drag a level down.
+    guess, slip = 0.2, 0.1
+    level_now, easy = 0.8, 0.3
+    up = level.after_answer(level_now, True, easy, guess=guess, slip=slip) - level_now
+    down = level_now - level.after_answer(level_now, False, easy, guess=guess, slip=slip)
+    drift = (1 - slip) * up - slip * down
+    assert abs(drift) < 1e-3
+    # A lucky guess on a hard item moves the level less once guessing is accounted for.
+    naive = level.after_answer(0.4, True, 0.9) - 0.4
+    assert 0 < level.after_answer(0.4, True, 0.9, guess=guess, slip=slip) - 0.4 < naive
+
+
+def test_level_practice_gain_scales_with_format_and_readiness():
+    video = level.after_practice(0.5, 0.55, gain=level.FORMAT_GAIN["video"])
+    exercise = level.after_practice(0.5, 0.55, gain=level.FORMAT_GAIN["exercise"])
+    assert exercise > video > 0.5
+    gains = level.format_gains(["simulation", "video", "something-new"])
+    assert gains[0] > gains[1] == gains[2] == 1.0
+
+
+def test_level_readiness_follows_the_weakest_prerequisite():
+    import numpy as np
+
+    # Skill 2 needs skills 0 and 1 at 0.5; skill 0 needs nothing.
+    prereq = np.zeros((3, 3), np.float32)
+    prereq[2, 0] = prereq[2, 1] = 0.5
+    ready = level.readiness(np.array([0.5, 0.25, 0.0], np.float32), prereq)
+    assert ready[0] == ready[1] == 1.0
+    assert ready[2] == 0.5
+    floor = level.readiness(np.array([0.0, 0.0, 0.0], np.float32), prereq)
+    assert floor[2] == level.MIN_READINESS

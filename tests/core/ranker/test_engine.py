@@ -151,3 +151,41 @@ def test_engine_imminent_situation_claims_a_place(catalogue, make_state, make_ra
     assert all(items.item_skill[items.position[r.content_id], 0] > 0 for r in prepared)
     data = [r for r in after if items.item_skill[items.position[r.content_id], 3:5].any()]
     assert len(data) >= 2, "the long-term gaps keep their places"
+
+
+def test_engine_expected_progress_prefers_active_practice(catalogue, make_state, make_ranker):
+    from learnwire.core.ranker.builtin import ExpectedProgress
+    from learnwire.core.ranker.context import RankContext
+    from learnwire.core.ranker.items import FORMATS
+
+    items, shared = catalogue
+    st = _lead(make_state, items)
+    # Two otherwise identical items on the largest gap: a video and an exercise.
+    video, exercise = 0, 1
+    items.format_code[[video, exercise]] = [FORMATS.index("video"), FORMATS.index("exercise")]
+    items.difficulty[[video, exercise]] = 0.3
+    items.duration[[video, exercise]] = 10
+    items.__dict__.pop("format_gain", None)  # the cached per-item gains follow the edit
+    ctx = RankContext(st, items, NOW, shared)
+    values = ExpectedProgress().values(ctx, np.array([video, exercise]))
+    assert values[1] > values[0] > 0
+
+
+def test_engine_expected_progress_slows_while_prerequisites_are_shaky(
+    catalogue, make_state, make_ranker
+):
+    from learnwire.core.ranker.builtin import ExpectedProgress
+    from learnwire.core.ranker.context import RankContext
+
+    items, shared = catalogue
+    coaching = int(np.flatnonzero(items.item_skill[:, 1])[2])
+    ready = _lead(make_state, items, mastery=np.array([0.6, 0.5, 0.3, 0.1, 0.1, 0.6], np.float32))
+    shaky = _lead(make_state, items, mastery=np.array([0.2, 0.5, 0.3, 0.1, 0.1, 0.6], np.float32))
+    delegation = int(np.flatnonzero(items.item_skill[:, 2])[2])
+    signal = ExpectedProgress()
+    at = np.array([coaching, delegation])
+    fast = signal.values(RankContext(ready, items, NOW, shared), at)
+    slow = signal.values(RankContext(shaky, items, NOW, shared), at)
+    # Relative to a delegation item (no prerequisites, same level either way), coaching is
+    # worth less while feedback, its prerequisite, is far below the level coaching needs.
+    assert slow[0] / max(slow[1], 1e-6) < fast[0] / max(fast[1], 1e-6)
