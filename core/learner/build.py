@@ -176,6 +176,7 @@ def observe_answer(
     )
     state.mastery_known[s] = True
     state.evidence[s] += 1.0
+    state.unverified[s] *= level.CONFIRMS
 
 
 def observe_completion(
@@ -194,9 +195,9 @@ def observe_completion(
     :func:`learnwire.core.learner.level.after_practice`)."""
     if not assessed and share >= 1.0:
         state.p_known[s] = practice(float(state.p_known[s]), params)
-    state.mastery[s] = level.after_practice(
-        float(state.mastery[s]), difficulty, minutes, share, gain
-    )
+    before = float(state.mastery[s])
+    state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain)
+    state.unverified[s] += float(state.mastery[s]) - before
     if share >= 1.0:
         state.evidence[s] += 0.3
 

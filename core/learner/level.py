@@ -46,6 +46,8 @@ FORMAT_GAIN = {
 #: Learning a skill whose prerequisites are below their minimum level goes slower, in
 #: proportion to the shortfall, but never stops entirely.
 MIN_READINESS = 0.25
+#: Share of the practice credit still unconfirmed after one more answer on the skill.
+CONFIRMS = 0.8
 #: Level assumed for a skill nobody has evidence about (HR-recorded levels replace it).
 DEFAULT_LEVEL = 0.3
 #: Without evidence, a skill the person's role requires starts at this share of its target
@@ -72,7 +74,7 @@ def after_answer(
     slip: float = 0.0,
     evidence: float = 0.0,
 ) -> float:
-    """One Elo step; early answers move the level more (the estimate is still uncertain)."""
+    """One Elo step against the item's difficulty, expecting the skill's guess and slip."""
     k = ELO_K
     expected = expected_correct(level, difficulty, guess, slip)
     moved = level + k * ((1.0 if correct else 0.0) - expected)

@@ -16,6 +16,7 @@ from ... import hookimpl
 from ..learner.level import PRACTICE_GAIN, ZONE
 from ..learner.state import phi_cdf
 from .context import RankContext
+from .items import FORMATS
 from .signals import RankingSignal
 
 SITUATION_PHRASES = {
@@ -33,6 +34,13 @@ SITUATION_PHRASES = {
     "client_meeting": "client meeting",
     "workshop": "workshop",
 }
+
+
+#: Formats whose completion comes with answers the learner model reads.
+ASSESSED_FORMATS = ("exercise", "simulation", "assessment")
+_ASSESSED_CODES = [FORMATS.index(f) for f in ASSESSED_FORMATS]
+#: Unconfirmed practice credit (level units) at which a check is fully worth it.
+CHECK_SCALE = 0.1
 
 
 def _normalise(values: np.ndarray) -> np.ndarray:
@@ -120,7 +128,7 @@ class ExpectedProgress(_Signal):
     """
 
     name = "expected_progress"
-    default_weight = 2.0
+    default_weight = 4.0
     families = frozenset({"job_profile"})
     theme = "role"
 
@@ -148,6 +156,36 @@ class ExpectedProgress(_Signal):
         if k == int(np.argmax(s.gap)):
             return f"{skill} is your largest gap in your role's profile"
         return f"it is the quickest next step towards the {skill} level your role asks for"
+
+
+class EvidenceCheck(_Signal):
+    """An assessed item on a skill the model counts as (nearly) reached mostly on practice.
+
+    Practice is credited at an assumed pace; people slower than that look further along
+    than they are, and no new evidence shows it until someone answers questions on the
+    skill again. Where much of the level rests on unconfirmed practice and the model is
+    about to stop asking for more, an exercise or simulation with questions checks it:
+    right answers confirm the level, wrong ones reopen the gap.
+    """
+
+    name = "evidence_check"
+    default_weight = 2.0
+    families = frozenset({"job_profile", "assessment_results"})
+    theme = "check"
+
+    def values(self, ctx, idx):
+        s, items = ctx.state, ctx.items
+        assessed = np.isin(items.format_code[idx], _ASSESSED_CODES)
+        # The model's belief that the skill is done: a check matters most there.
+        done = phi_cdf((s.mastery - s.target) / s.level_sd) * (s.target > 0)
+        need = np.clip(s.unverified / CHECK_SCALE, 0, 1) * done * np.maximum(s.target_weight, 0.1)
+        weights = items.item_skill[idx]
+        return np.where(assessed, np.clip(weights @ need, 0, 1), 0.0)
+
+    def describe(self, *, view, item):
+        s = view.state
+        _, skill = _skill_name(view, item, s.unverified * (s.target > 0))
+        return f"it checks where you are in {skill}: so far that rests on practice, not answers"
 
 
 class GoalAlignment(_Signal):
@@ -324,7 +362,8 @@ class Feedback(_Signal):
 
 class StatedPriority(_Signal):
     name = "stated_priority"
-    default_weight = 1.3
+    # The learner's own word on what matters now: as strong as the expected progress.
+    default_weight = 4.0
     families = frozenset({"feedback"})
 
     def values(self, ctx, idx):
@@ -339,6 +378,7 @@ BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
     RoleRequirement,
     ExpectedProgress,
     MasteryGap,
+    EvidenceCheck,
     GoalAlignment,
     TeamPriority,
     UpcomingSituation,

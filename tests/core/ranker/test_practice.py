@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
+import pytest
 
 from learnwire.core.learner.build import observe_item
 from learnwire.core.learner.org import DEFAULT_PARAMS, OrgContext
 from learnwire.core.ranker.items import FORMATS
+
+NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
 
 def _org(items):
@@ -54,3 +59,48 @@ def test_partly_done_items_teach_without_counting_as_evidence(catalogue, make_st
     observe_item(st, items, _org(items), item, assessed=False, share=0.5)
     assert st.mastery[3] > 0.3
     assert st.evidence[3] == 0 and st.p_known[3] == before_known
+
+
+def test_practice_credit_stays_unconfirmed_until_answers_come(catalogue, make_state):
+    from learnwire.core.learner.build import observe_answer
+
+    items, _ = catalogue
+    item = int(np.flatnonzero(items.item_skill[:, 3])[3])
+    st = make_state(items, mastery=np.full(len(items.skills.ids), 0.4, np.float32))
+    org = _org(items)
+    for _ in range(3):
+        observe_item(st, items, org, item, assessed=False)
+    credited = float(st.unverified[3])
+    assert credited == pytest.approx(float(st.mastery[3]) - 0.4, abs=1e-6)
+    observe_answer(st, 3, org.params[3], True, 0.5)
+    assert st.unverified[3] < credited
+
+
+def test_evidence_check_asks_for_answers_where_practice_alone_says_reached(catalogue, make_state):
+    from learnwire.core.ranker.builtin import EvidenceCheck
+    from learnwire.core.ranker.context import RankContext
+
+    items, shared = catalogue
+    target = np.array([0.6, 0.6, 0, 0, 0, 0], np.float32)
+    mastery = np.array([0.65, 0.65, 0.3, 0.3, 0.3, 0.3], np.float32)
+    unverified = np.array([0.15, 0.0, 0, 0, 0, 0], np.float32)
+    st = make_state(
+        items,
+        target=target,
+        target_weight=(target > 0).astype(np.float32),
+        mastery=mastery,
+        unverified=unverified,
+    )
+    feedback, coaching = (
+        np.flatnonzero(items.item_skill[:, 0]),
+        np.flatnonzero(items.item_skill[:, 1]),
+    )
+    items.format_code[feedback[:2]] = [FORMATS.index("exercise"), FORMATS.index("video")]
+    items.format_code[coaching[0]] = FORMATS.index("exercise")
+    idx = np.array([feedback[0], feedback[1], coaching[0]])
+    values = EvidenceCheck().values(RankContext(st, items, NOW, shared), idx)
+    # An exercise on the skill reached on practice credit alone; not a video (no answers),
+    # not a skill whose level answers already confirmed.
+    assert values[0] > 0.5 and values[1] == 0 and values[2] == 0
+    text = EvidenceCheck().describe(view=RankContext(st, items, NOW, shared), item=int(idx[0]))
+    assert "feedback delivery" in text and "practice" in text
