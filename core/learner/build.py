@@ -217,10 +217,12 @@ def observe_item(
     top = float(weights.max()) if weights.size else 0.0
     if top <= 0:
         return
-    # Readiness before the item: what it teaches one skill must not speed up another.
-    ready = level.readiness(state.mastery, items.skills.prereq_level)
+    skills = np.flatnonzero(weights)
+    # Readiness before the item (what it teaches one skill must not speed up another), and
+    # only for the item's own skills: this runs for every completion in a learner's history.
+    ready = level.readiness(state.mastery, items.skills.prereq_level[skills])
     fmt = float(items.format_gain[item])
-    for s in np.flatnonzero(weights):
+    for s, r in zip(skills, ready, strict=True):
         observe_completion(
             state,
             int(s),
@@ -228,7 +230,7 @@ def observe_item(
             float(items.difficulty[item]),
             float(items.duration[item]),
             assessed=assessed,
-            gain=fmt * float(weights[s]) / top * float(ready[s]),
+            gain=fmt * float(weights[s]) / top * float(r),
             share=share,
         )
 

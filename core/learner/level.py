@@ -102,7 +102,8 @@ def format_gains(formats: Sequence[str]) -> np.ndarray:
 
 def readiness(levels: np.ndarray, prereq_level: np.ndarray) -> np.ndarray:
     """Per skill: 1 when every prerequisite is at its minimum level (``prereq_level[s, p]``,
-    0 = no edge), down to :data:`MIN_READINESS` as the weakest one falls short."""
+    0 = no edge), down to :data:`MIN_READINESS` as the weakest one falls short. Pass rows
+    of ``prereq_level`` for just some skills to get theirs."""
     needed = prereq_level > 0
     ratio = np.where(needed, levels[None, :] / np.where(needed, prereq_level, 1.0), 1.0)
     return np.clip(ratio.min(axis=1, initial=1.0), MIN_READINESS, 1.0).astype(np.float32)
