@@ -213,11 +213,8 @@ def observe_item(
 ) -> None:
     """``share`` of catalogue item ``item`` done: each of its skills learns in proportion to
     the skill's weight in the item, the format and how ready the learner is for it."""
-    weights = items.item_skill[item]
-    top = float(weights.max()) if weights.size else 0.0
-    if top <= 0:
-        return
-    skills = np.flatnonzero(weights)
+    shares = items.skill_share[item]
+    skills = np.flatnonzero(shares)
     # Readiness before the item (what it teaches one skill must not speed up another), and
     # only for the item's own skills: this runs for every completion in a learner's history.
     ready = level.readiness(state.mastery, items.skills.prereq_level[skills])
@@ -230,7 +227,7 @@ def observe_item(
             float(items.difficulty[item]),
             float(items.duration[item]),
             assessed=assessed,
-            gain=fmt * float(weights[s]) / top * float(r),
+            gain=fmt * float(shares[s]) * float(r),
             share=share,
         )
 

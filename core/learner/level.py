@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -90,9 +91,15 @@ def after_practice(
 ) -> float:
     """After doing ``share`` of an item of ``minutes`` (time on task teaches too);
     ``gain`` scales it for the format, the skill's weight in the item and readiness."""
-    fit = math.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
-    length = math.sqrt(max(minutes, 1.0) / 10.0)
-    return level + PRACTICE_GAIN * gain * fit * length * share * (1.0 - level)
+    return level + float(practice_step(level, difficulty, minutes, gain)) * share
+
+
+def practice_step(level: Any, difficulty: Any, minutes: Any, gain: Any = 1.0) -> Any:
+    """How far one completed item moves the level: the practice curve, for single values or
+    broadcast numpy arrays alike (the ranker predicts it for every candidate at once)."""
+    fit = np.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
+    length = np.sqrt(np.maximum(minutes, 1.0) / 10.0)
+    return PRACTICE_GAIN * gain * fit * length * (1.0 - level)
 
 
 def format_gains(formats: Sequence[str]) -> np.ndarray:

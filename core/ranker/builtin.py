@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ... import hookimpl
-from ..learner.level import PRACTICE_GAIN, ZONE
+from ..learner.level import practice_step
 from ..learner.state import phi_cdf
 from .context import RankContext
 from .items import FORMATS
@@ -134,15 +134,11 @@ class ExpectedProgress(_Signal):
 
     def values(self, ctx, idx):
         s, items = ctx.state, ctx.items
-        weights = items.item_skill[idx]  # [candidate, skill]
-        top = weights.max(axis=1, keepdims=True)
-        weights = np.divide(weights, top, out=np.zeros_like(weights), where=top > 0)
-        level = s.mastery[None, :]
-        difficulty = items.difficulty[idx][:, None]
         minutes = items.duration[idx]
-        fit = np.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
-        gain = PRACTICE_GAIN * items.format_gain[idx][:, None] * ctx.readiness[None, :]
-        step = gain * fit * np.sqrt(minutes / 10.0)[:, None] * (1.0 - level) * weights
+        gain = items.format_gain[idx][:, None] * ctx.readiness[None, :] * items.skill_share[idx]
+        step = practice_step(  # [candidate, skill]
+            s.mastery[None, :], items.difficulty[idx][:, None], minutes[:, None], gain
+        )
         sd = s.level_sd
         slope = phi_cdf((s.target - s.mastery) / sd) * (s.target > 0) * s.target_weight
         progress = step @ slope

@@ -75,6 +75,13 @@ class ItemMatrix:
         return np.argmax(self.item_skill, axis=1)
 
     @cached_property
+    def skill_share(self) -> np.ndarray:
+        """Each skill's weight relative to the item's main skill (1 for the main skill): how
+        much of what the item teaches goes to it."""
+        top = self.item_skill.max(axis=1, keepdims=True) if self.item_skill.size else 0
+        return np.divide(self.item_skill, top, out=np.zeros_like(self.item_skill), where=top > 0)
+
+    @cached_property
     def format_gain(self) -> np.ndarray:
         """How much each item teaches for its format (the learner model's assumption)."""
         return format_gains(FORMATS)[self.format_code] if len(self.ids) else np.zeros(0)
