@@ -100,6 +100,11 @@ class LearnerState:
     stated_priority: np.ndarray = field(default=None)  # type: ignore[assignment]
     #: Signal family -> why the policy withheld it for this purpose.
     blocked: dict[str, str] = field(default_factory=dict)
+    #: gap, level_sd and weighted_need, memoised on the arrays they read (one ranking asks
+    #: for them a dozen times, and callers may update the arrays in place between rankings).
+    _derived: dict[str, tuple[bytes, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         s, f = self.n_skills, self.n_formats
@@ -128,14 +133,26 @@ class LearnerState:
             if getattr(self, name) is None:
                 setattr(self, name, value)
 
+    def _memo(self, name: str, inputs: tuple[np.ndarray, ...], compute) -> np.ndarray:  # type: ignore[no-untyped-def]
+        key = b"".join(a.tobytes() for a in inputs)
+        hit = self._derived.get(name)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = np.asarray(compute(), np.float32)
+        value.flags.writeable = False  # shared between callers: nobody may change it
+        self._derived[name] = (key, value)
+        return value
+
     @property
     def level_sd(self) -> np.ndarray:
         """Uncertainty of the level estimate: wide without evidence, narrowing with it, but
         never below what the model's own assumptions (an average pace, item difficulty as
         labelled) allow — on the sample organisation its levels are off by about 0.08 on
         average, however much evidence they rest on."""
-        return np.maximum(LEVEL_SD_FLOOR, 0.15 / np.sqrt(1.0 + self.evidence / 4.0)).astype(
-            np.float32
+        return self._memo(
+            "level_sd",
+            (self.evidence,),
+            lambda: np.maximum(LEVEL_SD_FLOOR, 0.15 / np.sqrt(1.0 + self.evidence / 4.0)),
         )
 
     @property
@@ -146,16 +163,33 @@ class LearnerState:
         small gap until the evidence is firm; otherwise an over-estimate would end
         practice of a skill the person has not actually reached.
         """
-        sd = self.level_sd
-        z = (self.target - self.mastery) / sd
-        shortfall = (self.target - self.mastery) * phi_cdf(z) + sd * phi_pdf(z)
-        return (np.clip(shortfall, 0, 1) * (self.target > 0)).astype(np.float32)
+
+        def compute() -> np.ndarray:
+            sd = self.level_sd
+            z = (self.target - self.mastery) / sd
+            shortfall = (self.target - self.mastery) * phi_cdf(z) + sd * phi_pdf(z)
+            return np.clip(shortfall, 0, 1) * (self.target > 0)
+
+        return self._memo("gap", (self.target, self.mastery, self.evidence), compute)
 
     def weighted_need(self) -> np.ndarray:
         """What matters now per skill: role gaps weighted by importance, goals, team needs
-        and the learner's own stated priorities."""
-        need = self.gap * np.maximum(self.target_weight, 0.1)
-        need = need + 0.6 * self.goals * np.clip(1 - self.mastery, 0, 1)
-        need = need + 0.3 * (self.team_gap + self.manager_priority)
-        need = need + 0.5 * self.stated_priority
-        return need.astype(np.float32)
+        and the learner's own stated priorities (read-only; copy it to change it)."""
+
+        def compute() -> np.ndarray:
+            need = self.gap * np.maximum(self.target_weight, 0.1)
+            need = need + 0.6 * self.goals * np.clip(1 - self.mastery, 0, 1)
+            need = need + 0.3 * (self.team_gap + self.manager_priority)
+            return need + 0.5 * self.stated_priority
+
+        inputs = (
+            self.target,
+            self.mastery,
+            self.evidence,
+            self.target_weight,
+            self.goals,
+            self.team_gap,
+            self.manager_priority,
+            self.stated_priority,
+        )
+        return self._memo("weighted_need", inputs, compute)

@@ -247,12 +247,7 @@ class Collaborative(_Signal):
     families = frozenset({"learning_activity"})
 
     def values(self, ctx, idx):
-        scores = np.zeros(len(ctx.items), np.float32)
-        for item, weight in ctx.state.engaged_items.items():
-            pair = ctx.shared.cooccurrence.get(item)
-            if pair is not None:
-                scores[pair[0]] += weight * pair[1]
-        return _normalise(scores[idx])
+        return _normalise(ctx.peer_scores[idx])
 
     def describe(self, *, view, item):
         return "people who took the same courses as you found it useful"
@@ -325,7 +320,7 @@ class RecencyNovelty(_Signal):
         s = ctx.state
         primary = ctx.items.primary_skill[idx]
         fresh = np.clip(s.days_since_practice[primary] / 3.0, 0, 1)
-        seen = np.array([i in s.done_items for i in idx], dtype=bool)
+        seen = np.isfinite(ctx.days_since_done[idx])
         return np.where(seen, 0.2, 0.5 + 0.5 * fresh)
 
     def describe(self, *, view, item):
@@ -347,8 +342,7 @@ class Feedback(_Signal):
             if norm > 0:
                 like = np.clip((ctx.items.embedding[idx] @ (anchor / norm) - 0.2) / 0.6, 0, 1)
                 value = np.maximum(value, like)
-        verdicts = np.array([s.item_feedback.get(int(i)) == "not_useful" for i in idx])
-        return np.where(verdicts, 0.0, value)
+        return np.where(ctx.verdict_mask("not_useful")[idx], 0.0, value)
 
     def describe(self, *, view, item):
         if view.state.more_like:

@@ -14,7 +14,8 @@ from .context import RankContext
 Neighbours = Callable[[np.ndarray, int], np.ndarray]
 
 
-def _top(values: np.ndarray, n: int) -> np.ndarray:
+def top(values: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` largest positive ``values`` (in no particular order)."""
     positive = np.flatnonzero(values > 0)
     if positive.size <= n:
         return positive
@@ -23,7 +24,7 @@ def _top(values: np.ndarray, n: int) -> np.ndarray:
 
 def in_memory_neighbours(ctx: RankContext) -> Neighbours:
     def search(vector: np.ndarray, n: int) -> np.ndarray:
-        return _top(ctx.items.embedding @ vector + 1.0, n)
+        return top(ctx.items.embedding @ vector + 1.0, n)
 
     return search
 
@@ -37,36 +38,28 @@ def generate(
     if ctx.need_vector is not None and ctx.need_vector.any():
         search = neighbours or in_memory_neighbours(ctx)
         out["semantic"] = search(ctx.need_vector, per_source)
-    out["gaps"] = _top(items.item_skill @ state.weighted_need(), per_source)
+    out["gaps"] = top(items.item_skill @ state.weighted_need(), per_source)
     team = state.team_gap + 2 * state.manager_priority
     if team.any():
-        out["team"] = _top(items.item_skill @ team, per_source // 2)
-    peers = np.zeros(len(items), np.float32)
-    for item, weight in state.engaged_items.items():
-        pair = ctx.shared.cooccurrence.get(item)
-        if pair is not None:
-            peers[pair[0]] += weight * pair[1]
+        out["team"] = top(items.item_skill @ team, per_source // 2)
+    peers = ctx.peer_scores
     if peers.any():
-        out["peers"] = _top(peers, per_source // 2)
+        out["peers"] = top(peers, per_source // 2)
     for situation, urgency in ctx.upcoming():
         fit = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
         if fit is not None:
-            near = _top(fit * urgency, per_source // 3)
+            near = top(fit * urgency, per_source // 3)
             out["context"] = np.union1d(out.get("context", np.array([], np.int64)), near)
     need = state.weighted_need()
     if need.any():
-        adjacent = np.zeros(len(need), bool)
-        for s in np.argsort(-need)[:3]:
-            if need[s] > 0:
-                adjacent |= items.skills.adjacent(int(s))
-        adjacent &= need <= 0
+        adjacent = ctx.adjacent_to_need & (need <= 0)
         if adjacent.any():
             # Exploration: reachable items in skills next to what the learner works on.
             reach = (items.item_skill @ adjacent.astype(np.float32)) * (1.2 - items.difficulty)
-            out["explore"] = _top(reach, per_source // 4)
+            out["explore"] = top(reach, per_source // 4)
     if not any(v.size for v in out.values()):
         # A learner we know nothing about yet: start from introductory items.
-        out["starter"] = _top(1.0 - items.difficulty + 1e-3, per_source)
+        out["starter"] = top(1.0 - items.difficulty + 1e-3, per_source)
     return out
 
 

@@ -30,6 +30,11 @@ class SharedSignals:
     #: situation kind -> fit of every catalogue item in [0, 1] (semantic and lexical),
     #: computed once so ranking a learner never multiplies the whole embedding matrix.
     situation_fit: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Every item's cosine with each skill vector and each situation vector: a learner's
+    #: need vector is a weighted sum of those, so the nearest items to it come from these
+    #: small products instead of the whole embedding matrix times the need.
+    item_skill_cosine: np.ndarray | None = None
+    item_situation_cosine: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,6 +45,9 @@ class RankContext:
     shared: SharedSignals
     #: The learner's need as a unit vector in embedding space (zeros when unknown).
     need_vector: np.ndarray | None = None
+    _upcoming: dict[float, list[tuple[object, float]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @cached_property
     def readiness(self) -> np.ndarray:
@@ -56,9 +64,56 @@ class RankContext:
 
     def upcoming(self, horizon_days: float = 7.0) -> list[tuple[object, float]]:
         """Situations ahead within the horizon, with urgency in (0, 1] (sooner = higher)."""
+        known = self._upcoming.get(horizon_days)
+        if known is not None:
+            return known
         out = []
         for situation in self.state.situations:
             days = (situation.starts_at - self.at).total_seconds() / 86400
             if 0 <= days <= horizon_days:
                 out.append((situation, float(np.exp(-days / 2.5))))
+        self._upcoming[horizon_days] = out
+        return out
+
+    # One ranking pass asks the same questions of the learner's history from several
+    # signals and stages; these answer each once, for the whole catalogue, as arrays.
+
+    @cached_property
+    def peer_scores(self) -> np.ndarray:
+        """Per item: how strongly people who engaged with the learner's items engaged with
+        it too (item-item co-occurrence, weighted by the learner's own engagement)."""
+        scores = np.zeros(len(self.items), np.float32)
+        for item, weight in self.state.engaged_items.items():
+            pair = self.shared.cooccurrence.get(item)
+            if pair is not None:
+                scores[pair[0]] += weight * pair[1]
+        return scores
+
+    @cached_property
+    def days_since_done(self) -> np.ndarray:
+        """Per item: days since the learner last completed it (inf = never)."""
+        days = np.full(len(self.items), np.inf)
+        if self.state.done_items:
+            at = self.at.timestamp()
+            positions = np.fromiter(self.state.done_items, np.int64)
+            stamps = np.array([t.timestamp() for t in self.state.done_items.values()])
+            days[positions] = (at - stamps) / 86400
+        return days
+
+    def verdict_mask(self, *verdicts: str) -> np.ndarray:
+        """Per item: whether the learner's latest verdict on it is one of ``verdicts``."""
+        mask = np.zeros(len(self.items), bool)
+        hits = [i for i, v in self.state.item_feedback.items() if v in verdicts]
+        mask[hits] = True
+        return mask
+
+    @cached_property
+    def adjacent_to_need(self) -> np.ndarray:
+        """Skills next to (a prerequisite edge or the domain away from) the learner's three
+        largest needs: where exploration and stretch items come from."""
+        need = self.state.weighted_need()
+        out = np.zeros(len(need), bool)
+        for s in np.argsort(-need)[:3]:
+            if need[s] > 0:
+                out |= self.items.skills.adjacent(int(s))
         return out

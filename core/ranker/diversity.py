@@ -18,10 +18,9 @@ class Pick:
 
 
 def _similarity(ctx: RankContext, a: np.ndarray, b: int) -> np.ndarray:
-    skills = ctx.items.item_skill
-    num = skills[a] @ skills[b]
-    den = np.linalg.norm(skills[a], axis=1) * (np.linalg.norm(skills[b]) or 1.0)
-    overlap = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    """Cosine of skill weights or of embeddings, whichever is higher, of items ``a`` to ``b``."""
+    unit = ctx.items.skill_unit
+    overlap = unit[a] @ unit[b]
     semantic = np.clip(ctx.items.embedding[a] @ ctx.items.embedding[b], 0, 1)
     return np.maximum(overlap, semantic)
 
@@ -44,11 +43,7 @@ def select(
     primary = items.primary_skill[idx]
     stretch_slots = min(limit - 1, math.floor(limit * exploration_share + 1e-9))
     if focus.any() and stretch_slots:
-        adjacent = np.zeros(len(need), bool)
-        for s in np.argsort(-need)[:3]:
-            if need[s] > 0:
-                adjacent |= items.skills.adjacent(int(s))
-        is_stretch = adjacent[primary] & ~focus[primary]
+        is_stretch = ctx.adjacent_to_need[primary] & ~focus[primary]
     else:
         is_stretch = np.zeros(len(idx), bool)
 
@@ -65,18 +60,21 @@ def select(
         chosen.append(best)
         picks.append(Pick(int(idx[best])))
         core_pool = core_pool[core_pool != best]
+    # Each candidate's similarity to its closest chosen item, updated as items are chosen.
+    redundancy = np.zeros(len(idx), np.float32)
+    for c in chosen:
+        redundancy[core_pool] = np.maximum(
+            redundancy[core_pool], _similarity(ctx, idx[core_pool], int(idx[c]))
+        )
     while len(picks) < limit - (stretch_slots if is_stretch.any() else 0) and core_pool.size:
-        if chosen:
-            redundancy = np.max(
-                np.stack([_similarity(ctx, idx[core_pool], idx[c]) for c in chosen]), axis=0
-            )
-        else:
-            redundancy = np.zeros(core_pool.size)
-        mmr = diversity * relevance[core_pool] - (1 - diversity) * redundancy
+        mmr = diversity * relevance[core_pool] - (1 - diversity) * redundancy[core_pool]
         best = int(core_pool[int(np.argmax(mmr))])
         chosen.append(best)
         picks.append(Pick(int(idx[best])))
         core_pool = core_pool[core_pool != best]
+        redundancy[core_pool] = np.maximum(
+            redundancy[core_pool], _similarity(ctx, idx[core_pool], int(idx[best]))
+        )
 
     stretch_pool = np.flatnonzero(is_stretch)
     while len(picks) < limit and stretch_pool.size:

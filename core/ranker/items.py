@@ -35,10 +35,16 @@ class SkillGraph:
 
     def adjacent(self, s: int) -> np.ndarray:
         """Skills one prerequisite edge away from ``s`` in either direction, or same domain."""
-        linked = (self.prereq_level[s] > 0) | (self.prereq_level[:, s] > 0)
-        same_domain = np.array([d == self.domains[s] for d in self.domains])
-        out = linked | same_domain
-        out[s] = False
+        return self.adjacency[s]
+
+    @cached_property
+    def adjacency(self) -> np.ndarray:
+        """``adjacency[s]``: :meth:`adjacent` for every skill at once (read-only)."""
+        linked = (self.prereq_level > 0) | (self.prereq_level.T > 0)
+        domains = np.array(self.domains, dtype=object)
+        out = linked | (domains[:, None] == domains[None, :])
+        np.fill_diagonal(out, False)
+        out.flags.writeable = False
         return out
 
 
@@ -80,6 +86,15 @@ class ItemMatrix:
         much of what the item teaches goes to it."""
         top = self.item_skill.max(axis=1, keepdims=True) if self.item_skill.size else 0
         return np.divide(self.item_skill, top, out=np.zeros_like(self.item_skill), where=top > 0)
+
+    @cached_property
+    def skill_unit(self) -> np.ndarray:
+        """Each item's skill weights scaled to unit length (zeros for an item without skills):
+        the skill overlap of two items is the dot product of their rows."""
+        norms = np.linalg.norm(self.item_skill, axis=1, keepdims=True)
+        return np.divide(
+            self.item_skill, norms, out=np.zeros_like(self.item_skill), where=norms > 0
+        )
 
     @cached_property
     def format_gain(self) -> np.ndarray:

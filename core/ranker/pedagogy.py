@@ -56,12 +56,7 @@ def predicted_success(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
 def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
     state, items = ctx.state, ctx.items
     n = len(idx)
-    keep = np.ones(n, bool)
-
-    verdicts = state.item_feedback
-    for j, i in enumerate(idx):
-        if verdicts.get(int(i)) in ("dismiss", "not_useful"):
-            keep[j] = False
+    keep = ~ctx.verdict_mask("dismiss", "not_useful")[idx]
 
     # Prerequisite gate: for each item skill, every prerequisite must be mastered enough.
     prereq = items.skills.prereq_level
@@ -76,18 +71,13 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
     primary = items.primary_skill[idx]
     mastered = state.mastery[primary] >= np.maximum(state.target[primary], MASTERED)
     review_due = state.days_since_practice[primary] >= REVIEW_AFTER_DAYS
-    review = np.zeros(n, bool)
     open_gap = state.gap[primary] > 0.02
     practice_codes = [FORMATS.index(f) for f in PRACTICE_FORMATS]
     practice_item = np.isin(items.format_code[idx], practice_codes) & open_gap
-    for j, i in enumerate(idx):
-        done_at = state.done_items.get(int(i))
-        wait = PRACTICE_AGAIN_DAYS if practice_item[j] else REPEAT_AFTER_DAYS
-        recently = done_at is not None and (ctx.at - done_at).total_seconds() < wait * 86400
-        if (recently or mastered[j]) and not (review_due[j] and mastered[j]):
-            keep[j] = False
-        elif mastered[j] and review_due[j]:
-            review[j] = True
+    wait = np.where(practice_item, PRACTICE_AGAIN_DAYS, REPEAT_AFTER_DAYS)
+    recently = ctx.days_since_done[idx] < wait
+    review = mastered & review_due
+    keep &= ~((recently | mastered) & ~review)
 
     success = predicted_success(ctx, idx)
     calibration = np.exp(-(((success - TARGET_SUCCESS) / SUCCESS_SPREAD) ** 2) / 2)

@@ -152,10 +152,13 @@ def build_shared(
     embedded = bool(items.embedding.any())
     vectors = situation_vectors(embedder, items.embedding.shape[1]) if embedded else {}
     lexical = situation_skills(items)
+    skills = skill_vectors(items) if embedded else None
     return SharedSignals(
         cooccurrence=cooccurrence(conn, items, k=k),
         situation_vectors=vectors,
         situation_skills=lexical,
-        skill_vectors=skill_vectors(items) if embedded else None,
+        skill_vectors=skills,
         situation_fit=situation_fit(items, vectors, lexical),
+        item_skill_cosine=None if skills is None else items.embedding @ skills.T,
+        item_situation_cosine={kind: items.embedding @ v for kind, v in vectors.items()},
     )
