@@ -213,21 +213,21 @@ def observe_item(
 ) -> None:
     """``share`` of catalogue item ``item`` done: each of its skills learns in proportion to
     the skill's weight in the item, the format and how ready the learner is for it."""
-    shares = items.skill_share[item]
-    skills = np.flatnonzero(shares)
-    # Readiness before the item (what it teaches one skill must not speed up another), and
-    # only for the item's own skills: this runs for every completion in a learner's history.
-    ready = level.readiness(state.mastery, items.skills.prereq_level[skills])
+    # Readiness before the item (what it teaches one skill must not speed up another).
+    pairs = items.skills_of[item]
+    prerequisites = items.skills.prerequisites
+    ready = [level.readiness_of(state.mastery, prerequisites[s]) for s, _ in pairs]
     fmt = float(items.format_gain[item])
-    for s, r in zip(skills, ready, strict=True):
+    difficulty, minutes = float(items.difficulty[item]), float(items.duration[item])
+    for (s, share_of_item), r in zip(pairs, ready, strict=True):
         observe_completion(
             state,
-            int(s),
+            s,
             org.params[s],
-            float(items.difficulty[item]),
-            float(items.duration[item]),
+            difficulty,
+            minutes,
             assessed=assessed,
-            gain=fmt * float(shares[s]) * float(r),
+            gain=fmt * share_of_item * r,
             share=share,
         )
 

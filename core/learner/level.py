@@ -116,6 +116,15 @@ def readiness(levels: np.ndarray, prereq_level: np.ndarray) -> np.ndarray:
     return np.clip(ratio.min(axis=1, initial=1.0), MIN_READINESS, 1.0).astype(np.float32)
 
 
+def readiness_of(levels: Any, prerequisites: Sequence[tuple[int, float]]) -> float:
+    """:func:`readiness` of one skill from its (prerequisite, minimum level) pairs: the
+    scalar form history replay uses, one finished item at a time."""
+    ready = 1.0
+    for p, needed in prerequisites:
+        ready = min(ready, float(levels[p]) / needed)
+    return min(1.0, max(MIN_READINESS, ready))
+
+
 def role_prior_share(years_in_company: float | None) -> float:
     """Share of a required skill's target assumed before any evidence (an experience curve)."""
     if years_in_company is None:

@@ -38,6 +38,13 @@ class SkillGraph:
         return self.adjacency[s]
 
     @cached_property
+    def prerequisites(self) -> list[tuple[tuple[int, float], ...]]:
+        """``prerequisites[s]``: (prerequisite, minimum level) pairs of skill ``s``."""
+        return [
+            tuple((int(p), float(row[p])) for p in np.flatnonzero(row)) for row in self.prereq_level
+        ]
+
+    @cached_property
     def adjacency(self) -> np.ndarray:
         """``adjacency[s]``: :meth:`adjacent` for every skill at once (read-only)."""
         linked = (self.prereq_level > 0) | (self.prereq_level.T > 0)
@@ -86,6 +93,13 @@ class ItemMatrix:
         much of what the item teaches goes to it."""
         top = self.item_skill.max(axis=1, keepdims=True) if self.item_skill.size else 0
         return np.divide(self.item_skill, top, out=np.zeros_like(self.item_skill), where=top > 0)
+
+    @cached_property
+    def skills_of(self) -> list[tuple[tuple[int, float], ...]]:
+        """``skills_of[i]``: item ``i``'s (skill, :attr:`skill_share`) pairs, for code that
+        handles one item at a time (replaying a learner's history)."""
+        share = self.skill_share
+        return [tuple((int(s), float(row[s])) for s in np.flatnonzero(row)) for row in share]
 
     @cached_property
     def skill_unit(self) -> np.ndarray:
