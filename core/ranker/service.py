@@ -43,15 +43,11 @@ class Model:
 
 
 def _stamp(conn: Conn) -> tuple[Any, ...]:
-    return tuple(
-        conn.execute(
-            "SELECT (SELECT count(*) FROM content_item WHERE retired_at IS NULL), "
-            "(SELECT max(updated_at) FROM content_item), "
-            "(SELECT count(*) FROM content_item WHERE embedding IS NOT NULL), "
-            "(SELECT max(fitted_at) FROM bkt_skill_params), "
-            "(SELECT max(set_at) FROM team_priority), (SELECT count(*) FROM skill)"
-        ).fetchone()
-    )
+    """Changes whenever what the shared model is built from changes (the catalogue, skills,
+    job profiles, fitted parameters, team priorities: triggers keep the version; see
+    migration 0004). Team gaps and co-occurrence are refreshed with it, not per statement."""
+    row = conn.execute("SELECT version FROM model_input_change").fetchone()
+    return (row[0] if row else None,)
 
 
 class RecommendationService:
@@ -110,12 +106,18 @@ class RecommendationService:
     # -- one learner -----------------------------------------------------------------------
 
     def state(
-        self, conn: Conn, learner_id: UUID, *, at: datetime, viewer: Any = None
+        self,
+        conn: Conn,
+        learner_id: UUID,
+        *,
+        at: datetime,
+        viewer: Any = None,
+        model: Model | None = None,
     ) -> tuple[LearnerState, Any]:
         from ...policies.access import Subject
         from ...policies.view import governed_view
 
-        model = self.model(conn)
+        model = model or self.model(conn)
         view = governed_view(
             conn, self.engine, learner_id, PURPOSE, viewer or Subject.learner(learner_id), as_of=at
         )
@@ -134,8 +136,22 @@ class RecommendationService:
         with self.runtime.db.connection() as conn:
             ranking, _ = self.rank(conn, learner_id, at=at, limit=limit, viewer=viewer)
             if store:
-                store_ranking(conn, ranking)
+                self.store(conn, ranking)
         return ranking
+
+    @staticmethod
+    def store(conn: Conn, ranking: Ranking) -> None:
+        """Store one request's ranking, committing the request's transaction.
+
+        Anything the ranking wrote (access audit, the Claude budget) is committed durably
+        first; the ranking itself can be computed again, so its commit does not wait for the
+        WAL flush (0.5-2 ms of a request here). A crash may lose the last few stored
+        rankings; asynchronous commit never corrupts anything.
+        """
+        conn.commit()
+        conn.execute("SET LOCAL synchronous_commit = off")
+        store_ranking(conn, ranking)
+        conn.commit()
 
     def rank(
         self,
@@ -154,7 +170,7 @@ class RecommendationService:
         trip per learner when ranking everyone in a batch).
         """
         model = self.model(conn)
-        state, view = self.state(conn, learner_id, at=at, viewer=viewer)
+        state, view = self.state(conn, learner_id, at=at, viewer=viewer, model=model)
         neighbours = None if in_memory else _pgvector_neighbours(conn, model.items)
         ranking = model.ranker.rank(state, at, limit=limit, neighbours=neighbours)
         # Contextual reranking (issue 6, item 12): for a learner with rich context Claude may

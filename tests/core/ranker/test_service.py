@@ -253,3 +253,31 @@ def test_service_batch_ranks_everyone_like_one_by_one(runtime, org):
         assert conn.execute("SELECT count(*) FROM recommendation").fetchone()[0] == sum(
             len(v) for v in stored.values()
         )
+
+
+def test_service_model_follows_catalogue_and_fit_changes_but_not_replayed_syncs(runtime, org):
+    """The shared model is rebuilt when what it is built from changes (the trigger-kept
+    version of migration 0004), and only then: a re-run sync that changes nothing must not
+    make every worker rebuild."""
+    svc = RecommendationService(runtime)
+    intake = runtime.intake()
+    with runtime.db.connection() as conn:
+        first = svc.model(conn)
+        assert svc.model(conn) is first, "nothing changed: the same model"
+    with runtime.db.connection() as conn:
+        extra = _item(99, SKILLS[0][0], "video", 0.3).model_copy(update={"provider": "other"})
+        intake.store_content(conn, ContentBatch(items=[extra]), provider="other")
+    with runtime.db.connection() as conn:
+        grown = svc.model(conn)
+        assert grown is not first and len(grown.items) == len(first.items) + 1
+    with runtime.db.connection() as conn:
+        intake.store_content(conn, ContentBatch(items=[extra]), provider="other")
+    with runtime.db.connection() as conn:
+        assert svc.model(conn) is grown, "the identical item again changes nothing"
+        conn.execute("UPDATE bkt_skill_params SET learn = learn")
+    with runtime.db.connection() as conn:
+        refitted = svc.model(conn)
+        assert refitted is not grown, "refitted parameters (even equal ones) rebuild"
+        conn.execute("UPDATE content_item SET retired_at = now() WHERE provider = 'other'")
+    with runtime.db.connection() as conn:
+        assert len(svc.model(conn).items) == len(first.items), "a retired item leaves"
