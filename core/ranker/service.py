@@ -24,6 +24,7 @@ from ..learner.build import build_state
 from ..learner.org import OrgContext, load_org
 from ..learner.state import LearnerState
 from ..runtime import Runtime
+from .context import SharedSignals
 from .contextual import ContextualReranker
 from .engine import Ranker, RankerConfig, Ranking
 from .items import ItemMatrix, load_items
@@ -40,6 +41,16 @@ class Model:
     items: ItemMatrix
     org: OrgContext
     ranker: Ranker
+
+
+@dataclass
+class ModelData:
+    """What a model is built from the store; the signals come from each process's plugins."""
+
+    stamp: tuple[Any, ...]
+    items: ItemMatrix
+    org: OrgContext
+    shared: SharedSignals
 
 
 def _stamp(conn: Conn) -> tuple[Any, ...]:
@@ -85,16 +96,30 @@ class RecommendationService:
                 items = load_items(conn)
                 org = load_org(conn, items.skills.ids, k=self.engine.policy.k)
                 shared = build_shared(conn, items, k=self.engine.policy.k, embedder=self.embedder())
-                settings = self.runtime.settings
-                config = RankerConfig(
-                    weights=settings.ranking_weights,
-                    diversity=settings.ranking_diversity,
-                    exploration_share=settings.ranking_exploration_share,
-                )
-                self._model = Model(
-                    stamp, items, org, Ranker(self.signals(), items, shared, config)
-                )
+                self._model = self._assemble(ModelData(stamp, items, org, shared))
             return self._model
+
+    def _assemble(self, data: ModelData) -> Model:
+        settings = self.runtime.settings
+        config = RankerConfig(
+            weights=settings.ranking_weights,
+            diversity=settings.ranking_diversity,
+            exploration_share=settings.ranking_exploration_share,
+        )
+        ranker = Ranker(self.signals(), data.items, data.shared, config)
+        return Model(data.stamp, data.items, data.org, ranker)
+
+    def adopt(self, data: ModelData) -> None:
+        """Use a model another process built (batch workers get their parent's instead of
+        each loading the catalogue and counting co-occurrence again); ``model`` still
+        rebuilds it if the store has moved on since."""
+        with self._lock:
+            self._model = self._assemble(data)
+
+    def model_data(self, conn: Conn) -> ModelData:
+        """The current model's data, without the ranker's plugin objects (picklable)."""
+        model = self.model(conn)
+        return ModelData(model.stamp, model.items, model.org, model.ranker.shared)
 
     def model_items(self) -> ItemMatrix:
         """The catalogue arrays of the model last used (load one first with ``model``)."""
@@ -213,8 +238,10 @@ class RecommendationService:
             if learners is None:
                 learners = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
         if processes > 1 and len(learners) > chunk:
+            with self.runtime.db.connection() as conn:
+                data = self.model_data(conn)
             return _in_processes(
-                self.runtime.settings, learners, at, limit, chunk, processes, progress
+                self.runtime.settings, data, learners, at, limit, chunk, processes, progress
             )
         done = 0
         for start in range(0, len(learners), chunk):
@@ -236,6 +263,7 @@ class RecommendationService:
 
 def _in_processes(
     settings: Any,
+    data: ModelData,
     learners: list[UUID],
     at: datetime,
     limit: int,
@@ -252,7 +280,9 @@ def _in_processes(
     parts = [learners[i : i + share] for i in range(0, len(learners), share)]
     done = 0
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = [pool.submit(_rank_part, settings, part, at, limit, chunk) for part in parts]
+        futures = [
+            pool.submit(_rank_part, settings, data, part, at, limit, chunk) for part in parts
+        ]
         for future in as_completed(futures):
             count = future.result()
             done += count
@@ -261,12 +291,14 @@ def _in_processes(
     return done
 
 
-def _rank_part(settings: Any, learners: list[UUID], at: datetime, limit: int, chunk: int) -> int:
+def _rank_part(
+    settings: Any, data: ModelData, learners: list[UUID], at: datetime, limit: int, chunk: int
+) -> int:
     runtime = Runtime(settings)
     try:
-        return RecommendationService(runtime).recommend_all(
-            at=at, limit=limit, learners=learners, chunk=chunk
-        )
+        service = RecommendationService(runtime)
+        service.adopt(data)
+        return service.recommend_all(at=at, limit=limit, learners=learners, chunk=chunk)
     finally:
         runtime.close()
 
