@@ -25,6 +25,8 @@ from .engine import PolicyEngine
 from .model import PolicySet
 from .retention import cutoff
 
+#: Category by its stored name: a dict lookup per record instead of an Enum call.
+CATEGORY: dict[str, DataCategory] = {c.value: c for c in DataCategory}
 Conn = psycopg.Connection[Any]
 Reason = Literal["opt_out", "purpose", "retention"]
 Status = Literal["available", "blocked", "empty"]
@@ -147,7 +149,7 @@ def governed_view(
     screen = _Screen(policy, purpose, now, opted_out(conn, learner_id))
 
     events = tuple(
-        ViewEvent(sid, at, src, DataCategory(cat), verb, obj, cid, tuple(skills), *result, fams)
+        ViewEvent(sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams)
         for sid, at, src, cat, verb, obj, cid, skills, *result in conn.execute(
             "SELECT statement_id, occurred_at, source, data_category::text, verb, object_id, "
             "content_id, skill_ids, success, completion, score_scaled, duration_seconds "
@@ -158,7 +160,7 @@ def governed_view(
         if (fams := screen.admit("events", cat, None, at)) is not None
     )
     facts = tuple(
-        ViewFact(src, ftype, key, value, DataCategory(cat), at, fams)
+        ViewFact(src, ftype, key, value, CATEGORY[cat], at, fams)
         for src, ftype, key, value, cat, at in conn.execute(
             "SELECT source, fact_type, key, value, data_category::text, occurred_at "
             "FROM hr_fact WHERE learner_id = %s ORDER BY fact_type, key, source",
@@ -167,7 +169,7 @@ def governed_view(
         if (fams := screen.admit("facts", cat, ftype, at)) is not None
     )
     calendar = tuple(
-        ViewCalendar(src, situation, starts, minutes, DataCategory(cat), at, fams)
+        ViewCalendar(src, situation, starts, minutes, CATEGORY[cat], at, fams)
         for src, situation, starts, minutes, cat, at in conn.execute(
             "SELECT source, situation, starts_at, duration_minutes, data_category::text, "
             "occurred_at FROM calendar_signal WHERE learner_id = %s ORDER BY starts_at, event_key",
@@ -176,7 +178,7 @@ def governed_view(
         if (fams := screen.admit("calendar", cat, None, at, event_at=starts)) is not None
     )
     memberships = tuple(
-        ViewMembership(src, unit, manager, DataCategory(cat), at, fams)
+        ViewMembership(src, unit, manager, CATEGORY[cat], at, fams)
         for src, unit, manager, cat, at in conn.execute(
             "SELECT source, unit_external_id, is_manager, data_category::text, occurred_at "
             "FROM team_membership WHERE learner_id = %s ORDER BY source, unit_external_id",

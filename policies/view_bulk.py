@@ -17,10 +17,10 @@ from uuid import UUID
 import psycopg
 
 from ..core.errors import ValidationFailed
-from ..core.models import DataCategory
 from .access import Resource, Subject
 from .engine import PolicyEngine
 from .view import (
+    CATEGORY,
     GovernedView,
     ViewCalendar,
     ViewEvent,
@@ -79,7 +79,7 @@ def governed_views(
         if (fams := screens[lid].admit("events", cat, None, at)) is not None:
             events[lid].append(
                 ViewEvent(
-                    sid, at, src, DataCategory(cat), verb, obj, cid, tuple(skills), *result, fams
+                    sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams
                 )
             )
     facts: dict[UUID, list[ViewFact]] = defaultdict(list)
@@ -89,7 +89,7 @@ def governed_views(
         (wanted,),
     ):
         if (fams := screens[lid].admit("facts", cat, ftype, at)) is not None:
-            facts[lid].append(ViewFact(src, ftype, key, value, DataCategory(cat), at, fams))
+            facts[lid].append(ViewFact(src, ftype, key, value, CATEGORY[cat], at, fams))
     calendar: dict[UUID, list[ViewCalendar]] = defaultdict(list)
     for lid, src, situation, starts, minutes, cat, at in conn.execute(
         "SELECT learner_id, source, situation, starts_at, duration_minutes, "
@@ -99,7 +99,7 @@ def governed_views(
     ):
         if (fams := screens[lid].admit("calendar", cat, None, at, event_at=starts)) is not None:
             calendar[lid].append(
-                ViewCalendar(src, situation, starts, minutes, DataCategory(cat), at, fams)
+                ViewCalendar(src, situation, starts, minutes, CATEGORY[cat], at, fams)
             )
     memberships: dict[UUID, list[ViewMembership]] = defaultdict(list)
     for lid, src, unit, manager, cat, at in conn.execute(
@@ -109,7 +109,7 @@ def governed_views(
         (wanted,),
     ):
         if (fams := screens[lid].admit("memberships", cat, None, at)) is not None:
-            memberships[lid].append(ViewMembership(src, unit, manager, DataCategory(cat), at, fams))
+            memberships[lid].append(ViewMembership(src, unit, manager, CATEGORY[cat], at, fams))
     views = {}
     for lid, (tz, loc) in learners.items():
         screen = screens[lid]
