@@ -31,8 +31,15 @@ GOAL_ORIGINS = {
 RECENT_DAYS = 7.0
 
 
-def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
-    """``view`` is a :class:`learnwire.policies.view.GovernedView`."""
+#: (skill, level before the answer, labelled difficulty, correct) per answer replayed.
+Answers = list[tuple[int, float, float, bool]]
+
+
+def build_state(
+    view: Any, items: ItemMatrix, org: OrgContext, *, answers: Answers | None = None
+) -> LearnerState:
+    """``view`` is a :class:`learnwire.policies.view.GovernedView`; ``answers``, when given,
+    collects every answer replayed with the level it met (what calibration fits)."""
     index = org.skill_index
     n_skills = len(index)
     state = LearnerState(
@@ -45,7 +52,7 @@ def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
         state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org, now)
-    _mastery(state, view.events, items, org)
+    _mastery(state, view.events, items, org, answers)
     _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
     state.situations = [
@@ -133,7 +140,13 @@ def _prerequisite_targets(state: LearnerState, items: ItemMatrix) -> None:
             break
 
 
-def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContext) -> None:
+def _mastery(
+    state: LearnerState,
+    events: Any,
+    items: ItemMatrix,
+    org: OrgContext,
+    answers: Answers | None = None,
+) -> None:
     """Replay the evidence in time order: :func:`observe_answer`, :func:`observe_completion`."""
     index = org.skill_index
     for e in events:
@@ -145,6 +158,8 @@ def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContex
             ok = is_correct(e.success, e.score_scaled)
             if ok is not None:
                 for s in skills:
+                    if answers is not None:
+                        answers.append((s, float(state.mastery[s]), difficulty, ok))
                     observe_answer(state, s, org.params[s], ok, difficulty)
         assessed = e.data_category == "assessment"
         if e.completion or engagement.verb_kind(e.verb) == "complete":
@@ -164,12 +179,13 @@ def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContex
 def observe_answer(
     state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
 ) -> None:
-    """One answer: Bayes' rule for BKT's P(mastered), an Elo step for the level."""
+    """One answer: Bayes' rule for BKT's P(mastered), an Elo step for the level against the
+    item's difficulty as calibrated for the skill (``difficulty`` is the labelled one)."""
     state.p_known[s] = posterior_update(float(state.p_known[s]), correct, params)
     state.mastery[s] = level.after_answer(
         float(state.mastery[s]),
         correct,
-        difficulty,
+        level.effective_difficulty(difficulty, params.difficulty_offset, params.difficulty_slope),
         guess=params.guess,
         slip=params.slip,
         evidence=float(state.evidence[s]),

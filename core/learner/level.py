@@ -66,6 +66,18 @@ def expected_correct(
     return guess + (1.0 - guess - slip) * knows
 
 
+def effective_difficulty(difficulty: float, offset: float = 0.0, slope: float = 1.0) -> float:
+    """The level at which a person answers an item of this labelled ``difficulty`` right half
+    the time (before guess and slip), for a skill whose answers are calibrated by ``offset``
+    and ``slope`` (see :mod:`learnwire.core.learner.calibration`).
+
+    Authors label difficulty on their own scale, and how hard a skill's questions are
+    is a property of the skill's assessments more than of any one item: where answers switch
+    from wrong to right is measured from the organisation's answers, not assumed.
+    """
+    return min(1.0, max(0.0, 0.5 + offset + slope * (difficulty - 0.5)))
+
+
 def after_answer(
     level: float,
     correct: bool,
