@@ -8,6 +8,7 @@ situations give the week ahead.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -179,13 +180,18 @@ def _mastery(
 def observe_answer(
     state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
 ) -> None:
-    """One answer: Bayes' rule for BKT's P(mastered), an Elo step for the level against the
-    item's difficulty as calibrated for the skill (``difficulty`` is the labelled one)."""
+    """One answer: Bayes' rule for BKT's P(mastered), an update of the person's pace, and an
+    Elo step for the level, both against the item's difficulty as calibrated for the skill
+    (``difficulty`` is the labelled one)."""
     state.p_known[s] = posterior_update(float(state.p_known[s]), correct, params)
+    calibrated = level.effective_difficulty(
+        difficulty, params.difficulty_offset, params.difficulty_slope
+    )
+    _update_pace(state, s, params, correct, calibrated)
     state.mastery[s] = level.after_answer(
         float(state.mastery[s]),
         correct,
-        level.effective_difficulty(difficulty, params.difficulty_offset, params.difficulty_slope),
+        calibrated,
         guess=params.guess,
         slip=params.slip,
         evidence=float(state.evidence[s]),
@@ -193,6 +199,30 @@ def observe_answer(
     state.mastery_known[s] = True
     state.evidence[s] += 1.0
     state.unverified[s] *= level.CONFIRMS
+
+
+def _update_pace(
+    state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
+) -> None:
+    """Re-estimate the pace from one answer and re-credit all practice so far at the new
+    pace (the practice curve is near linear in pace over one item's step)."""
+    log_pace, state.pace_precision = level.pace_update(
+        float(state.mastery[s]),
+        float(state.practised[s]),
+        correct,
+        difficulty,
+        state.log_pace,
+        state.pace_precision,
+        guess=params.guess,
+        slip=params.slip,
+    )
+    factor = math.exp(log_pace - state.log_pace)
+    state.log_pace = log_pace
+    if factor != 1.0:
+        change = (factor - 1.0) * state.practised
+        state.mastery[:] = np.clip(state.mastery + change, 0.0, 1.0)
+        state.unverified[:] = np.maximum(state.unverified + change, 0.0)
+        state.practised *= factor
 
 
 def observe_completion(
@@ -212,8 +242,11 @@ def observe_completion(
     if not assessed and share >= 1.0:
         state.p_known[s] = practice(float(state.p_known[s]), params)
     before = float(state.mastery[s])
-    state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain)
-    state.unverified[s] += float(state.mastery[s]) - before
+    pace = math.exp(state.log_pace)
+    state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain * pace)
+    credited = float(state.mastery[s]) - before
+    state.unverified[s] += credited
+    state.practised[s] += credited
     if share >= 1.0:
         state.evidence[s] += 0.3
 
