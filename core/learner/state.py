@@ -157,9 +157,11 @@ class LearnerState:
     @property
     def level_sd(self) -> np.ndarray:
         """Uncertainty of the level estimate: wide without evidence, narrowing with it, but
-        never below what the model's own assumptions (an average pace, item difficulty as
-        labelled) allow — on the sample organisation its levels are off by about 0.08 on
-        average, however much evidence they rest on."""
+        never below what the model's own assumptions allow: above where a skill's answers
+        switch from wrong to right, answers cannot tell levels apart, so the level rests on
+        the starting estimate and practice credited at a pace answers only partly reveal.
+        On the sample organisation, levels near the role's targets are off by about 0.08
+        (root mean square), however much evidence they rest on."""
         return self._memo(
             "level_sd",
             (self.evidence,),
