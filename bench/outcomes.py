@@ -43,6 +43,7 @@ from learnwire.core.demo.organisation import build_organisation  # noqa: E402
 from learnwire.core.demo.source import DemoParameters, identities  # noqa: E402
 from learnwire.core.demo.taxonomy import SKILLS  # noqa: E402
 from learnwire.core.learner.build import observe_answer, observe_item  # noqa: E402
+from learnwire.core.learner.calibration import calibrate_and_store  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
 from learnwire.core.ranker.service import RecommendationService  # noqa: E402
 from learnwire.core.runtime import Runtime  # noqa: E402
@@ -167,9 +168,11 @@ def main() -> None:
     runtime.upgrade()
     started = time.perf_counter()
     load_demo(runtime, DemoParameters(seed=args.seed, learners=args.learners, today=TODAY.date()))
-    with runtime.db.connection() as conn:
-        fit_and_store(conn, assessment_responses(conn))
     svc = RecommendationService(runtime)
+    with runtime.db.connection() as conn:
+        # The deployment's fit: BKT per skill, then where answers switch on the level scale.
+        fit_and_store(conn, assessment_responses(conn))
+        calibrate_and_store(conn, svc)
     org = build_organisation(args.seed, args.learners)
     resolver = runtime.intake().resolver
     people = list(range(args.learners))[:: max(1, args.learners // args.sample)][: args.sample]

@@ -92,10 +92,13 @@ def _prepare_recommendations(runtime: Runtime) -> str:
     """Fit the learner model and embed the library, so the first page already ranks."""
     from ..embedding import active_embedder
     from ..errors import ConfigurationError
+    from ..learner.calibration import calibrate_and_store
     from ..learner.mastery import assessment_responses, fit_and_store
+    from ..ranker.service import RecommendationService
 
     with runtime.db.connection() as conn:
         fit = fit_and_store(conn, assessment_responses(conn))
+        calibrate_and_store(conn, RecommendationService(runtime))
     line = f"learner model: {fit.skills} skills fitted from {fit.responses} answers"
     try:
         from ..embedders.content import embed_pending

@@ -38,18 +38,23 @@ def model() -> None:
 @json_option
 @pass_runtime
 def model_fit(runtime: Runtime, as_json: bool) -> None:
-    """Fit BKT parameters per skill over all assessment evidence and refresh every mastery."""
+    """Fit BKT parameters per skill over all assessment evidence and refresh every mastery,
+    then calibrate where each skill's answers switch from wrong to right on the level scale."""
+    from ..learner.calibration import calibrate_and_store
     from ..learner.mastery import assessment_responses, fit_and_store
 
-    runtime.upgrade()
+    svc = _service(runtime)
     with runtime.db.connection() as conn:
-        report = fit_and_store(conn, assessment_responses(conn))
+        report = fit_and_store(conn, assessment_responses(conn)).as_dict()
+        report["calibration"] = calibrate_and_store(conn, svc).as_dict()
     emit(
-        report.as_dict(),
+        report,
         as_json,
         lambda d: click.echo(
             f"fitted {d['skills']} skills ({d['defaulted']} on population defaults) from "
-            f"{d['responses']} responses of {d['learners']} learners in {d['seconds']} s"
+            f"{d['responses']} responses of {d['learners']} learners in {d['seconds']} s; "
+            f"answers calibrated on {d['calibration']['skills']} skills from "
+            f"{d['calibration']['answers']} answers in {d['calibration']['seconds']} s"
         ),
     )
 

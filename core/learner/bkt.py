@@ -31,6 +31,11 @@ class BKTParams:
     ``forget`` P(known -> unknown) between opportunities; ``guess`` P(correct | unknown);
     ``slip`` P(incorrect | known). ``guess + slip < 1`` so a correct answer always raises
     mastery; both must be > 0 so no response is impossible.
+
+    ``difficulty_offset`` and ``difficulty_slope`` are not BKT's: they say where answers on
+    the skill switch from wrong to right on the level scale, given an item's labelled
+    difficulty (:func:`learnwire.core.learner.level.effective_difficulty`), as fitted by
+    :mod:`learnwire.core.learner.calibration`; 0 and 1 take the label as it is.
     """
 
     prior: float
@@ -38,6 +43,8 @@ class BKTParams:
     guess: float
     slip: float
     forget: float = 0.0
+    difficulty_offset: float = 0.0
+    difficulty_slope: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("prior", "learn", "forget"):

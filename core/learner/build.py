@@ -8,6 +8,7 @@ situations give the week ahead.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,15 @@ GOAL_ORIGINS = {
 RECENT_DAYS = 7.0
 
 
-def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
-    """``view`` is a :class:`learnwire.policies.view.GovernedView`."""
+#: (skill, level before the answer, labelled difficulty, correct) per answer replayed.
+Answers = list[tuple[int, float, float, bool]]
+
+
+def build_state(
+    view: Any, items: ItemMatrix, org: OrgContext, *, answers: Answers | None = None
+) -> LearnerState:
+    """``view`` is a :class:`learnwire.policies.view.GovernedView`; ``answers``, when given,
+    collects every answer replayed with the level it met (what calibration fits)."""
     index = org.skill_index
     n_skills = len(index)
     state = LearnerState(
@@ -45,7 +53,7 @@ def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
         state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org, now)
-    _mastery(state, view.events, items, org)
+    _mastery(state, view.events, items, org, answers)
     _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
     state.situations = [
@@ -133,7 +141,13 @@ def _prerequisite_targets(state: LearnerState, items: ItemMatrix) -> None:
             break
 
 
-def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContext) -> None:
+def _mastery(
+    state: LearnerState,
+    events: Any,
+    items: ItemMatrix,
+    org: OrgContext,
+    answers: Answers | None = None,
+) -> None:
     """Replay the evidence in time order: :func:`observe_answer`, :func:`observe_completion`."""
     index = org.skill_index
     for e in events:
@@ -145,6 +159,8 @@ def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContex
             ok = is_correct(e.success, e.score_scaled)
             if ok is not None:
                 for s in skills:
+                    if answers is not None:
+                        answers.append((s, float(state.mastery[s]), difficulty, ok))
                     observe_answer(state, s, org.params[s], ok, difficulty)
         assessed = e.data_category == "assessment"
         if e.completion or engagement.verb_kind(e.verb) == "complete":
@@ -164,12 +180,18 @@ def _mastery(state: LearnerState, events: Any, items: ItemMatrix, org: OrgContex
 def observe_answer(
     state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
 ) -> None:
-    """One answer: Bayes' rule for BKT's P(mastered), an Elo step for the level."""
+    """One answer: Bayes' rule for BKT's P(mastered), an update of the person's pace, and an
+    Elo step for the level, both against the item's difficulty as calibrated for the skill
+    (``difficulty`` is the labelled one)."""
     state.p_known[s] = posterior_update(float(state.p_known[s]), correct, params)
+    calibrated = level.effective_difficulty(
+        difficulty, params.difficulty_offset, params.difficulty_slope
+    )
+    _update_pace(state, s, params, correct, calibrated)
     state.mastery[s] = level.after_answer(
         float(state.mastery[s]),
         correct,
-        difficulty,
+        calibrated,
         guess=params.guess,
         slip=params.slip,
         evidence=float(state.evidence[s]),
@@ -177,6 +199,30 @@ def observe_answer(
     state.mastery_known[s] = True
     state.evidence[s] += 1.0
     state.unverified[s] *= level.CONFIRMS
+
+
+def _update_pace(
+    state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
+) -> None:
+    """Re-estimate the pace from one answer and re-credit all practice so far at the new
+    pace (the practice curve is near linear in pace over one item's step)."""
+    log_pace, state.pace_precision = level.pace_update(
+        float(state.mastery[s]),
+        float(state.practised[s]),
+        correct,
+        difficulty,
+        state.log_pace,
+        state.pace_precision,
+        guess=params.guess,
+        slip=params.slip,
+    )
+    factor = math.exp(log_pace - state.log_pace)
+    state.log_pace = log_pace
+    if factor != 1.0:
+        change = (factor - 1.0) * state.practised
+        state.mastery[:] = np.clip(state.mastery + change, 0.0, 1.0)
+        state.unverified[:] = np.maximum(state.unverified + change, 0.0)
+        state.practised *= factor
 
 
 def observe_completion(
@@ -196,8 +242,11 @@ def observe_completion(
     if not assessed and share >= 1.0:
         state.p_known[s] = practice(float(state.p_known[s]), params)
     before = float(state.mastery[s])
-    state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain)
-    state.unverified[s] += float(state.mastery[s]) - before
+    pace = math.exp(state.log_pace)
+    state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain * pace)
+    credited = float(state.mastery[s]) - before
+    state.unverified[s] += credited
+    state.practised[s] += credited
     if share >= 1.0:
         state.evidence[s] += 0.3
 

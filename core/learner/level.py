@@ -49,6 +49,13 @@ FORMAT_GAIN = {
 MIN_READINESS = 0.25
 #: Share of the practice credit still unconfirmed after one more answer on the skill.
 CONFIRMS = 0.8
+#: Person's pace of learning (multiplies the practice curve): log-normal prior with this sd,
+#: and the range it is kept in. People learn at very different rates, and crediting
+#: everyone at the curve's pace reads slow learners as done long before they are. Answers
+#: may only slow the curve down: crediting faster than it ends practice before the level is
+#: reached, which costs far more than the few extra items crediting too slowly costs
+#: (measured on bench/outcomes.py: letting answers speed it up as well gained nothing).
+PACE_PRIOR_SD, PACE_MIN, PACE_MAX = 0.3, 0.3, 1.0
 #: Level assumed for a skill nobody has evidence about (HR-recorded levels replace it).
 DEFAULT_LEVEL = 0.3
 #: Without evidence, a skill the person's role requires starts at this share of its target
@@ -66,6 +73,18 @@ def expected_correct(
     return guess + (1.0 - guess - slip) * knows
 
 
+def effective_difficulty(difficulty: float, offset: float = 0.0, slope: float = 1.0) -> float:
+    """The level at which a person answers an item of this labelled ``difficulty`` right half
+    the time (before guess and slip), for a skill whose answers are calibrated by ``offset``
+    and ``slope`` (see :mod:`learnwire.core.learner.calibration`).
+
+    Authors label difficulty on their own scale, and how hard a skill's questions are
+    is a property of the skill's assessments more than of any one item: where answers switch
+    from wrong to right is measured from the organisation's answers, not assumed.
+    """
+    return min(1.0, max(0.0, 0.5 + offset + slope * (difficulty - 0.5)))
+
+
 def after_answer(
     level: float,
     correct: bool,
@@ -80,6 +99,37 @@ def after_answer(
     expected = expected_correct(level, difficulty, guess, slip)
     moved = level + k * ((1.0 if correct else 0.0) - expected)
     return min(1.0, max(0.0, moved))
+
+
+def pace_update(
+    level: float,
+    practised: float,
+    correct: bool,
+    difficulty: float,
+    log_pace: float,
+    precision: float,
+    *,
+    guess: float = 0.0,
+    slip: float = 0.0,
+) -> tuple[float, float]:
+    """One answer's evidence about the person's pace: an extended Kalman step on log pace.
+
+    ``practised`` is the level the practice curve credited on the skill at the current pace,
+    so a change of log pace by ``x`` moves the level by about ``practised * x``: an answer
+    on a skill whose level rests on practice says how fast this person learns, one on a
+    skill known from the start says nothing about it. Returns (log pace, precision).
+    """
+    if practised <= 0.0:
+        return log_pace, precision
+    knows = 1.0 / (1.0 + math.exp(-(level - difficulty) / ELO_SCALE))
+    p = guess + (1.0 - guess - slip) * knows
+    p = min(1.0 - 1e-3, max(1e-3, p))
+    slope = (1.0 - guess - slip) * knows * (1.0 - knows) / ELO_SCALE * practised
+    info = slope * slope / (p * (1.0 - p))
+    score = ((1.0 if correct else 0.0) - p) / (p * (1.0 - p)) * slope
+    precision += info
+    moved = log_pace + score / precision
+    return min(math.log(PACE_MAX), max(math.log(PACE_MIN), moved)), precision
 
 
 def after_practice(

@@ -45,9 +45,18 @@ class FitReport:
 
 def load_params(conn: Conn) -> tuple[dict[str, BKTParams], BKTParams]:
     params = {
-        sid: BKTParams(prior=p, learn=lr, guess=g, slip=s, forget=f)
-        for sid, p, lr, g, s, f in conn.execute(
-            "SELECT skill_id, prior, learn, guess, slip, forget FROM bkt_skill_params"
+        sid: BKTParams(
+            prior=p,
+            learn=lr,
+            guess=g,
+            slip=s,
+            forget=f,
+            difficulty_offset=offset,
+            difficulty_slope=slope,
+        )
+        for sid, p, lr, g, s, f, offset, slope in conn.execute(
+            "SELECT skill_id, prior, learn, guess, slip, forget, difficulty_offset, "
+            "difficulty_slope FROM bkt_skill_params"
         )
     }
     return params, bkt.DEFAULT_PARAMS

@@ -14,6 +14,8 @@ from uuid import UUID
 
 import numpy as np
 
+from . import level
+
 
 def phi_pdf(z: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
@@ -63,6 +65,12 @@ class LearnerState:
     #: Level credited by the practice curve that no answer has confirmed since: the part of
     #: the estimate that rests on the model's assumptions about this person's pace.
     unverified: np.ndarray = field(default=None)  # type: ignore[assignment]
+    #: Level credited by the practice curve in all (at the person's pace as estimated then),
+    #: and the person's estimated pace (log, multiplies the practice curve) with the
+    #: precision of that estimate: see :func:`learnwire.core.learner.level.pace_update`.
+    practised: np.ndarray = field(default=None)  # type: ignore[assignment]
+    log_pace: float = 0.0
+    pace_precision: float = 0.0
     #: Required level per skill from the job profile (0 = not required) and its weight.
     target: np.ndarray = field(default=None)  # type: ignore[assignment]
     target_weight: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -114,6 +122,7 @@ class LearnerState:
             "mastery_known": np.zeros(s, bool),
             "evidence": np.zeros(s, np.float32),
             "unverified": np.zeros(s, np.float32),
+            "practised": np.zeros(s, np.float32),
             "target": np.zeros(s, np.float32),
             "target_weight": np.zeros(s, np.float32),
             "goals": np.zeros(s, np.float32),
@@ -132,6 +141,8 @@ class LearnerState:
         for name, value in defaults.items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
+        if self.pace_precision <= 0.0:
+            self.pace_precision = 1.0 / level.PACE_PRIOR_SD**2
 
     def _memo(self, name: str, inputs: tuple[np.ndarray, ...], compute) -> np.ndarray:  # type: ignore[no-untyped-def]
         key = b"".join(a.tobytes() for a in inputs)
@@ -146,9 +157,11 @@ class LearnerState:
     @property
     def level_sd(self) -> np.ndarray:
         """Uncertainty of the level estimate: wide without evidence, narrowing with it, but
-        never below what the model's own assumptions (an average pace, item difficulty as
-        labelled) allow — on the sample organisation its levels are off by about 0.08 on
-        average, however much evidence they rest on."""
+        never below what the model's own assumptions allow: above where a skill's answers
+        switch from wrong to right, answers cannot tell levels apart, so the level rests on
+        the starting estimate and practice credited at a pace answers only partly reveal.
+        On the sample organisation, levels near the role's targets are off by about 0.08
+        (root mean square), however much evidence they rest on."""
         return self._memo(
             "level_sd",
             (self.evidence,),

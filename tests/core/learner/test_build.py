@@ -149,3 +149,28 @@ def test_build_team_gap_withheld_below_k(runtime, db):
     with db.connection() as conn:
         state, _ = svc.state(conn, learners[1], at=NOW)
     assert not state.team_gap.any(), "four people are fewer than k = 5: nothing is shown"
+
+
+def test_calibration_is_stored_and_read_by_the_next_model(runtime, db):
+    from learnwire.core.learner.calibration import calibrate_and_store
+
+    # 40 analysts x 6 answers on SQL, right only a third of the time although the model
+    # starts them at 0.6 against items labelled 0.3..0.6: the items are harder than labelled.
+    learners = _setup(runtime, db, 40)
+    svc = RecommendationService(runtime)
+    with db.connection() as conn:
+        before, _ = svc.state(conn, learners[0], at=NOW)
+        report = calibrate_and_store(conn, svc)
+        offset, slope, n = conn.execute(
+            "SELECT difficulty_offset, difficulty_slope, n_calibration FROM bkt_skill_params "
+            "WHERE skill_id = 'sql'"
+        ).fetchone()
+        model = svc.model(conn)
+        after, _ = svc.state(conn, learners[0], at=NOW)
+    assert report.answers == 240 and report.learners == 40 and n == 240
+    assert offset > 0.05
+    sql = model.items.skills.index["sql"]
+    assert model.org.params[sql].difficulty_offset == offset  # the model was rebuilt
+    assert model.org.params[sql].difficulty_slope == slope
+    # Wrong answers on items now known to be harder pull the level down less.
+    assert after.mastery[sql] > before.mastery[sql]

@@ -58,3 +58,17 @@ def test_level_readiness_follows_the_weakest_prerequisite():
     assert ready[2] == 0.5
     floor = level.readiness(np.array([0.0, 0.0, 0.0], np.float32), prereq)
     assert floor[2] == level.MIN_READINESS
+
+
+def test_level_pace_learns_from_answers_on_practised_skills():
+    # Believed at 0.7 on a skill that flips at 0.5, mostly thanks to 0.2 of practice credit:
+    # a wrong answer says this person learns slower than the curve assumed.
+    slower, precision = level.pace_update(0.55, 0.2, False, 0.5, 0.0, 11.0, guess=0.2, slip=0.1)
+    assert slower < 0.0 and precision > 11.0
+    # Nothing was credited by practice: the answer says nothing about pace.
+    assert level.pace_update(0.55, 0.0, False, 0.5, 0.0, 11.0) == (0.0, 11.0)
+    # Right answers never make the curve faster than it is.
+    faster, _ = level.pace_update(0.45, 0.2, True, 0.5, 0.0, 11.0, guess=0.2, slip=0.1)
+    assert faster == 0.0
+    back, _ = level.pace_update(0.45, 0.2, True, 0.5, -0.3, 11.0, guess=0.2, slip=0.1)
+    assert -0.3 < back <= 0.0
