@@ -37,6 +37,8 @@ OFFSET_SD = 0.1
 #: Fewer answers than this in all leave labelled difficulty as it is.
 MIN_ANSWERS = 200
 _STEPS, _RATE = 2000, 0.01
+#: Learners whose governed views are read at once.
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -117,9 +119,7 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
     and slope beside the skills' BKT parameters. ``service`` is a
     :class:`learnwire.core.ranker.service.RecommendationService`; run it after
     :func:`learnwire.core.learner.mastery.fit_and_store`, whose guess and slip it uses."""
-    from ...policies.access import Subject
-    from ...policies.engine import AccessDenied
-    from ...policies.view import governed_view
+    from ...policies.view_bulk import governed_views
     from ..ranker.service import PURPOSE
 
     started = time.perf_counter()
@@ -135,14 +135,14 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
     ]
     answers: Answers = []
     seen = 0
-    for lid in learners:
-        try:
-            view = governed_view(conn, service.engine, lid, PURPOSE, Subject.learner(lid))
-        except AccessDenied:
-            continue
-        before = len(answers)
-        build_state(view, model.items, org, answers=answers)
-        seen += len(answers) > before
+    # Each learner's own governed view, read a chunk of learners at a time (one query per
+    # table per chunk rather than per learner).
+    for start in range(0, len(learners), CHUNK):
+        views = governed_views(conn, service.engine, learners[start : start + CHUNK], PURPOSE)
+        for view in views.values():
+            before = len(answers)
+            build_state(view, model.items, org, answers=answers)
+            seen += len(answers) > before
     n = len(org.skill_index)
     rows = np.array([(s, lvl, d, ok) for s, lvl, d, ok in answers], np.float64).reshape(-1, 4)
     result = fit(
@@ -156,8 +156,9 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
     )
     ids = model.items.skills.ids
     with conn.cursor() as cur:
-        # fitted_at moves too, so models built on the previous parameters are rebuilt (the
-        # clock's time: now() would repeat the BKT fit's if it ran in this transaction).
+        # fitted_at says when the parameters last changed (the clock's time: now() would
+        # repeat the BKT fit's if it ran in this transaction); the update itself moves the
+        # model version (migration 0004), so served models pick the calibration up.
         cur.executemany(
             "UPDATE bkt_skill_params SET difficulty_offset = %s, difficulty_slope = %s, "
             "n_calibration = %s, fitted_at = clock_timestamp() WHERE skill_id = %s",
