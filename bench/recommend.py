@@ -26,6 +26,7 @@ from learnwire.core.config import Settings  # noqa: E402
 from learnwire.core.demo.loader import load_demo  # noqa: E402
 from learnwire.core.demo.source import DemoParameters  # noqa: E402
 from learnwire.core.learner.build import build_state  # noqa: E402
+from learnwire.core.learner.calibration import calibrate_and_store  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
 from learnwire.core.models import ContentItem  # noqa: E402
 from learnwire.core.ranker.service import RecommendationService, _pgvector_neighbours  # noqa: E402
@@ -118,14 +119,17 @@ def main() -> None:
     items = extend_catalogue(runtime, args.items)
     print(f"catalogue: {items} live items ({time.perf_counter() - t0:.1f} s)")
     print(f"embeddings: {embed(runtime)}")
+    svc = RecommendationService(runtime)
     with runtime.db.connection() as conn:
+        # What `learnwire model fit` does: BKT per skill, then the answer calibration.
         fit = fit_and_store(conn, assessment_responses(conn))
+        calibration = calibrate_and_store(conn, svc)
     print(
         f"learner model: {fit.skills} skills fitted from {fit.responses} responses "
-        f"in {fit.seconds:.1f} s"
+        f"in {fit.seconds:.1f} s; answers calibrated from {calibration.answers} answers of "
+        f"{calibration.learners} learners in {calibration.seconds:.1f} s"
     )
 
-    svc = RecommendationService(runtime)
     with runtime.db.connection() as conn:
         t0 = time.perf_counter()
         model = svc.model(conn)
