@@ -38,25 +38,30 @@ def generate(
     if ctx.need_vector is not None and ctx.need_vector.any():
         search = neighbours or in_memory_neighbours(ctx)
         out["semantic"] = search(ctx.need_vector, per_source)
-    out["gaps"] = top(items.item_skill @ state.weighted_need(), per_source)
+    need = state.weighted_need()
     team = state.team_gap + 2 * state.manager_priority
+    adjacent = ctx.adjacent_to_need & (need <= 0) if need.any() else np.zeros(len(need), bool)
+    # One pass over the catalogue's skill weights for the three skill-driven sources.
+    wanted = [need]
     if team.any():
-        out["team"] = top(items.item_skill @ team, per_source // 2)
+        wanted.append(team)
+    if adjacent.any():
+        wanted.append(adjacent.astype(np.float32))
+    by_skill = items.item_skill @ np.stack(wanted, axis=1)
+    out["gaps"] = top(by_skill[:, 0], per_source)
+    if team.any():
+        out["team"] = top(by_skill[:, 1], per_source // 2)
     peers = ctx.peer_scores
     if peers.any():
         out["peers"] = top(peers, per_source // 2)
-    for situation, urgency in ctx.upcoming():
-        fit = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
-        if fit is not None:
-            near = top(fit * urgency, per_source // 3)
+    for situation, _ in ctx.upcoming():
+        # Urgency scales a situation's fit but not its order: its best items are shared.
+        near = ctx.shared.situation_top(situation.kind, per_source // 3)  # type: ignore[attr-defined]
+        if near is not None:
             out["context"] = np.union1d(out.get("context", np.array([], np.int64)), near)
-    need = state.weighted_need()
-    if need.any():
-        adjacent = ctx.adjacent_to_need & (need <= 0)
-        if adjacent.any():
-            # Exploration: reachable items in skills next to what the learner works on.
-            reach = (items.item_skill @ adjacent.astype(np.float32)) * (1.2 - items.difficulty)
-            out["explore"] = top(reach, per_source // 4)
+    if adjacent.any():
+        # Exploration: reachable items in skills next to what the learner works on.
+        out["explore"] = top(by_skill[:, -1] * (1.2 - items.difficulty), per_source // 4)
     if not any(v.size for v in out.values()):
         # A learner we know nothing about yet: start from introductory items.
         out["starter"] = top(1.0 - items.difficulty + 1e-3, per_source)

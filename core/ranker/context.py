@@ -35,6 +35,20 @@ class SharedSignals:
     #: small products instead of the whole embedding matrix times the need.
     item_skill_cosine: np.ndarray | None = None
     item_situation_cosine: dict[str, np.ndarray] = field(default_factory=dict)
+    _situation_top: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
+
+    def situation_top(self, kind: str, n: int) -> np.ndarray | None:
+        """The ``n`` items that best prepare for a situation of ``kind`` (None: unknown kind),
+        found once per catalogue load."""
+        fit = self.situation_fit.get(kind)
+        if fit is None:
+            return None
+        key = (kind, n)
+        if key not in self._situation_top:
+            from .candidates import top
+
+            self._situation_top[key] = top(fit, n)
+        return self._situation_top[key]
 
 
 @dataclass

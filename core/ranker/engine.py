@@ -188,10 +188,8 @@ class Ranker:
                 if detail:
                     phrases.append((signal.name not in LEADING_SIGNALS, detail))
                     themes.add(theme)
-            # Built from the ranker's own floats and strings: validating 17 of them per
-            # item was a tenth of a batch's time.
             contributions.append(
-                SignalContribution.model_construct(
+                SignalContribution(
                     signal=signal.name,
                     weight=weight,
                     value=round(value, 4),
@@ -203,7 +201,7 @@ class Ranker:
         # difference keeps the contributions adding up to the score.
         detail = "it builds on what you just practised" if peda.builds_on[j] > 0 else ""
         contributions.append(
-            SignalContribution.model_construct(
+            SignalContribution(
                 signal="pedagogy",
                 weight=1.0,
                 value=round(float(peda.multiplier[j]), 4),
