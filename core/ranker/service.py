@@ -7,7 +7,6 @@ request costs one governed view, one nearest-neighbour query and a few vector op
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from uuid import UUID
 
 import numpy as np
 import psycopg
+from pydantic import TypeAdapter
 from threadpoolctl import threadpool_limits
 
 from ..embedding import Embedder, active_embedder
@@ -23,6 +23,7 @@ from ..errors import ConfigurationError
 from ..learner.build import build_state
 from ..learner.org import OrgContext, load_org
 from ..learner.state import LearnerState
+from ..models import SignalContribution
 from ..runtime import Runtime
 from .context import SharedSignals
 from .contextual import ContextualReranker
@@ -327,6 +328,10 @@ def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-unty
     return search
 
 
+#: Serialises a recommendation's contributions in pydantic's core (5x json.dumps of dicts).
+_CONTRIBUTIONS = TypeAdapter(list[SignalContribution])
+
+
 def store_ranking(conn: Conn, ranking: Ranking) -> None:
     store_rankings(conn, [ranking])
 
@@ -354,7 +359,7 @@ def store_rankings(conn: Conn, rankings: list[Ranking]) -> None:
                         r.rank,
                         r.content_id,
                         r.score,
-                        json.dumps([c.model_dump() for c in r.contributions]),
+                        _CONTRIBUTIONS.dump_json(r.contributions).decode(),
                         r.explanation,
                         r.stretch,
                         r.stretch_reason,
