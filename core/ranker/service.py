@@ -333,6 +333,8 @@ _CONTRIBUTIONS = TypeAdapter(list[SignalContribution])
 
 
 def store_ranking(conn: Conn, ranking: Ranking) -> None:
+    # One learner's rows go the same way as a batch's: a single upserting statement was
+    # measured slower than the delete and COPY (2.9 vs 2.1 ms p50).
     store_rankings(conn, [ranking])
 
 

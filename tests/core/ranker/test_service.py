@@ -281,3 +281,24 @@ def test_service_model_follows_catalogue_and_fit_changes_but_not_replayed_syncs(
         conn.execute("UPDATE content_item SET retired_at = now() WHERE provider = 'other'")
     with runtime.db.connection() as conn:
         assert len(svc.model(conn).items) == len(first.items), "a retired item leaves"
+
+
+def test_service_ranking_again_for_the_same_moment_replaces_what_was_stored(runtime, org):
+    svc = RecommendationService(runtime)
+    first = svc.recommend(org["ana"], at=NOW, limit=5)
+    again = svc.recommend(org["ana"], at=NOW, limit=3)
+    later = svc.recommend(org["ana"], at=NOW + timedelta(hours=1), limit=2)
+    with runtime.db.connection() as conn:
+        rows = conn.execute(
+            "SELECT generated_at, rank, content_id, explanation, contributions "
+            "FROM recommendation WHERE learner_id = %s ORDER BY generated_at, rank",
+            (org["ana"],),
+        ).fetchall()
+    assert len(first.recommendations) == 5
+    at_now = [r for r in rows if r[0] == NOW]
+    assert [(r[1], r[2]) for r in at_now] == [
+        (r.rank, r.content_id) for r in again.recommendations
+    ], "the shorter ranking replaced the longer one, extra places included"
+    assert [r[3] for r in at_now] == [r.explanation for r in again.recommendations]
+    assert at_now[0][4] == [c.model_dump() for c in again.recommendations[0].contributions]
+    assert len(rows) == len(again.recommendations) + len(later.recommendations)
