@@ -20,7 +20,6 @@ import psycopg
 from ..core.errors import NotFound, ValidationFailed
 from ..core.models import DataCategory
 from .access import Decision, Resource, Subject
-from .consent import opted_out
 from .engine import PolicyEngine
 from .model import PolicySet
 from .retention import cutoff
@@ -146,44 +145,59 @@ def governed_view(
         raise NotFound(f"no learner {learner_id}")
     engine.authorize(conn, viewer, "read", Resource("learner_data", owner=learner_id), purpose)
     now = as_of or datetime.now(UTC)
-    screen = _Screen(policy, purpose, now, opted_out(conn, learner_id))
-
-    events = tuple(
-        ViewEvent(sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams)
-        for sid, at, src, cat, verb, obj, cid, skills, *result in conn.execute(
+    # The five reads are independent: sent together in one pipeline, they cost one round
+    # trip instead of five (a third of a request's database time here).
+    with conn.pipeline():
+        cursors = [conn.cursor() for _ in range(5)]
+        cursors[0].execute(
+            "SELECT family, opted_out_at FROM policy_opt_out WHERE learner_id = %s",
+            (learner_id,),
+        )
+        cursors[1].execute(
             "SELECT statement_id, occurred_at, source, data_category::text, verb, object_id, "
             "content_id, skill_ids, success, completion, score_scaled, duration_seconds "
             "FROM learning_event WHERE learner_id = %s AND NOT voided "
             "ORDER BY occurred_at, statement_id",
             (learner_id,),
         )
-        if (fams := screen.admit("events", cat, None, at)) is not None
-    )
-    facts = tuple(
-        ViewFact(src, ftype, key, value, CATEGORY[cat], at, fams)
-        for src, ftype, key, value, cat, at in conn.execute(
+        cursors[2].execute(
             "SELECT source, fact_type, key, value, data_category::text, occurred_at "
             "FROM hr_fact WHERE learner_id = %s ORDER BY fact_type, key, source",
             (learner_id,),
         )
-        if (fams := screen.admit("facts", cat, ftype, at)) is not None
-    )
-    calendar = tuple(
-        ViewCalendar(src, situation, starts, minutes, CATEGORY[cat], at, fams)
-        for src, situation, starts, minutes, cat, at in conn.execute(
+        cursors[3].execute(
             "SELECT source, situation, starts_at, duration_minutes, data_category::text, "
             "occurred_at FROM calendar_signal WHERE learner_id = %s ORDER BY starts_at, event_key",
             (learner_id,),
         )
-        if (fams := screen.admit("calendar", cat, None, at, event_at=starts)) is not None
-    )
-    memberships = tuple(
-        ViewMembership(src, unit, manager, CATEGORY[cat], at, fams)
-        for src, unit, manager, cat, at in conn.execute(
+        cursors[4].execute(
             "SELECT source, unit_external_id, is_manager, data_category::text, occurred_at "
             "FROM team_membership WHERE learner_id = %s ORDER BY source, unit_external_id",
             (learner_id,),
         )
+    opt_rows, event_rows, fact_rows, calendar_rows, membership_rows = (
+        c.fetchall() for c in cursors
+    )
+    screen = _Screen(policy, purpose, now, dict(opt_rows))
+
+    events = tuple(
+        ViewEvent(sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams)
+        for sid, at, src, cat, verb, obj, cid, skills, *result in event_rows
+        if (fams := screen.admit("events", cat, None, at)) is not None
+    )
+    facts = tuple(
+        ViewFact(src, ftype, key, value, CATEGORY[cat], at, fams)
+        for src, ftype, key, value, cat, at in fact_rows
+        if (fams := screen.admit("facts", cat, ftype, at)) is not None
+    )
+    calendar = tuple(
+        ViewCalendar(src, situation, starts, minutes, CATEGORY[cat], at, fams)
+        for src, situation, starts, minutes, cat, at in calendar_rows
+        if (fams := screen.admit("calendar", cat, None, at, event_at=starts)) is not None
+    )
+    memberships = tuple(
+        ViewMembership(src, unit, manager, CATEGORY[cat], at, fams)
+        for src, unit, manager, cat, at in membership_rows
         if (fams := screen.admit("memberships", cat, None, at)) is not None
     )
     refused = sorted(screen.refused_categories)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store
@@ -302,3 +303,36 @@ def test_service_ranking_again_for_the_same_moment_replaces_what_was_stored(runt
     assert [r[3] for r in at_now] == [r.explanation for r in again.recommendations]
     assert at_now[0][4] == [c.model_dump() for c in again.recommendations[0].contributions]
     assert len(rows) == len(again.recommendations) + len(later.recommendations)
+
+
+def test_service_pgvector_search_returns_as_many_as_asked_and_the_nearest(runtime, org):
+    """The index search explores hnsw.ef_search candidates (40 by default): the service sets
+    it for the request's size in the same pipeline as the search, or results stop at 40."""
+    from learnwire.core.embedders.content import column_dimension
+    from learnwire.core.ranker.items import load_items
+    from learnwire.core.ranker.service import _pgvector_neighbours
+
+    rng = np.random.default_rng(5)
+    extra = [
+        _item(100 + n, SKILLS[n % 4][0], "article", 0.5).model_copy(update={"provider": "more"})
+        for n in range(120)
+    ]
+    with runtime.db.connection() as conn:
+        runtime.intake().store_content(conn, ContentBatch(items=extra), provider="more")
+        dim = column_dimension(conn)
+        ids = [r[0] for r in conn.execute("SELECT id FROM content_item ORDER BY id")]
+        for cid in ids:
+            conn.execute(
+                "UPDATE content_item SET embedding = %s WHERE id = %s",
+                (rng.normal(size=dim).astype(np.float32), cid),
+            )
+    with runtime.db.connection() as conn:
+        items = load_items(conn)
+        query = rng.normal(size=dim).astype(np.float32)
+        query /= np.linalg.norm(query)
+        # A catalogue this small would be scanned exactly; make the index answer.
+        conn.execute("SET LOCAL enable_seqscan = off")
+        found = _pgvector_neighbours(conn, items)(query, 80)
+    exact = set(np.argsort(-(items.embedding @ query))[:80].tolist())
+    assert len(found) == 80 and len(set(found.tolist())) == 80
+    assert len(exact & set(found.tolist())) >= 72, "an approximate index, but close"
