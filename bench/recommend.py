@@ -136,7 +136,7 @@ def main() -> None:
         print(f"model load (catalogue arrays, org, peers): {time.perf_counter() - t0:.2f} s")
         learners = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
     sample = learners[:: max(1, len(learners) // args.sample)][: args.sample]
-    from learnwire.core.ranker.service import _stamp
+    from learnwire.core.ranker.service import _stamp, store_ranking
     from learnwire.policies.access import Subject
     from learnwire.policies.view import governed_view
 
@@ -180,7 +180,7 @@ def main() -> None:
                 state, AT, neighbours=_pgvector_neighbours(conn, model.items)
             )
             e = time.perf_counter()
-            svc.store(conn, ranking)
+            store_ranking(conn, ranking)
         f = time.perf_counter()
         for key, value in zip(parts, (b - a, c - b, d - c, e - d, f - e), strict=True):
             parts[key].append(value * 1000)

@@ -21,12 +21,13 @@ from .engine import PolicyEngine
 Conn = psycopg.Connection[Any]
 
 
+#: A learner's opt-outs as (family, opted out at); the governed view sends it in a pipeline.
+OPTED_OUT_SQL = "SELECT family, opted_out_at FROM policy_opt_out WHERE learner_id = %s"
+
+
 def opted_out(conn: Conn, learner_id: UUID) -> dict[str, datetime]:
     """Family -> when the learner opted out of it."""
-    rows = conn.execute(
-        "SELECT family, opted_out_at FROM policy_opt_out WHERE learner_id = %s", (learner_id,)
-    ).fetchall()
-    return dict(rows)
+    return dict(conn.execute(OPTED_OUT_SQL, (learner_id,)).fetchall())
 
 
 def opted_out_many(conn: Conn, learner_ids: Iterable[UUID]) -> dict[UUID, set[str]]:

@@ -20,6 +20,7 @@ import psycopg
 from ..core.errors import NotFound, ValidationFailed
 from ..core.models import DataCategory
 from .access import Decision, Resource, Subject
+from .consent import OPTED_OUT_SQL
 from .engine import PolicyEngine
 from .model import PolicySet
 from .retention import cutoff
@@ -149,10 +150,7 @@ def governed_view(
     # trip instead of five (a third of a request's database time here).
     with conn.pipeline():
         cursors = [conn.cursor() for _ in range(5)]
-        cursors[0].execute(
-            "SELECT family, opted_out_at FROM policy_opt_out WHERE learner_id = %s",
-            (learner_id,),
-        )
+        cursors[0].execute(OPTED_OUT_SQL, (learner_id,))
         cursors[1].execute(
             "SELECT statement_id, occurred_at, source, data_category::text, verb, object_id, "
             "content_id, skill_ids, success, completion, score_scaled, duration_seconds "

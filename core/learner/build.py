@@ -36,24 +36,12 @@ RECENT_DAYS = 7.0
 Answers = list[tuple[int, float, float, bool]]
 
 
-def build_state(
-    view: Any, items: ItemMatrix, org: OrgContext, *, answers: Answers | None = None
-) -> LearnerState:
-    """``view`` is a :class:`learnwire.policies.view.GovernedView`; ``answers``, when given,
-    collects every answer replayed with the level it met (what calibration fits)."""
-    index = org.skill_index
-    n_skills = len(index)
-    state = LearnerState(
-        learner_id=view.learner_id,
-        n_skills=n_skills,
-        n_formats=len(FORMATS),
-        timezone=view.timezone,
-    )
-    for status in view.blocked:
-        state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
+def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
+    """``view`` is a :class:`learnwire.policies.view.GovernedView`."""
+    state = _new_state(view, org)
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org, now)
-    _mastery(state, view.events, items, org, answers)
+    _mastery(state, view.events, items, org)
     _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
     state.situations = [
@@ -67,6 +55,29 @@ def build_state(
             state.team_gap = np.maximum(state.team_gap, org.team_gap[unit])
         if unit in org.team_priority and not m.is_manager:
             state.manager_priority = np.maximum(state.manager_priority, org.team_priority[unit])
+    return state
+
+
+def replay_answers(view: Any, items: ItemMatrix, org: OrgContext) -> Answers:
+    """Every answer in ``view``, in order, with the level the learner model held when it was
+    given (what answer calibration fits): the levels' replay alone, without the rest of
+    :func:`build_state`."""
+    state = _new_state(view, org)
+    _from_facts(state, view.facts, items, org, view.as_of)
+    answers: Answers = []
+    _mastery(state, view.events, items, org, answers)
+    return answers
+
+
+def _new_state(view: Any, org: OrgContext) -> LearnerState:
+    state = LearnerState(
+        learner_id=view.learner_id,
+        n_skills=len(org.skill_index),
+        n_formats=len(FORMATS),
+        timezone=view.timezone,
+    )
+    for status in view.blocked:
+        state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
     return state
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from .build import Answers, build_state
+from .build import Answers, replay_answers
 from .level import ELO_SCALE
 
 Conn = psycopg.Connection[Any]
@@ -140,9 +140,9 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
     for start in range(0, len(learners), CHUNK):
         views = governed_views(conn, service.engine, learners[start : start + CHUNK], PURPOSE)
         for view in views.values():
-            before = len(answers)
-            build_state(view, model.items, org, answers=answers)
-            seen += len(answers) > before
+            replayed = replay_answers(view, model.items, org)
+            answers.extend(replayed)
+            seen += bool(replayed)
     n = len(org.skill_index)
     rows = np.array([(s, lvl, d, ok) for s, lvl, d, ok in answers], np.float64).reshape(-1, 4)
     result = fit(

@@ -64,13 +64,17 @@ ROLE_PRIOR_SHARE = 0.75
 ROLE_PRIOR_NEW, ROLE_PRIOR_GAIN, ROLE_PRIOR_YEARS = 0.6, 0.35, 2.0
 
 
+def knows(level: float, difficulty: float) -> float:
+    """The logistic in level minus difficulty under every answer: 1/2 at the difficulty."""
+    return 1.0 / (1.0 + math.exp(-(level - difficulty) / ELO_SCALE))
+
+
 def expected_correct(
     level: float, difficulty: float, guess: float = 0.0, slip: float = 0.0
 ) -> float:
-    """P(right answer): a guess or a slip (BKT's fitted rates for the skill) around a
-    logistic in level minus difficulty."""
-    knows = 1.0 / (1.0 + math.exp(-(level - difficulty) / ELO_SCALE))
-    return guess + (1.0 - guess - slip) * knows
+    """P(right answer): a guess or a slip (BKT's fitted rates for the skill) around
+    :func:`knows`."""
+    return guess + (1.0 - guess - slip) * knows(level, difficulty)
 
 
 def effective_difficulty(difficulty: float, offset: float = 0.0, slope: float = 1.0) -> float:
@@ -121,10 +125,9 @@ def pace_update(
     """
     if practised <= 0.0:
         return log_pace, precision
-    knows = 1.0 / (1.0 + math.exp(-(level - difficulty) / ELO_SCALE))
-    p = guess + (1.0 - guess - slip) * knows
-    p = min(1.0 - 1e-3, max(1e-3, p))
-    slope = (1.0 - guess - slip) * knows * (1.0 - knows) / ELO_SCALE * practised
+    k = knows(level, difficulty)
+    p = min(1.0 - 1e-3, max(1e-3, expected_correct(level, difficulty, guess, slip)))
+    slope = (1.0 - guess - slip) * k * (1.0 - k) / ELO_SCALE * practised
     info = slope * slope / (p * (1.0 - p))
     score = ((1.0 if correct else 0.0) - p) / (p * (1.0 - p)) * slope
     precision += info

@@ -162,16 +162,8 @@ class RecommendationService:
         with self.runtime.db.connection() as conn:
             ranking, _ = self.rank(conn, learner_id, at=at, limit=limit, viewer=viewer)
             if store:
-                self.store(conn, ranking)
+                store_ranking(conn, ranking)
         return ranking
-
-    @staticmethod
-    def store(conn: Conn, ranking: Ranking) -> None:
-        """Store one request's ranking and commit the request's transaction. (Committing
-        the reads first and storing with asynchronous commit was measured slower here: the
-        extra round trips cost more than the WAL flush they avoid.)"""
-        store_ranking(conn, ranking)
-        conn.commit()
 
     def rank(
         self,
