@@ -49,7 +49,12 @@ def item_mastery(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
 
 
 def predicted_success(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
-    """Chance the learner succeeds at the item: mastery against difficulty (logistic)."""
+    """Chance the learner succeeds with the item's material: mastery against its labelled
+    difficulty (logistic), 72% a little above the level, where practice teaches most.
+
+    Not the learner model's chance of answering right (calibrated difficulty, guess and
+    slip): targeting that measured worse on bench/outcomes.py, because answers barely
+    depend on an item's label and so cannot tell a skill's items apart (docs/ranking.md)."""
     return 1 / (1 + np.exp(-(6.0 * (item_mastery(ctx, idx) - ctx.items.difficulty[idx]) + 1.2)))
 
 
