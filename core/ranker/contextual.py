@@ -163,7 +163,7 @@ class ContextualReranker:
                 f"the policy does not let candidate ids go to '{PROCESSOR}', so an answer "
                 "could not be matched to items"
             )
-        cached = self.cache.get(payload_key(self.model, preview))
+        cached = self.cache.get(payload_key(self.model, preview), state.learner_id)
         if cached is not None:
             # Nothing leaves, so there is no egress to audit.
             return shown, extended, RerankAnswer.model_validate(cached), f"{self.model}, cached"
@@ -172,7 +172,8 @@ class ContextualReranker:
             raise _Skip(f"the policy for '{PROCESSOR}' changed while ranking; try again")
         answer, tokens = self._call(sent)
         _check_ids(answer, wanted)
-        self.cache.put(payload_key(self.model, sent), self.model, answer.model_dump(), *tokens)
+        key = payload_key(self.model, sent)
+        self.cache.put(key, state.learner_id, self.model, answer.model_dump(), *tokens)
         return shown, extended, answer, f"{self.model}, {sum(tokens)} tokens"
 
     def _preview(self, conn: Conn, payload: dict[str, Any], learner_id: UUID) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from ..store import Database
 
@@ -101,32 +102,48 @@ class TokenBudget:
 
 
 class AnswerCache:
-    """Validated answers keyed by the hash of what was sent (see ``payload_key``)."""
+    """Validated answers keyed by the hash of what was sent (see ``payload_key``), with the
+    learners each was made for or served to: its framings are data about them, which
+    erasure and export find by the ``learner_ids`` column (migration 0006)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str, learner_id: UUID) -> dict[str, Any] | None:
+        """The answer cached for ``key``, now also served to ``learner_id`` (so erasing that
+        learner removes it too)."""
         with self.db.connection() as conn:
             row = conn.execute(
-                "SELECT answer FROM contextual_rerank_cache "
-                "WHERE payload_sha256 = %s AND created_at > now() - %s",
-                (key, CACHE_TTL),
+                "WITH hit AS (SELECT answer FROM contextual_rerank_cache "
+                "  WHERE payload_sha256 = %(key)s AND created_at > now() - %(ttl)s), "
+                "linked AS (UPDATE contextual_rerank_cache "
+                "  SET learner_ids = learner_ids || %(learner)s::uuid "
+                "  WHERE payload_sha256 = %(key)s AND NOT %(learner)s::uuid = ANY(learner_ids) "
+                "  AND EXISTS (SELECT 1 FROM hit)) "
+                "SELECT answer FROM hit",
+                {"key": key, "ttl": CACHE_TTL, "learner": learner_id},
             ).fetchone()
         return row[0] if row else None
 
     def put(
-        self, key: str, model: str, answer: dict[str, Any], input_tokens: int, output_tokens: int
+        self,
+        key: str,
+        learner_id: UUID,
+        model: str,
+        answer: dict[str, Any],
+        input_tokens: int,
+        output_tokens: int,
     ) -> None:
         with self.db.connection() as conn:
             conn.execute(
                 "DELETE FROM contextual_rerank_cache WHERE created_at <= now() - %s", (CACHE_TTL,)
             )
             conn.execute(
-                "INSERT INTO contextual_rerank_cache (payload_sha256, model, answer, "
-                "input_tokens, output_tokens) VALUES (%s, %s, %s, %s, %s) "
+                "INSERT INTO contextual_rerank_cache (payload_sha256, learner_ids, model, answer, "
+                "input_tokens, output_tokens) VALUES (%s, ARRAY[%s::uuid], %s, %s, %s, %s) "
                 "ON CONFLICT (payload_sha256) DO UPDATE SET answer = EXCLUDED.answer, "
+                "learner_ids = EXCLUDED.learner_ids, "
                 "input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens, "
                 "created_at = now()",
-                (key, model, json.dumps(answer), input_tokens, output_tokens),
+                (key, learner_id, model, json.dumps(answer), input_tokens, output_tokens),
             )

@@ -296,6 +296,39 @@ def test_contextual_same_context_is_answered_from_the_cache(runtime, db, org, cl
     assert egress == 1  # the cached answer sent nothing, so nothing more is on record
 
 
+def test_contextual_cached_answer_is_the_learners_data_erased_with_them(runtime, db, org, claude):
+    from learnwire.core.ranker.contextual_store import AnswerCache
+    from learnwire.policies import erasure
+    from learnwire.policies.access import Subject
+
+    _service(runtime, claude).recommend(org["cara"], at=NOW, store=False)
+    cache = AnswerCache(db)
+    with db.connection() as conn:
+        (key, learners) = conn.execute(
+            "SELECT payload_sha256, learner_ids FROM contextual_rerank_cache"
+        ).fetchone()
+    assert learners == [org["cara"]]
+    # The same context served to someone else links them too, once however often.
+    other = uuid.uuid4()
+    assert cache.get(key, other) is not None and cache.get(key, other) is not None
+    assert cache.get("no such key", other) is None
+    with db.connection() as conn:
+        learners = conn.execute("SELECT learner_ids FROM contextual_rerank_cache").fetchone()[0]
+        assert learners == [org["cara"], other]
+
+        from learnwire.policies.engine import engine_for
+
+        engine = engine_for(runtime)
+        officer = Subject.compliance("test-officer")
+        exported = erasure.export(conn, engine, org["cara"], by=officer)
+        assert [r["payload_sha256"] for r in exported["tables"]["contextual_rerank_cache"]] == [key]
+        report = erasure.erase(conn, engine, org["cara"], by=officer)
+        assert report.deleted["contextual_rerank_cache"] == 1
+        assert report.verified, report.remaining
+        left = conn.execute("SELECT count(*) FROM contextual_rerank_cache").fetchone()[0]
+    assert left == 0
+
+
 def test_contextual_stops_calling_once_the_daily_budget_is_spent(runtime, db, org, claude):
     claude.behaviour.input_tokens, claude.behaviour.output_tokens = 2500, 600
     svc = _service(runtime, claude, anthropic_daily_token_budget=5500)
