@@ -186,8 +186,7 @@ def main() -> None:
             parts[key].append(value * 1000)
     for key, values in parts.items():
         print(
-            f"  {key:<25} p50 {statistics.median(values):6.2f} ms   "
-            f"p95 {pct(values, 95):6.2f} ms"
+            f"  {key:<25} p50 {statistics.median(values):6.2f} ms   p95 {pct(values, 95):6.2f} ms"
         )
 
     if not args.skip_batch:

@@ -202,4 +202,3 @@ def _contract_problem(value: Any, expect: type | None) -> str:
             if not isinstance(item, expect):
                 return f"a {type(item).__name__} in its list, expected {expect.__name__}"
     return ""
-
