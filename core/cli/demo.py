@@ -92,14 +92,10 @@ def _prepare_recommendations(runtime: Runtime) -> str:
     """Fit the learner model and embed the library, so the first page already ranks."""
     from ..embedding import active_embedder
     from ..errors import ConfigurationError
-    from ..learner.calibration import calibrate_and_store
-    from ..learner.mastery import assessment_responses, fit_and_store
-    from ..ranker.service import RecommendationService
+    from ..ranker.plugin import fit_learner_model
 
-    with runtime.db.connection() as conn:
-        fit = fit_and_store(conn, assessment_responses(conn))
-        calibrate_and_store(conn, RecommendationService(runtime))
-    line = f"learner model: {fit.skills} skills fitted from {fit.responses} answers"
+    fit = fit_learner_model(runtime)
+    line = f"learner model: {fit['skills']} skills fitted from {fit['responses']} answers"
     try:
         from ..embedders.content import embed_pending
 

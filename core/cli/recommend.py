@@ -39,14 +39,14 @@ def model() -> None:
 @pass_runtime
 def model_fit(runtime: Runtime, as_json: bool) -> None:
     """Fit BKT parameters per skill over all assessment evidence and refresh every mastery,
-    then calibrate where each skill's answers switch from wrong to right on the level scale."""
-    from ..learner.calibration import calibrate_and_store
-    from ..learner.mastery import assessment_responses, fit_and_store
+    then calibrate where each skill's answers switch from wrong to right on the level scale.
 
-    svc = _service(runtime)
-    with runtime.db.connection() as conn:
-        report = fit_and_store(conn, assessment_responses(conn)).as_dict()
-        report["calibration"] = calibrate_and_store(conn, svc).as_dict()
+    Workers run the same refit daily (``learner_model.fit``;
+    LEARNWIRE_PLUGINS__RANKING__FIT_EVERY_SECONDS)."""
+    from ..ranker.plugin import fit_learner_model
+
+    runtime.upgrade()
+    report = fit_learner_model(runtime)
     emit(
         report,
         as_json,

@@ -336,3 +336,22 @@ def test_service_pgvector_search_returns_as_many_as_asked_and_the_nearest(runtim
     exact = set(np.argsort(-(items.embedding @ query))[:80].tolist())
     assert len(found) == 80 and len(set(found.tolist())) == 80
     assert len(exact & set(found.tolist())) >= 72, "an approximate index, but close"
+
+
+def test_service_scheduled_refit_fits_calibrates_and_moves_the_model(runtime, settings, org):
+    """The worker's daily ``learner_model.fit`` does what ``learnwire model fit`` does, and
+    serving processes pick the new model up by its version."""
+    tasks = {t.name: t for t in runtime.collect("register_periodic_tasks")}
+    task = tasks["learner_model.fit"]
+    svc = RecommendationService(runtime)
+    with runtime.db.connection() as conn:
+        before = svc.model(conn)
+        conn.execute("DELETE FROM bkt_skill_params")
+    report = task.run(settings)
+    assert report["skills"] >= 1 and report["responses"] > 0
+    assert report["calibration"]["answers"] > 0
+    with runtime.db.connection() as conn:
+        fitted = conn.execute("SELECT count(*) FROM bkt_skill_params").fetchone()[0]
+        after = svc.model(conn)
+    assert fitted == report["skills"]
+    assert after is not before and after.stamp != before.stamp

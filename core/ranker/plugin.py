@@ -1,0 +1,72 @@
+"""The learner model and ranker as a learnwire plugin (entry point ``ranking``): the
+built-in ranking signals and the scheduled refit of the learner model.
+
+``learnwire model fit`` runs the same refit by hand. Scheduled, it keeps what the model
+learns from everyone current without an administrator: BKT parameters per skill, the answer
+calibration, and, because those are model inputs, the shared team gaps and co-occurrence
+that every process rebuilds when the model version moves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ... import hookimpl
+from ..config import Settings
+from ..periodic import PeriodicTask
+from .builtin import register_ranking_signals
+
+# Re-exported: pluggy registers the hook implementations it finds on this module.
+__all__ = [
+    "RankingSettings",
+    "fit_learner_model",
+    "register_periodic_tasks",
+    "register_ranking_signals",
+]
+
+PLUGIN_NAME = "ranking"
+
+
+class RankingSettings(BaseModel):
+    """``LEARNWIRE_PLUGINS__RANKING__<FIELD>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fit_every_seconds: float = Field(
+        default=24 * 3600,
+        gt=0,
+        description="How often the learner model is refitted from all assessment evidence.",
+    )
+
+
+@hookimpl
+def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
+    own = settings.plugin_settings(PLUGIN_NAME, RankingSettings)
+    return [PeriodicTask(name="learner_model.fit", every_seconds=own.fit_every_seconds, run=_run)]
+
+
+def _run(settings: Settings) -> dict[str, Any]:
+    from ..runtime import Runtime
+
+    runtime = Runtime(settings)
+    try:
+        return fit_learner_model(runtime)
+    finally:
+        runtime.close()
+
+
+def fit_learner_model(runtime: Any) -> dict[str, Any]:
+    """Fit BKT per skill over all assessment evidence, then calibrate the answers (which
+    uses the fitted guess and slip); returns both reports."""
+    from ..learner.calibration import calibrate_and_store
+    from ..learner.mastery import assessment_responses, fit_and_store
+    from .service import RecommendationService
+
+    service = RecommendationService(runtime)
+    # One transaction: processes serving requests see the old model or the whole new one.
+    with runtime.db.connection() as conn:
+        report = fit_and_store(conn, assessment_responses(conn)).as_dict()
+        report["calibration"] = calibrate_and_store(conn, service).as_dict()
+    return report
