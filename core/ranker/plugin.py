@@ -65,8 +65,11 @@ def fit_learner_model(runtime: Any) -> dict[str, Any]:
     from .service import RecommendationService
 
     service = RecommendationService(runtime)
-    # One transaction: processes serving requests see the old model or the whole new one.
+    # Two transactions, each short where it writes: a stored parameter bumps the one-row
+    # model version (migration 0004), and a transaction that held that row through the
+    # calibration's minute of reading would hold up every catalogue sync meanwhile.
     with runtime.db.connection() as conn:
         report = fit_and_store(conn, assessment_responses(conn)).as_dict()
+    with runtime.db.connection() as conn:
         report["calibration"] = calibrate_and_store(conn, service).as_dict()
     return report
