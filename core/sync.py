@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings
 from .errors import LearnwireError, NotFound
 from .intake import Intake, IntakeReport
-from .periodic import PeriodicTask
+from .periodic import PeriodicTask, in_runtime
 from .sources import ContentProvider, SignalSource
 from .store import Database, catalogue, checkpoints
 
@@ -176,16 +175,10 @@ def sync_all(
 def periodic_sync(name: str, every_seconds: float) -> PeriodicTask:
     """A Celery beat entry ``sync.<name>`` that syncs the sources named ``name``."""
 
-    def run(settings: Settings) -> dict[str, Any]:
-        from .runtime import Runtime
+    def run(runtime: Runtime) -> dict[str, Any]:
+        return {"reports": [r.as_dict() for r in sync_all(runtime, only=name)]}
 
-        runtime = Runtime(settings)
-        try:
-            return {"reports": [r.as_dict() for r in sync_all(runtime, only=name)]}
-        finally:
-            runtime.close()
-
-    return PeriodicTask(name=f"sync.{name}", every_seconds=every_seconds, run=run)
+    return PeriodicTask(name=f"sync.{name}", every_seconds=every_seconds, run=in_runtime(run))
 
 
 class _BatchCounter:

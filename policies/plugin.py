@@ -14,7 +14,7 @@ from .. import hookimpl
 from ..core.config import Settings
 from ..core.intake import IntakeGuard
 from ..core.migrations_source import MigrationSource
-from ..core.periodic import PeriodicTask
+from ..core.periodic import PeriodicTask, in_runtime
 from .engine import PolicyEngine
 
 
@@ -72,24 +72,14 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
         PeriodicTask(
             name="policies.retention_sweep",
             every_seconds=own.sweep_every_seconds,
-            run=lambda s: _with_runtime(s, _sweep, own.sweep_batch_size),
+            run=in_runtime(lambda runtime: _sweep(runtime, own.sweep_batch_size)),
         ),
         PeriodicTask(
             name="policies.reload",
             every_seconds=own.reload_every_seconds,
-            run=lambda s: _with_runtime(s, _reload),
+            run=in_runtime(_reload),
         ),
     ]
-
-
-def _with_runtime(settings: Settings, job: Any, *args: Any) -> dict[str, Any]:
-    from ..core.runtime import Runtime
-
-    runtime = Runtime(settings)
-    try:
-        return job(runtime, *args)
-    finally:
-        runtime.close()
 
 
 def _sweep(runtime: Any, batch_size: int) -> dict[str, Any]:

@@ -78,9 +78,7 @@ def governed_views(
     ):
         if (fams := screens[lid].admit("events", cat, None, at)) is not None:
             events[lid].append(
-                ViewEvent(
-                    sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams
-                )
+                ViewEvent(sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams)
             )
     facts: dict[UUID, list[ViewFact]] = defaultdict(list)
     for lid, src, ftype, key, value, cat, at in conn.execute(

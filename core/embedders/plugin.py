@@ -34,19 +34,13 @@ def register_embedders(settings: Settings) -> list[Embedder]:
 
 @hookimpl
 def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
-    from learnwire.core.periodic import PeriodicTask
+    from learnwire.core.periodic import PeriodicTask, in_runtime
 
-    return [PeriodicTask(name="content.embed", every_seconds=EMBED_EVERY_SECONDS, run=_run)]
-
-
-def _run(settings: Settings) -> dict[str, Any]:
-    from learnwire.core.runtime import Runtime
-
-    runtime = Runtime(settings)
-    try:
-        return embed_content(runtime)
-    finally:
-        runtime.close()
+    return [
+        PeriodicTask(
+            name="content.embed", every_seconds=EMBED_EVERY_SECONDS, run=in_runtime(embed_content)
+        )
+    ]
 
 
 def embed_content(runtime: Runtime) -> dict[str, Any]:

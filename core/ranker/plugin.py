@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ... import hookimpl
 from ..config import Settings
-from ..periodic import PeriodicTask
+from ..periodic import PeriodicTask, in_runtime
 from .builtin import register_ranking_signals
 
 # Re-exported: pluggy registers the hook implementations it finds on this module.
@@ -44,17 +44,13 @@ class RankingSettings(BaseModel):
 @hookimpl
 def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
     own = settings.plugin_settings(PLUGIN_NAME, RankingSettings)
-    return [PeriodicTask(name="learner_model.fit", every_seconds=own.fit_every_seconds, run=_run)]
-
-
-def _run(settings: Settings) -> dict[str, Any]:
-    from ..runtime import Runtime
-
-    runtime = Runtime(settings)
-    try:
-        return fit_learner_model(runtime)
-    finally:
-        runtime.close()
+    return [
+        PeriodicTask(
+            name="learner_model.fit",
+            every_seconds=own.fit_every_seconds,
+            run=in_runtime(fit_learner_model),
+        )
+    ]
 
 
 def fit_learner_model(runtime: Any) -> dict[str, Any]:
