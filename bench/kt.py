@@ -139,6 +139,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--restarts", type=int, default=1, help="EM starts per skill")
     args = ap.parse_args(argv)
+    missing = [f for f in ("train.csv", "test.csv") if not (args.data / f).is_file()]
+    if missing:
+        ap.error(
+            f"no {' or '.join(missing)} in {args.data.resolve()}: pass --data DIR, the "
+            "ASSISTments 2009 skill-builder split (student_id, skill_id, correct, step)"
+        )
     variants = [False, True] if args.forget is None else [args.forget]
 
     print(
