@@ -120,12 +120,20 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
     :class:`learnwire.core.ranker.service.RecommendationService`; run it after
     :func:`learnwire.core.learner.mastery.fit_and_store`, whose guess and slip it uses."""
     from ...policies.view_bulk import governed_views
+    from ..ranker.items import load_items
     from ..ranker.service import PURPOSE
+    from .org import load_org
 
     started = time.perf_counter()
-    model = service.model(conn)
-    labelled = [replace(p, difficulty_offset=0.0, difficulty_slope=1.0) for p in model.org.params]
-    org = replace(model.org, params=labelled)
+    # The catalogue arrays and organisation only, not the service's whole model: its peer
+    # and situation signals (and the embedder they load) would be rebuilt anyway once the
+    # calibration moves the model version.
+    engine = service.engine
+    engine.refresh(conn)
+    items = load_items(conn)
+    fitted = load_org(conn, items.skills.ids, k=engine.policy.k)
+    labelled = [replace(p, difficulty_offset=0.0, difficulty_slope=1.0) for p in fitted.params]
+    org = replace(fitted, params=labelled)
     learners = [
         lid
         for (lid,) in conn.execute(
@@ -138,9 +146,9 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
     # Each learner's own governed view, read a chunk of learners at a time (one query per
     # table per chunk rather than per learner).
     for start in range(0, len(learners), CHUNK):
-        views = governed_views(conn, service.engine, learners[start : start + CHUNK], PURPOSE)
+        views = governed_views(conn, engine, learners[start : start + CHUNK], PURPOSE)
         for view in views.values():
-            replayed = replay_answers(view, model.items, org)
+            replayed = replay_answers(view, items, org)
             answers.extend(replayed)
             seen += bool(replayed)
     n = len(org.skill_index)
@@ -154,7 +162,7 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
         np.array([p.slip for p in labelled]),
         n,
     )
-    ids = model.items.skills.ids
+    ids = items.skills.ids
     with conn.cursor() as cur:
         # fitted_at says when the parameters last changed (the clock's time: now() would
         # repeat the BKT fit's if it ran in this transaction); the update itself moves the

@@ -38,7 +38,7 @@ PURPOSE = "development_recommendation"
 
 @dataclass
 class Model:
-    stamp: tuple[Any, ...]
+    stamp: int | None
     items: ItemMatrix
     org: OrgContext
     ranker: Ranker
@@ -48,18 +48,18 @@ class Model:
 class ModelData:
     """What a model is built from the store; the signals come from each process's plugins."""
 
-    stamp: tuple[Any, ...]
+    stamp: int | None
     items: ItemMatrix
     org: OrgContext
     shared: SharedSignals
 
 
-def _stamp(conn: Conn) -> tuple[Any, ...]:
+def _stamp(conn: Conn) -> int | None:
     """Changes whenever what the shared model is built from changes (the catalogue, skills,
     job profiles, fitted parameters, team priorities: triggers keep the version; see
     migration 0004). Team gaps and co-occurrence are refreshed with it, not per statement."""
     row = conn.execute("SELECT version FROM model_input_change").fetchone()
-    return (row[0] if row else None,)
+    return row[0] if row else None  # None: nothing has changed since the schema was made
 
 
 class RecommendationService:
