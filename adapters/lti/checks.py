@@ -8,6 +8,7 @@ of them touches the signature: that stays with PyJWT.
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,46 @@ def check_header(header: Mapping[str, Any]) -> None:
         raise LaunchRejected(
             "missing_kid", "The id_token header has no 'kid', so its signing key cannot be found."
         )
+
+
+_SURROGATES = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: str) -> bool:
+    """No NUL and no lone surrogate: text PostgreSQL (and UTF-8) can hold."""
+    return _SURROGATES.search(value) is None
+
+
+def text_problem(value: str) -> str | None:
+    """What makes ``value`` unstorable, in words; None when it is clean."""
+    found = _SURROGATES.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\x00":
+        return "contains a NUL character (U+0000)"
+    return f"contains a lone surrogate (U+{ord(char):04X}), which is not valid Unicode text"
+
+
+def check_clean_text(body: Claims) -> None:
+    """Refuse a token whose claims (names or values, at any depth) hold NUL characters or
+    lone surrogates: no LMS sends them and nothing can store them, so they are an attack or
+    a broken platform, to be answered with a 400 naming the claim, not a server error."""
+    stack: list[tuple[str, Any]] = [(name, value) for name, value in body.items()]
+    while stack:
+        path, value = stack.pop()
+        problem = text_problem(path)
+        if problem is None and isinstance(value, str):
+            problem = text_problem(value)
+        if problem is not None:
+            shown = path.encode("unicode_escape").decode("ascii")
+            raise LaunchRejected(
+                "invalid_claim", f"The id_token claim '{shown[:200]}' {problem}.", status=400
+            )
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
 
 
 def client_id_of(body: Claims) -> str:

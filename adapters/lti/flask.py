@@ -31,7 +31,7 @@ from pylti1p3.exception import LtiException
 from ...core.errors import LearnwireError
 from ...core.web.app import runtime_of
 from ...core.web.recommendations import SESSION_LEARNER, SESSION_ROLE
-from . import dynamic_registration, feedback, keys, launches, pages
+from . import checks, dynamic_registration, feedback, keys, launches, pages
 from .errors import LaunchNotFound, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
@@ -121,6 +121,18 @@ def make_blueprint() -> Blueprint:
         page, status = _tool().refusal(error, step=step)
         return _html(page, status)
 
+    @bp.before_request
+    def _unstorable_text() -> None:
+        # A NUL byte (or a lone surrogate) in any parameter would reach PostgreSQL, which
+        # cannot store it, and come back as a 500; say which parameter is wrong instead.
+        named = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        named += [(k, str(v)) for k, v in (request.view_args or {}).items()]
+        for name, value in named:
+            problem = checks.text_problem(name) or checks.text_problem(value)
+            if problem is not None:
+                shown = name.encode("unicode_escape").decode("ascii")[:100]
+                raise LtiError(f"The request parameter '{shown}' {problem}.")
+
     @bp.route("/login", methods=["GET", "POST"])
     def login() -> Response:
         tool = _tool()
@@ -138,6 +150,8 @@ def make_blueprint() -> Blueprint:
     @bp.post("/deep-linking")
     def launch() -> Response:
         tool = _tool()
+        # Before the connection is taken: the key-set fetch must not hold one.
+        platform_keys = tool.platform_keys_for(request.form.get("id_token"))
         with tool.runtime.db.connection() as conn:
             message = FlaskToolLaunch(
                 _pylti_request(),
@@ -145,7 +159,7 @@ def make_blueprint() -> Blueprint:
                 session_service=tool.session_service(conn),
                 requests_session=tool.http(),
             )
-            ctx, record = tool.accept(conn, message)
+            ctx, record = tool.accept(conn, message, platform_keys)
             _sign_in(record)
             page = tool.landing(
                 conn, record, display_name=ctx.display_name, course=ctx.context_title

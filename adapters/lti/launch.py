@@ -9,12 +9,10 @@ a :class:`LaunchRejected` whose code and message say exactly why.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
-import requests
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.oidc_login import OIDCLogin
@@ -22,6 +20,7 @@ from pylti1p3.oidc_login import OIDCLogin
 from . import checks
 from .errors import LaunchRejected
 from .login_state import LoginState
+from .platform_keys import KeyLookup, has_kid
 from .services import ToolServiceConnector
 from .settings import LtiSettings, ToolUrls
 from .storage import ServerSideSessionService
@@ -121,10 +120,14 @@ class ToolLaunch(MessageLaunch):
     _tool_config: PostgresToolConf
     login: LoginState | None = None
     binding: str = "server"
+    platform_keys: KeyLookup | None = None
     _settings: LtiSettings = LtiSettings()
 
-    def configure(self, settings: LtiSettings) -> ToolLaunch:
+    def configure(self, settings: LtiSettings, platform_keys: KeyLookup | None) -> ToolLaunch:
+        """Apply the tool's tolerances; ``platform_keys`` is the platform key set looked up
+        for this token before any database connection was taken."""
         self._settings = settings
+        self.platform_keys = platform_keys
         return self
 
     # -- the chain ---------------------------------------------------------------------------
@@ -137,6 +140,7 @@ class ToolLaunch(MessageLaunch):
             self.validate_state()
             self.validate_jwt_format()
             checks.check_header(self._jwt["header"])
+            checks.check_clean_text(self._jwt["body"])
             self.validate_nonce()
             self.validate_registration()
             self.validate_jwt_signature()
@@ -244,17 +248,28 @@ class ToolLaunch(MessageLaunch):
         assert self._registration is not None
         url = self._registration.get_key_set_url() or ""
         kid = self._jwt["header"]["kid"]
-        keyset = self._platform_keyset(url, refresh=False)
-        if not _has_kid(keyset, kid):
-            # The platform may have rotated its keys since we cached its key set.
-            keyset = self._platform_keyset(url, refresh=True)
-        if not _has_kid(keyset, kid):
+        found = self.platform_keys
+        if found is None or found.url != url:
+            # The keys are looked up before the database connection is taken (see
+            # LtiTool.platform_keys_for); fetching here would hold it for the whole fetch.
+            raise LaunchRejected(
+                "platform_keys_unavailable",
+                f"The platform's key set ({url}) was not looked up for this launch; try again.",
+                status=502,
+            )
+        if found.keys is None or not has_kid(found.keys, kid):
+            if found.error:
+                raise LaunchRejected(
+                    "platform_keys_unavailable",
+                    f"The platform's key set at {url} could not be fetched: {found.error}.",
+                    status=502,
+                )
             raise LaunchRejected(
                 "unknown_kid",
                 f"The platform's key set ({url}) has no key with kid '{kid}', so the id_token "
                 "cannot be verified.",
             )
-        self._registration.set_key_set(keyset)
+        self._registration.set_key_set(found.keys)
         try:
             return super().get_public_key()
         except LtiException as exc:
@@ -262,31 +277,6 @@ class ToolLaunch(MessageLaunch):
                 "unknown_kid",
                 f"The platform key '{kid}' cannot verify alg '{self._jwt['header']['alg']}'.",
             ) from exc
-
-    def _platform_keyset(self, url: str, *, refresh: bool) -> dict[str, Any]:
-        storage = self._session_service.data_storage
-        cache_key = "keyset-" + hashlib.sha256(url.encode()).hexdigest()
-        if not refresh:
-            cached = storage.get_value(cache_key)
-            if cached:
-                return cached
-        try:
-            response = self._requests_session.get(url, timeout=self._settings.http_timeout_seconds)
-            response.raise_for_status()
-            keyset = response.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise LaunchRejected(
-                "platform_keys_unavailable",
-                f"The platform's key set at {url} could not be fetched ({exc}).",
-                status=502,
-            ) from exc
-        if not isinstance(keyset, dict) or not isinstance(keyset.get("keys"), list):
-            raise LaunchRejected(
-                "platform_keys_unavailable", f"{url} did not return a JWKS document.", status=502
-            )
-        if self._settings.keyset_cache_seconds:
-            storage.set_value(cache_key, keyset, self._settings.keyset_cache_seconds)
-        return keyset
 
     def validate_jwt_signature(self) -> ToolLaunch:
         public_key, alg = self.get_public_key()
@@ -350,6 +340,3 @@ class ToolLaunch(MessageLaunch):
         assert self._registration is not None, "Registration not yet set"
         return ToolServiceConnector(self._registration, self._requests_session)
 
-
-def _has_kid(keyset: dict[str, Any], kid: str) -> bool:
-    return any(isinstance(k, dict) and k.get("kid") == kid for k in keyset.get("keys", []))

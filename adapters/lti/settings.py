@@ -32,7 +32,22 @@ class LtiSettings(BaseModel):
         default=3600, ge=60, description="id_tokens issued longer ago than this are refused."
     )
     keyset_cache_seconds: int = Field(
-        default=300, ge=0, description="How long a platform's JWKS is reused before refetching."
+        default=300, ge=1, description="How long a platform's JWKS is reused before refetching."
+    )
+    keyset_refetch_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="A token naming a key the cached JWKS lacks refetches it at most this "
+        "often per issuer.",
+    )
+    keyset_failure_seconds: int = Field(
+        default=30, ge=1, description="How long a failed JWKS fetch is remembered (not retried)."
+    )
+    keyset_deadline_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Deadline for the whole JWKS fetch."
+    )
+    keyset_max_bytes: int = Field(
+        default=1 << 20, ge=1024, description="The largest JWKS document the tool reads."
     )
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     offer_source: str = Field(

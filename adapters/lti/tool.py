@@ -12,17 +12,19 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import jwt
 import psycopg
 
 from ...core.intake import IntakeReport
 from ...core.learner import feedback as learner_feedback
 from ...core.runtime import Runtime
-from . import deep_linking, feedback, grades, launches, offers, pages, registrations, roster
+from . import checks, deep_linking, feedback, grades, launches, offers, pages, registrations, roster
 from .checks import DEEP_LINKING_REQUEST, DEEP_LINKING_SETTINGS
 from .context import AGS, NRPS, LaunchContext
 from .errors import FeedbackRefused, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .launches import LaunchRecord
+from .platform_keys import FetchLimits, KeyLookup, PlatformKeyCache
 from .services import TimeoutSession
 from .settings import LtiSettings, ToolUrls, lti_settings, tool_urls
 from .storage import ServerSideSessionService
@@ -41,6 +43,15 @@ class LtiTool:
         self.settings: LtiSettings = lti_settings(runtime.settings)
         self.urls: ToolUrls = tool_urls(runtime.settings)
         self._offers: offers.OfferSource | None = None
+        self.platform_keys = PlatformKeyCache(
+            limits=FetchLimits(
+                deadline_seconds=self.settings.keyset_deadline_seconds,
+                max_bytes=self.settings.keyset_max_bytes,
+            ),
+            cache_seconds=self.settings.keyset_cache_seconds,
+            refetch_seconds=self.settings.keyset_refetch_seconds,
+            failure_seconds=self.settings.keyset_failure_seconds,
+        )
 
     @property
     def name(self) -> str:
@@ -96,9 +107,36 @@ class LtiTool:
             values=pages.storage_keys(started.state, started.nonce),
         )
 
-    def accept(self, conn: Conn, launch: ToolLaunch) -> tuple[LaunchContext, LaunchRecord]:
+    def platform_keys_for(self, id_token: str | None) -> KeyLookup | None:
+        """The key set of the platform that (by its unverified claims) issued ``id_token``.
+
+        Called before the launch takes its database connection: the registration is read
+        in a short transaction of its own, and the fetch, which may take up to its deadline,
+        holds no connection. None when the token names no registered platform or is not a
+        JWT at all; validation then refuses it with the precise reason.
+        """
+        try:
+            header = jwt.get_unverified_header(id_token or "")
+            body = jwt.decode(id_token or "", options={"verify_signature": False})
+            issuer, kid = body["iss"], header["kid"]
+            client_id = checks.client_id_of(body)
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError, LtiError):
+            return None
+        if not (isinstance(issuer, str) and isinstance(kid, str) and issuer and kid):
+            return None
+        if not checks.clean_text(issuer) or not checks.clean_text(client_id):
+            return None
+        with self.runtime.db.connection() as conn:
+            registration = registrations.find(conn, issuer, client_id)
+        if registration is None:
+            return None
+        return self.platform_keys.lookup(registration.issuer, registration.keyset_url, kid)
+
+    def accept(
+        self, conn: Conn, launch: ToolLaunch, platform_keys: KeyLookup | None
+    ) -> tuple[LaunchContext, LaunchRecord]:
         """Validate the launch, resolve the learner, store the launch."""
-        launch.configure(self.settings).validate()
+        launch.configure(self.settings, platform_keys).validate()
         assert launch.login is not None
         ctx = LaunchContext.from_claims(
             launch.claims(),
