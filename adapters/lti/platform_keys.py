@@ -18,6 +18,7 @@ Nothing here touches the database: callers fetch before they take a connection.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -100,21 +101,26 @@ def _get(url: str, deadline: float, limits: FetchLimits) -> tuple[int, str | Non
         raise _late(limits)
     conn, target = _connection(url, remaining)
     cut = threading.Event()
+    # http.client lets go of the socket once a response says it will close the connection,
+    # so the watchdog keeps its own reference.
+    held: list[socket.socket] = []
 
     def watchdog() -> None:
         # Per-operation time-outs restart with every byte; this ends the exchange as a whole.
         cut.set()
-        sock = conn.sock
-        if sock is not None:
-            try:
+        for sock in held:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     timer = threading.Timer(remaining, watchdog)
     timer.daemon = True
     timer.start()
+    response: http.client.HTTPResponse | None = None
     try:
+        conn.connect()
+        held.append(conn.sock)
+        if cut.is_set():
+            raise _late(limits)
         conn.request(
             "GET",
             target,
@@ -143,6 +149,9 @@ def _get(url: str, deadline: float, limits: FetchLimits) -> tuple[int, str | Non
         raise KeySetUnavailable(f"it could not be reached ({type(exc).__name__}: {exc})") from exc
     finally:
         timer.cancel()
+        # The response holds its own reference to the socket: both must let go of it.
+        if response is not None:
+            response.close()
         conn.close()
 
 

@@ -73,6 +73,7 @@ class FakePlatform:
         self.jwk = {**public, "kid": self.kid, "alg": "RS256", "use": "sig"}
         self.other_pem, _ = rsa_key()
         self.problems: list[str] = []
+        self.jwks_fetches = 0
         self.tokens: dict[str, set[str]] = {}
         self.assertion_ids: set[str] = set()
         self.granted_scopes = set(AGS_SCOPES) | {NRPS_SCOPE}
@@ -201,7 +202,7 @@ class FakePlatform:
     def _app(self) -> Flask:
         app = Flask("fake-platform")
         app.register_error_handler(Refused, lambda e: (jsonify(error=str(e)), 400))
-        app.add_url_rule("/jwks", view_func=lambda: jsonify({"keys": [self.jwk]}))
+        app.add_url_rule("/jwks", view_func=self._jwks)
         app.add_url_rule("/auth", view_func=self._auth)
         app.add_url_rule("/token", view_func=self._token, methods=["POST"])
         app.add_url_rule(
@@ -215,6 +216,10 @@ class FakePlatform:
         app.add_url_rule("/.well-known/openid-configuration", view_func=self._openid)
         app.add_url_rule("/register", view_func=self._register, methods=["POST"])
         return app
+
+    def _jwks(self) -> Any:
+        self.jwks_fetches += 1
+        return jsonify({"keys": [self.jwk]})
 
     def _auth(self) -> Response:
         """OIDC authentication request -> an auto-posting form with the id_token."""
