@@ -339,4 +339,3 @@ class ToolLaunch(MessageLaunch):
     def get_service_connector(self) -> ToolServiceConnector:
         assert self._registration is not None, "Registration not yet set"
         return ToolServiceConnector(self._registration, self._requests_session)
-
