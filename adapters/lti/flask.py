@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -36,6 +37,10 @@ from .errors import LaunchNotFound, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
 from .tool import LtiTool
+
+#: The launches this browser holds, in its (signed) session cookie; the newest few suffice.
+SESSION_LAUNCHES = "learnwire_lti_launches"
+MAX_SESSION_LAUNCHES = 20
 
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -76,25 +81,51 @@ def _html(page: str, status: int = 200) -> Response:
 
 
 def _sign_in(record: launches.LaunchRecord) -> None:
-    """Sign the launched person in for the JSON API (where the browser keeps cookies)."""
+    """Sign the launched person in for the JSON API and remember that this browser holds
+    the launch (both only where the browser keeps cookies)."""
     if record.verified:
         session[SESSION_LEARNER] = str(record.learner_id)
         session[SESSION_ROLE] = record.role.policy_role
+        held = [i for i in session.get(SESSION_LAUNCHES, []) if i != record.launch_id]
+        session[SESSION_LAUNCHES] = [*held, record.launch_id][-MAX_SESSION_LAUNCHES:]
+
+
+def _holds(launch_id: str) -> bool:
+    return launch_id in session.get(SESSION_LAUNCHES, [])
+
+
+def _bound(
+    tool: LtiTool, conn: Any, launch_id: str, *, require_verified: bool = True
+) -> launches.LaunchRecord:
+    """The launch ``launch_id``, if this browser launched it: its session holds the launch,
+    or the request carries the action token that only the launch's own pages hold."""
+    record = launches.load(conn, launch_id, require_verified=require_verified)
+    launches.require_bound(
+        tool.action_secret(),
+        record,
+        request.values.get("launch_token"),
+        known=_holds(launch_id),
+    )
+    return record
 
 
 def _signed_in() -> str | None:
     return session.get(SESSION_LEARNER)
 
 
-def _back_to_page(tool: LtiTool, launch_id: str, done: str) -> Response:
-    # POST/redirect/GET: reloading the page must not post the rating again.
-    response = redirect(f"{tool.action_url(launch_id)}?done={done}", code=303)
+def _back_to_page(tool: LtiTool, record: launches.LaunchRecord, done: str) -> Response:
+    # POST/redirect/GET: reloading the page must not post the rating again. A browser
+    # without cookies (the usual case in an LMS iframe) proves itself with the token.
+    query = {"done": done}
+    if not _holds(record.launch_id):
+        query["launch_token"] = tool.action_token(record)
+    response = redirect(f"{tool.action_url(record.launch_id)}?{urlencode(query)}", code=303)
     response.headers.update(_PAGE_HEADERS)
     return response
 
 
 def _restore(tool: LtiTool, conn: Any, launch_id: str) -> tuple[Any, launches.LaunchRecord]:
-    record = launches.load(conn, launch_id)
+    record = _bound(tool, conn, launch_id)
     keys.ensure_active(conn)
     try:
         launch = FlaskToolLaunch.from_cache(
@@ -183,7 +214,7 @@ def make_blueprint() -> Blueprint:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
             # An unconfirmed platform-storage launch gets its confirmation page again.
-            record = launches.load(conn, launch_id, require_verified=False)
+            record = _bound(tool, conn, launch_id, require_verified=False)
             page = tool.landing(conn, record, flash=feedback.thanks(request.args.get("done")))
         return _html(page)
 
@@ -191,18 +222,18 @@ def make_blueprint() -> Blueprint:
     def rate(launch_id: str) -> Response:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
-            record = launches.load(conn, launch_id)
+            record = _bound(tool, conn, launch_id)
             done = tool.rate(conn, record, request.form.to_dict(), signed_in=_signed_in())
-        return _back_to_page(tool, launch_id, done)
+        return _back_to_page(tool, record, done)
 
     @bp.post("/launch/<launch_id>/priorities")
     def priorities(launch_id: str) -> Response:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
-            record = launches.load(conn, launch_id)
-            fields = request.form.items(multi=True)
+            record = _bound(tool, conn, launch_id)
+            fields = [(k, v) for k, v in request.form.items(multi=True) if k != "launch_token"]
             done = tool.state_priorities(conn, record, fields, signed_in=_signed_in())
-        return _back_to_page(tool, launch_id, done)
+        return _back_to_page(tool, record, done)
 
     @bp.post("/launch/<launch_id>/score")
     def score(launch_id: str) -> Response:
@@ -236,7 +267,7 @@ def make_blueprint() -> Blueprint:
     def picker(launch_id: str) -> Response:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
-            record = launches.load(conn, launch_id)
+            record = _bound(tool, conn, launch_id)
             page = tool.picker_page(conn, record, query=request.args.get("q") or None)
         return _html(page)
 

@@ -3,6 +3,7 @@ what later page actions (deep linking, scores, rosters) need, for a limited time
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import uuid
 from collections.abc import Sequence
@@ -126,6 +127,32 @@ def verify(conn: Conn, launch_id: str, state: str, nonce: str) -> LaunchRecord:
         )
     conn.execute("UPDATE lti_launch SET verified = true WHERE launch_id = %s", (launch_id,))
     return load(conn, launch_id)
+
+
+def action_token(secret: bytes, record: LaunchRecord) -> str:
+    """The proof a browser shows for actions on a launch: only pages rendered for that
+    launch carry it. Keyed by the deployment's secret over the launch id and its nonce, so
+    the launch id alone (in URLs, logs, a screenshot) no longer acts for the learner."""
+    message = f"learnwire.lti.launch-action\x1f{record.launch_id}\x1f{record.nonce}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def require_bound(secret: bytes, record: LaunchRecord, token: str | None, *, known: bool) -> None:
+    """Refuse an action on ``record`` from a browser that did not launch it.
+
+    ``known``: this browser's session already holds the launch (where cookies work);
+    otherwise ``token`` must be the launch's action token from one of its pages.
+    """
+    if known:
+        return
+    if token and hmac.compare_digest(token, action_token(secret, record)):
+        return
+    raise LaunchRejected(
+        "unbound_launch",
+        "This launch was not opened in this browser, so its pages and actions are not "
+        "available here. Open the activity again from the LMS.",
+        status=403,
+    )
 
 
 def upsert_memberships(

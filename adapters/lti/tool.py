@@ -7,6 +7,7 @@ refused launch leaves nothing behind, an accepted one is stored whole.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -76,6 +77,14 @@ class LtiTool:
 
     def http(self) -> TimeoutSession:
         return TimeoutSession(self.settings.http_timeout_seconds)
+
+    def action_secret(self) -> bytes:
+        return hashlib.sha256(
+            b"learnwire.lti.actions\x1f" + self.runtime.settings.flask_secret().encode()
+        ).digest()
+
+    def action_token(self, record: LaunchRecord) -> str:
+        return launches.action_token(self.action_secret(), record)
 
     def action_url(self, launch_id: str, action: str = "") -> str:
         return f"{self.urls.launch_url}/{launch_id}" + (f"/{action}" if action else "")
@@ -240,6 +249,7 @@ class LtiTool:
             priorities=[(p, feedback.choice_for(p.weight)) for p in priorities if p.listed],
             other_skills=[p for p in priorities if not p.listed],
             weights=feedback.WEIGHTS,
+            launch_token=self.action_token(record),
         )
 
     def picker_page(
@@ -265,6 +275,7 @@ class LtiTool:
             items=offers.catalogue(conn, query=query, limit=PICKER_SIZE),
             multiple=deep_linking.accepts(settings, "accept_multiple"),
             accepts_lineitem=deep_linking.accepts(settings, "accept_lineitem"),
+            launch_token=self.action_token(record),
         )
 
     # -- actions on a stored launch ------------------------------------------------------------

@@ -158,7 +158,15 @@ def test_learner_feedback_refuses_another_learners_or_a_forged_launch(app, lti, 
 
     other = rate(bob.client, ada_launch, items[first], "dismiss")
     assert other.status_code == 403
-    assert "belongs to another person" in other.get_data(as_text=True)
+    assert "unbound_launch" in other.get_data(as_text=True), "Bob's browser did not launch it"
+    # Even with Ada's page (and its token) left open in a browser Bob is signed in to.
+    token = re.search(r'name="launch_token" value="([0-9a-f]+)"', ada_page)[1]
+    shared = bob.client.post(
+        f"/lti/launch/{ada_launch}/feedback",
+        data={"content_id": str(items[first]), "verdict": "dismiss", "launch_token": token},
+    )
+    assert shared.status_code == 403
+    assert "belongs to another person" in shared.get_data(as_text=True)
     priorities = bob.client.post(
         f"/lti/launch/{ada_launch}/priorities", data={"priority:feedback": "1"}
     )
