@@ -67,7 +67,8 @@ def check_clean_text(body: Claims) -> None:
     """Refuse a token whose claims (names or values, at any depth) hold NUL characters or
     lone surrogates: no LMS sends them and nothing can store them, so they are an attack or
     a broken platform, to be answered with a 400 naming the claim, not a server error."""
-    stack: list[tuple[str, Any]] = [(name, value) for name, value in body.items()]
+    # Depth first, in document order, so the first offending claim is the one named.
+    stack: list[tuple[str, Any]] = list(reversed(body.items()))
     while stack:
         path, value = stack.pop()
         problem = text_problem(path)
@@ -79,9 +80,9 @@ def check_clean_text(body: Claims) -> None:
                 "invalid_claim", f"The id_token claim '{shown[:200]}' {problem}.", status=400
             )
         if isinstance(value, dict):
-            stack.extend((f"{path}.{k}", v) for k, v in value.items())
+            stack.extend(reversed([(f"{path}.{k}", v) for k, v in value.items()]))
         elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+            stack.extend(reversed([(f"{path}[{i}]", v) for i, v in enumerate(value)]))
 
 
 def client_id_of(body: Claims) -> str:
