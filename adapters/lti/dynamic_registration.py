@@ -8,6 +8,7 @@ stores what comes back (client id, deployment id) as a registration.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import keys, registrations
 from .errors import RegistrationFailed
 from .registrations import PlatformRegistration
+from .services import describe_answer
 from .settings import ToolUrls
 
 Conn = psycopg.Connection[Any]
@@ -124,6 +126,27 @@ def client_registration(config: PlatformConfiguration, urls: ToolUrls, name: str
     }
 
 
+@dataclass(frozen=True)
+class DynamicRegistration:
+    registration: PlatformRegistration
+    created: bool
+    #: Client ids of earlier dynamic registrations with this platform, now deactivated.
+    replaced: list[str]
+
+
+def _require_https(config: PlatformConfiguration, openid_configuration: str, allow: bool) -> None:
+    for what, url in (
+        ("the openid configuration URL", openid_configuration),
+        ("the LMS's authorization endpoint", config.authorization_endpoint),
+        ("the LMS's token endpoint", config.token_endpoint),
+        ("the LMS's keyset URL", config.jwks_uri),
+        ("the LMS's registration endpoint", config.registration_endpoint),
+    ):
+        registrations.require_https(
+            url, what, allow_http=allow, hint="LEARNWIRE_PLUGINS__LTI__ALLOW_HTTP=true"
+        )
+
+
 def register(
     conn: Conn,
     session: requests.Session,
@@ -132,9 +155,22 @@ def register(
     registration_token: str | None,
     urls: ToolUrls,
     tool_name: str,
-) -> tuple[PlatformRegistration, bool]:
-    """Run the whole exchange and store the registration; returns it and whether it is new."""
+    allow_http: bool = False,
+) -> DynamicRegistration:
+    """Run the whole exchange and store the registration.
+
+    Each run makes the platform issue a new client id; the earlier dynamic registrations
+    of the same platform are deactivated (listed in ``replaced``), so only the newest one
+    can launch.
+    """
+    registrations.require_https(
+        openid_configuration,
+        "the openid configuration URL",
+        allow_http=allow_http,
+        hint="LEARNWIRE_PLUGINS__LTI__ALLOW_HTTP=true",
+    )
     config = fetch_configuration(session, openid_configuration, registration_token)
+    _require_https(config, openid_configuration, allow_http)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
@@ -144,9 +180,7 @@ def register(
     except requests.RequestException as exc:
         raise RegistrationFailed(f"the LMS's registration endpoint is unreachable: {exc}") from exc
     if response.status_code not in (200, 201):
-        raise RegistrationFailed(
-            f"the LMS refused the registration: HTTP {response.status_code} {response.text[:300]}"
-        )
+        raise RegistrationFailed(f"the LMS refused the registration: {describe_answer(response)}")
     try:
         answer = response.json()
         client_id = str(answer["client_id"])
@@ -172,4 +206,5 @@ def register(
     )
     keys.ensure_active(conn)
     created = registrations.save(conn, registration)
-    return registration, created
+    replaced = registrations.deactivate_other_dynamic(conn, registration.issuer, client_id)
+    return DynamicRegistration(registration, created, replaced)

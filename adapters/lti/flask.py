@@ -309,15 +309,17 @@ def make_blueprint() -> Blueprint:
                 "screen instead of opening it directly."
             )
         with tool.runtime.db.connection() as conn:
-            registration, _ = dynamic_registration.register(
+            done = dynamic_registration.register(
                 conn,
                 tool.http(),
                 openid_configuration=config_url,
                 registration_token=request.args.get("registration_token") or None,
                 urls=tool.urls,
                 tool_name=tool.name,
+                allow_http=tool.settings.allow_http,
             )
-        page = pages.render("registered.html", tool_name=tool.name, registration=registration)
+            tool.audit_dynamic_registration(conn, done)
+        page = pages.render("registered.html", tool_name=tool.name, registration=done.registration)
         return _html(page)
 
     return bp

@@ -22,6 +22,7 @@ from .deep_linking import LINE_ITEM_TAG, SCORE_MAXIMUM
 from .errors import LtiError, NotAllowed, PlatformUnavailable
 from .launches import LaunchRecord
 from .offers import Offer
+from .services import describe_answer
 
 Conn = psycopg.Connection[Any]
 
@@ -113,8 +114,7 @@ def post_result(conn: Conn, launch: Any, record: LaunchRecord, item: Offer) -> S
         ags.put_grade(grade, lineitem)
     except LtiServiceException as exc:
         raise PlatformUnavailable(
-            f"The LMS refused the grade call: HTTP {exc.response.status_code} "
-            f"{exc.response.text[:300]}"
+            f"The LMS refused the grade call: {describe_answer(exc.response)}"
         ) from exc
     except LtiException as exc:
         raise LtiError(f"The score could not be posted: {exc}.") from exc

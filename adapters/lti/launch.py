@@ -21,10 +21,11 @@ from . import checks
 from .errors import LaunchRejected
 from .login_state import LoginState
 from .platform_keys import KeyLookup, has_kid
+from .registrations import issuer_key
 from .services import ToolServiceConnector
 from .settings import LtiSettings, ToolUrls
 from .storage import ServerSideSessionService
-from .tool_conf import PostgresToolConf
+from .tool_conf import PostgresToolConf, ToolRegistration
 
 
 class ToolLogin(OIDCLogin):
@@ -235,7 +236,11 @@ class ToolLaunch(MessageLaunch):
                 f"issuer '{iss}' (wrong 'aud').",
                 status=403,
             ) from exc
-        if self.login is not None and (iss, client_id) != (self.login.issuer, self.login.client_id):
+        started = self.login
+        if started is not None and (issuer_key(iss), client_id) != (
+            issuer_key(started.issuer),
+            started.client_id,
+        ):
             raise LaunchRejected(
                 "issuer_mismatch",
                 f"The id_token comes from '{iss}' (client '{client_id}') but the login was "
@@ -334,7 +339,12 @@ class ToolLaunch(MessageLaunch):
     # -- after validation --------------------------------------------------------------------
 
     def claims(self) -> dict[str, Any]:
-        return dict(self._get_jwt_body())
+        """The validated claims, ``iss`` spelt as the registration stores it (identities are
+        namespaced by it, whichever way the platform writes its issuer today)."""
+        claims = dict(self._get_jwt_body())
+        if isinstance(self._registration, ToolRegistration):
+            claims["iss"] = self._registration.platform.issuer
+        return claims
 
     def get_service_connector(self) -> ToolServiceConnector:
         assert self._registration is not None, "Registration not yet set"

@@ -20,7 +20,7 @@ from .context import person_record
 from .errors import LtiError, PlatformUnavailable, RegistrationFailed
 from .launches import resolve_learners, upsert_memberships
 from .roles import learnwire_role
-from .services import TimeoutSession, ToolServiceConnector
+from .services import TimeoutSession, ToolServiceConnector, describe_answer
 from .tool_conf import PostgresToolConf
 
 Conn = psycopg.Connection[Any]
@@ -71,8 +71,7 @@ def pull(
             next_url = page.get("next_page_url")
     except LtiServiceException as exc:
         raise PlatformUnavailable(
-            f"The LMS refused the roster call: HTTP {exc.response.status_code} "
-            f"{exc.response.text[:300]}"
+            f"The LMS refused the roster call: {describe_answer(exc.response)}"
         ) from exc
     except LtiException as exc:
         raise LtiError(f"The roster could not be read: {exc}.") from exc

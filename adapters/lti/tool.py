@@ -19,7 +19,20 @@ import psycopg
 from ...core.intake import IntakeReport
 from ...core.learner import feedback as learner_feedback
 from ...core.runtime import Runtime
-from . import checks, deep_linking, feedback, grades, launches, offers, pages, registrations, roster
+from ...policies.access import Subject
+from . import (
+    admin_audit,
+    checks,
+    deep_linking,
+    dynamic_registration,
+    feedback,
+    grades,
+    launches,
+    offers,
+    pages,
+    registrations,
+    roster,
+)
 from .checks import DEEP_LINKING_REQUEST, DEEP_LINKING_SETTINGS
 from .context import AGS, NRPS, LaunchContext
 from .errors import FeedbackRefused, LtiError, NotAllowed
@@ -381,6 +394,30 @@ class LtiTool:
         self._require_stored(report)
         log.info("LTI launch %s: %d priorities stated", record.launch_id, len(changed))
         return "priorities"
+
+    def audit_dynamic_registration(
+        self, conn: Conn, done: dynamic_registration.DynamicRegistration
+    ) -> None:
+        registration = done.registration
+        admin_audit.record(
+            self.runtime,
+            conn,
+            "registration:dynamic",
+            {
+                "issuer": registration.issuer,
+                "client_id": registration.client_id,
+                "deployment_ids": registration.deployment_ids,
+                "replaced_client_ids": done.replaced,
+            },
+            actor=Subject.service("lti-dynamic-registration"),
+        )
+        if done.replaced:
+            log.info(
+                "LTI dynamic registration for %s replaced client id(s) %s with %s",
+                registration.issuer,
+                ", ".join(done.replaced),
+                registration.client_id,
+            )
 
     # -- helpers ------------------------------------------------------------------------------
 
