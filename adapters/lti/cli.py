@@ -349,7 +349,8 @@ def roster_pull(
         as_json,
         lambda d: click.echo(
             f"{d['active']} active members of {d['context_id'] or 'the course'} "
-            f"({d['learners_created']} new learners, {d['skipped_inactive']} inactive skipped)"
+            f"({d['learners_created']} new learners, {d['skipped_inactive']} inactive skipped, "
+            f"{d['memberships_ended']} memberships ended)"
         ),
     )
 

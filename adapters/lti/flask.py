@@ -258,7 +258,13 @@ def make_blueprint() -> Blueprint:
             report = tool.pull_roster(conn, launch, record)
             flash = (
                 f"Roster updated: {report.active} active members "
-                f"({report.learners_created} new to learnwire)."
+                f"({report.learners_created} new to learnwire"
+                + (
+                    f"; {report.memberships_ended} no longer in the course"
+                    if report.memberships_ended
+                    else ""
+                )
+                + ")."
             )
             page = tool.learner_page(conn, record, flash=flash)
         return _html(page)

@@ -79,6 +79,38 @@ def grade_for(result: LearnerResult, user_id: str) -> Grade:
     return grade.set_activity_progress(progress).set_grading_progress("NotReady")
 
 
+def placement_tag(item: Offer, resource_link_id: str | None) -> str:
+    """The tag of the column the tool creates for one placement of one item."""
+    if not resource_link_id:
+        return f"{LINE_ITEM_TAG}:{item.content_id}"
+    return f"{LINE_ITEM_TAG}:{item.content_id}:{resource_link_id}"
+
+
+def wanted_lineitem(item: Offer, resource_link_id: str | None) -> LineItem:
+    wanted = (
+        LineItem()
+        .set_tag(placement_tag(item, resource_link_id))
+        .set_resource_id(str(item.content_id))
+        .set_label(item.title)
+        .set_score_maximum(SCORE_MAXIMUM)
+    )
+    if resource_link_id:
+        wanted.set_resource_link_id(resource_link_id)
+    return wanted
+
+
+def placement_lineitem(ags: Any, item: Offer, resource_link_id: str | None) -> LineItem | None:
+    """The course's column for this placement of ``item``: same item *and* same resource
+    link. The same item placed twice in a course has two columns; matching on the item alone
+    would post the second placement's scores into the first one's column."""
+    for found in ags.get_lineitems():
+        if not isinstance(found, dict) or found.get("resourceId") != str(item.content_id):
+            continue
+        if resource_link_id is None or found.get("resourceLinkId") == resource_link_id:
+            return LineItem(found)
+    return None
+
+
 def post_result(conn: Conn, launch: Any, record: LaunchRecord, item: Offer) -> ScoreReceipt:
     """Post the learner's result for ``item`` to the platform's gradebook."""
     body = launch.get_launch_data()
@@ -93,18 +125,11 @@ def post_result(conn: Conn, launch: Any, record: LaunchRecord, item: Offer) -> S
         if endpoint.get("lineitem"):
             lineitem = LineItem({"id": endpoint["lineitem"]})
         elif endpoint.get("lineitems") and ags.can_create_lineitem():
-            wanted = (
-                LineItem()
-                .set_tag(LINE_ITEM_TAG)
-                .set_resource_id(str(item.content_id))
-                .set_label(item.title)
-                .set_score_maximum(SCORE_MAXIMUM)
-            )
-            if record.resource_link_id:
-                wanted.set_resource_link_id(record.resource_link_id)
-            existing = ags.find_lineitem_by_resource_id(str(item.content_id))
+            existing = placement_lineitem(ags, item, record.resource_link_id)
             created = existing is None
-            lineitem = existing or ags.find_or_create_lineitem(wanted, find_by="resource_id")
+            lineitem = existing or ags.find_or_create_lineitem(
+                wanted_lineitem(item, record.resource_link_id), find_by="tag"
+            )
         else:
             raise NotAllowed(
                 "The LMS gave this launch no gradebook column and no right to create one."

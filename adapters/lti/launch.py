@@ -75,7 +75,9 @@ class ToolLogin(OIDCLogin):
         if urlsplit(target).netloc != self._urls.domain:
             raise LaunchRejected(
                 "foreign_target",
-                f"target_link_uri '{target}' is not on this tool ({self._urls.domain}).",
+                f"target_link_uri '{target}' is not on this tool ({self._urls.domain}). The "
+                f"tool's public URL is {self._urls.origin}; if the LMS reaches the tool at "
+                "another address, set LEARNWIRE_PUBLIC_URL to it and register that.",
                 status=400,
             )
         deployment_id = self._get_request_param("lti_deployment_id")

@@ -172,6 +172,18 @@ def upsert_memberships(
     return len(rows)
 
 
+def end_memberships_except(
+    conn: Conn, issuer: str, context_id: str, members: Sequence[uuid.UUID]
+) -> int:
+    """End the course memberships of everyone not in ``members``; how many ended."""
+    cur = conn.execute(
+        "DELETE FROM lti_course_membership WHERE issuer = %s AND context_id = %s "
+        "AND NOT (learner_id = ANY(%s))",
+        (issuer, context_id, list(members)),
+    )
+    return cur.rowcount
+
+
 def course_size(conn: Conn, issuer: str, context_id: str) -> int:
     row = conn.execute(
         "SELECT count(*) FROM lti_course_membership WHERE issuer = %s AND context_id = %s",

@@ -13,6 +13,7 @@ from ... import __version__
 from ..errors import LearnwireError
 from ..runtime import Runtime
 from .output import emit, json_option, table
+from .public_url import settle_public_url
 from .scaffold import new_plugin
 
 pass_runtime = click.make_pass_decorator(Runtime)
@@ -109,6 +110,8 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
 
     from ..web.app import create_app
 
+    for warning in settle_public_url(runtime.settings, host, port):
+        click.echo(f"warning: {warning}", err=True)
     runtime.upgrade()
     app = create_app(runtime)
     # Everything built so far lives as long as the process: freezing it spares the garbage
@@ -119,7 +122,10 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
     # A service manager stops us with SIGTERM: unwind like Ctrl-C so the runtime closes
     # and an embedded PostgreSQL is stopped rather than left running.
     signal.signal(signal.SIGTERM, _interrupt)
-    click.echo(f"learnwire serving on http://{host}:{port} (health: /healthz)")
+    click.echo(
+        f"learnwire serving on http://{host}:{port} (health: /healthz); public URL "
+        f"{runtime.settings.public_url}"
+    )
     waitress.serve(app, host=host, port=port, threads=threads, ident="learnwire")
 
 
