@@ -14,6 +14,7 @@ from typing import Any
 from ...core.runtime import Runtime
 from ...policies.access import Subject
 from ...policies.engine import engine_for
+from .dynamic_registration import DynamicRegistration
 
 
 def operator() -> Subject:
@@ -26,3 +27,19 @@ def record(
 ) -> None:
     """One audit entry in ``conn``'s transaction, so it commits with the change it records."""
     engine_for(runtime, refresh=False).record(conn, actor, f"lti:{action}", "done", detail=detail)
+
+
+def record_dynamic_registration(runtime: Runtime, conn: Any, done: DynamicRegistration) -> None:
+    registration = done.registration
+    record(
+        runtime,
+        conn,
+        "registration:dynamic",
+        {
+            "issuer": registration.issuer,
+            "client_id": registration.client_id,
+            "deployment_ids": registration.deployment_ids,
+            "replaced_client_ids": done.replaced,
+        },
+        actor=Subject.service("lti-dynamic-registration"),
+    )

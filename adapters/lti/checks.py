@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jwt
+
 from .errors import LaunchRejected
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -83,6 +85,23 @@ def check_clean_text(body: Claims) -> None:
             stack.extend(reversed([(f"{path}.{k}", v) for k, v in value.items()]))
         elif isinstance(value, list):
             stack.extend(reversed([(f"{path}[{i}]", v) for i, v in enumerate(value)]))
+
+
+def claimed_platform(id_token: str | None) -> tuple[str, str, str] | None:
+    """``(issuer, client_id, kid)`` as an id_token claims them, *unverified*: only to know
+    whose key set to look up before verifying. None for anything that is not a JWT naming
+    them as clean text (validation then refuses it with the precise reason)."""
+    try:
+        header = jwt.get_unverified_header(id_token or "")
+        body = jwt.decode(id_token or "", options={"verify_signature": False})
+        issuer, kid = body["iss"], header["kid"]
+        client_id = client_id_of(body)
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError, LaunchRejected):
+        return None
+    named = (issuer, client_id, kid)
+    if not all(isinstance(v, str) and v and clean_text(v) for v in named):
+        return None
+    return named
 
 
 def client_id_of(body: Claims) -> str:

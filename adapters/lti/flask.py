@@ -8,6 +8,7 @@ JSON problem document would help nobody) with a 4xx status and the reason.
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,11 +33,13 @@ from pylti1p3.exception import LtiException
 from ...core.errors import LearnwireError
 from ...core.web.app import runtime_of
 from ...core.web.recommendations import SESSION_LEARNER, SESSION_ROLE
-from . import checks, dynamic_registration, feedback, keys, launches, pages
+from . import admin_audit, checks, dynamic_registration, feedback, keys, launches, pages
 from .errors import LaunchNotFound, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
 from .tool import LtiTool
+
+log = logging.getLogger("learnwire.lti")
 
 #: The launches this browser holds, in its (signed) session cookie; the newest few suffice.
 SESSION_LAUNCHES = "learnwire_lti_launches"
@@ -324,7 +327,14 @@ def make_blueprint() -> Blueprint:
                 tool_name=tool.name,
                 allow_http=tool.settings.allow_http,
             )
-            tool.audit_dynamic_registration(conn, done)
+            admin_audit.record_dynamic_registration(tool.runtime, conn, done)
+        if done.replaced:
+            log.info(
+                "LTI dynamic registration for %s replaced client id(s) %s with %s",
+                done.registration.issuer,
+                ", ".join(done.replaced),
+                done.registration.client_id,
+            )
         page = pages.render("registered.html", tool_name=tool.name, registration=done.registration)
         return _html(page)
 

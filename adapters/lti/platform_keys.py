@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 from ... import __version__
+from .settings import LtiSettings
 
 MAX_REDIRECTS = 3
 
@@ -219,6 +220,18 @@ class PlatformKeyCache:
         self._entries: dict[str, _Entry] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: LtiSettings) -> PlatformKeyCache:
+        return cls(
+            limits=FetchLimits(
+                deadline_seconds=settings.keyset_deadline_seconds,
+                max_bytes=settings.keyset_max_bytes,
+            ),
+            cache_seconds=settings.keyset_cache_seconds,
+            refetch_seconds=settings.keyset_refetch_seconds,
+            failure_seconds=settings.keyset_failure_seconds,
+        )
 
     def _lock_for(self, issuer: str) -> threading.Lock:
         with self._guard:

@@ -13,18 +13,14 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import jwt
 import psycopg
 
 from ...core.intake import IntakeReport
 from ...core.learner import feedback as learner_feedback
 from ...core.runtime import Runtime
-from ...policies.access import Subject
 from . import (
-    admin_audit,
     checks,
     deep_linking,
-    dynamic_registration,
     feedback,
     grades,
     launches,
@@ -38,7 +34,7 @@ from .context import AGS, NRPS, LaunchContext
 from .errors import FeedbackRefused, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .launches import LaunchRecord
-from .platform_keys import FetchLimits, KeyLookup, PlatformKeyCache
+from .platform_keys import KeyLookup, PlatformKeyCache
 from .services import TimeoutSession
 from .settings import LtiSettings, ToolUrls, lti_settings, tool_urls
 from .storage import ServerSideSessionService
@@ -57,15 +53,8 @@ class LtiTool:
         self.settings: LtiSettings = lti_settings(runtime.settings)
         self.urls: ToolUrls = tool_urls(runtime.settings)
         self._offers: offers.OfferSource | None = None
-        self.platform_keys = PlatformKeyCache(
-            limits=FetchLimits(
-                deadline_seconds=self.settings.keyset_deadline_seconds,
-                max_bytes=self.settings.keyset_max_bytes,
-            ),
-            cache_seconds=self.settings.keyset_cache_seconds,
-            refetch_seconds=self.settings.keyset_refetch_seconds,
-            failure_seconds=self.settings.keyset_failure_seconds,
-        )
+        self._action_secret: bytes | None = None
+        self.platform_keys = PlatformKeyCache.from_settings(self.settings)
 
     @property
     def name(self) -> str:
@@ -92,9 +81,12 @@ class LtiTool:
         return TimeoutSession(self.settings.http_timeout_seconds)
 
     def action_secret(self) -> bytes:
-        return hashlib.sha256(
-            b"learnwire.lti.actions\x1f" + self.runtime.settings.flask_secret().encode()
-        ).digest()
+        """The key of launch action tokens, derived from the deployment's secret key (so
+        every web node agrees) and read once: pages render it on every request."""
+        if self._action_secret is None:
+            secret = self.runtime.settings.flask_secret().encode()
+            self._action_secret = hashlib.sha256(b"learnwire.lti.actions\x1f" + secret).digest()
+        return self._action_secret
 
     def action_token(self, record: LaunchRecord) -> str:
         return launches.action_token(self.action_secret(), record)
@@ -137,17 +129,10 @@ class LtiTool:
         holds no connection. None when the token names no registered platform or is not a
         JWT at all; validation then refuses it with the precise reason.
         """
-        try:
-            header = jwt.get_unverified_header(id_token or "")
-            body = jwt.decode(id_token or "", options={"verify_signature": False})
-            issuer, kid = body["iss"], header["kid"]
-            client_id = checks.client_id_of(body)
-        except (jwt.PyJWTError, KeyError, TypeError, ValueError, LtiError):
+        claimed = checks.claimed_platform(id_token)
+        if claimed is None:
             return None
-        if not (isinstance(issuer, str) and isinstance(kid, str) and issuer and kid):
-            return None
-        if not checks.clean_text(issuer) or not checks.clean_text(client_id):
-            return None
+        issuer, client_id, kid = claimed
         with self.runtime.db.connection() as conn:
             registration = registrations.find(conn, issuer, client_id)
         if registration is None:
@@ -394,30 +379,6 @@ class LtiTool:
         self._require_stored(report)
         log.info("LTI launch %s: %d priorities stated", record.launch_id, len(changed))
         return "priorities"
-
-    def audit_dynamic_registration(
-        self, conn: Conn, done: dynamic_registration.DynamicRegistration
-    ) -> None:
-        registration = done.registration
-        admin_audit.record(
-            self.runtime,
-            conn,
-            "registration:dynamic",
-            {
-                "issuer": registration.issuer,
-                "client_id": registration.client_id,
-                "deployment_ids": registration.deployment_ids,
-                "replaced_client_ids": done.replaced,
-            },
-            actor=Subject.service("lti-dynamic-registration"),
-        )
-        if done.replaced:
-            log.info(
-                "LTI dynamic registration for %s replaced client id(s) %s with %s",
-                registration.issuer,
-                ", ".join(done.replaced),
-                registration.client_id,
-            )
 
     # -- helpers ------------------------------------------------------------------------------
 
