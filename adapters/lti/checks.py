@@ -93,6 +93,8 @@ def claimed_platform(id_token: str | None) -> tuple[str, str, str] | None:
     them as clean text (validation then refuses it with the precise reason)."""
     try:
         header = jwt.get_unverified_header(id_token or "")
+        if header.get("alg") not in ALLOWED_ALGORITHMS:
+            return None  # refused unverified anyway: no reason to fetch anything for it
         body = jwt.decode(id_token or "", options={"verify_signature": False})
         issuer, kid = body["iss"], header["kid"]
         client_id = client_id_of(body)

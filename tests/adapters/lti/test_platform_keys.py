@@ -140,6 +140,14 @@ def test_platform_keys_unknown_kid_does_not_force_a_fetch_per_request(lti, platf
     assert platform.jwks_fetches == 2
 
 
+def test_platform_keys_unsigned_token_fetches_nothing(lti, platform):
+    for i in range(3):
+        unsigned = lti.launch(token_options={"alg": "none", "kid": f"random-{i}"})
+        assert unsigned.status_code == 401
+        assert "algorithm_not_allowed" in unsigned.get_data(as_text=True)
+    assert platform.jwks_fetches == 0
+
+
 def test_platform_keys_failed_fetch_is_remembered(lti, keyset_server):
     def failing(sock: socket.socket, server: KeySetServer) -> None:
         body = b"<html><body>Internal error</body></html>"
