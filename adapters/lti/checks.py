@@ -70,7 +70,7 @@ def check_clean_text(body: Claims) -> None:
     lone surrogates: no LMS sends them and nothing can store them, so they are an attack or
     a broken platform, to be answered with a 400 naming the claim, not a server error."""
     # Depth first, in document order, so the first offending claim is the one named.
-    stack: list[tuple[str, Any]] = list(reversed(body.items()))
+    stack: list[tuple[str, Any]] = list(reversed(list(body.items())))
     while stack:
         path, value = stack.pop()
         problem = text_problem(path)

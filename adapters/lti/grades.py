@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from pylti1p3.exception import LtiException, LtiServiceException
@@ -107,7 +107,7 @@ def placement_lineitem(ags: Any, item: Offer, resource_link_id: str | None) -> L
         if not isinstance(found, dict) or found.get("resourceId") != str(item.content_id):
             continue
         if resource_link_id is None or found.get("resourceLinkId") == resource_link_id:
-            return LineItem(found)
+            return LineItem(cast(Any, found))
     return None
 
 

@@ -9,7 +9,7 @@ a :class:`LaunchRejected` whose code and message say exactly why.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jwt
@@ -246,7 +246,7 @@ class ToolLaunch(MessageLaunch):
             raise LaunchRejected(
                 "issuer_mismatch",
                 f"The id_token comes from '{iss}' (client '{client_id}') but the login was "
-                f"started for '{self.login.issuer}' (client '{self.login.client_id}').",
+                f"started for '{started.issuer}' (client '{started.client_id}').",
                 status=403,
             )
         return self
@@ -276,7 +276,7 @@ class ToolLaunch(MessageLaunch):
                 f"The platform's key set ({url}) has no key with kid '{kid}', so the id_token "
                 "cannot be verified.",
             )
-        self._registration.set_key_set(found.keys)
+        self._registration.set_key_set(cast(Any, found.keys))
         try:
             return super().get_public_key()
         except LtiException as exc:
