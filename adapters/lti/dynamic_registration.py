@@ -147,8 +147,7 @@ def _require_https(config: PlatformConfiguration, openid_configuration: str, all
         )
 
 
-def register(
-    conn: Conn,
+def negotiate(
     session: requests.Session,
     *,
     openid_configuration: str,
@@ -156,13 +155,9 @@ def register(
     urls: ToolUrls,
     tool_name: str,
     allow_http: bool = False,
-) -> DynamicRegistration:
-    """Run the whole exchange and store the registration.
-
-    Each run makes the platform issue a new client id; the earlier dynamic registrations
-    of the same platform are deactivated (listed in ``replaced``), so only the newest one
-    can launch.
-    """
+) -> PlatformRegistration:
+    """The exchange with the platform: read its configuration, register with it, and return
+    what it granted. No database work here, so no connection waits on the platform."""
     registrations.require_https(
         openid_configuration,
         "the openid configuration URL",
@@ -204,7 +199,19 @@ def register(
         or None,
         product_family_code=config.platform.get("product_family_code") or None,
     )
+    return registration
+
+
+def store(conn: Conn, registration: PlatformRegistration) -> DynamicRegistration:
+    """Store what :func:`negotiate` obtained.
+
+    Each run makes the platform issue a new client id; the earlier dynamic registrations
+    of the same platform are deactivated (listed in ``replaced``), so only the newest one
+    can launch.
+    """
     keys.ensure_active(conn)
     created = registrations.save(conn, registration)
-    replaced = registrations.deactivate_other_dynamic(conn, registration.issuer, client_id)
+    replaced = registrations.deactivate_other_dynamic(
+        conn, registration.issuer, registration.client_id
+    )
     return DynamicRegistration(registration, created, replaced)

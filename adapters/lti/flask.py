@@ -317,16 +317,16 @@ def make_blueprint() -> Blueprint:
                 "No openid_configuration: paste this URL into the LMS's dynamic registration "
                 "screen instead of opening it directly."
             )
+        granted = dynamic_registration.negotiate(
+            tool.http(),
+            openid_configuration=config_url,
+            registration_token=request.args.get("registration_token") or None,
+            urls=tool.urls,
+            tool_name=tool.name,
+            allow_http=tool.settings.allow_http,
+        )
         with tool.runtime.db.connection() as conn:
-            done = dynamic_registration.register(
-                conn,
-                tool.http(),
-                openid_configuration=config_url,
-                registration_token=request.args.get("registration_token") or None,
-                urls=tool.urls,
-                tool_name=tool.name,
-                allow_http=tool.settings.allow_http,
-            )
+            done = dynamic_registration.store(conn, granted)
             admin_audit.record_dynamic_registration(tool.runtime, conn, done)
         if done.replaced:
             log.info(

@@ -53,7 +53,10 @@ def fetch_key_set(url: str, limits: FetchLimits) -> dict[str, Any]:
     for _ in range(MAX_REDIRECTS + 1):
         status, location, body = _get(url, deadline, limits)
         if status in (301, 302, 303, 307, 308) and location:
-            url = urljoin(url, location)
+            target = urljoin(url, location)
+            if urlsplit(url).scheme == "https" and urlsplit(target).scheme != "https":
+                raise KeySetUnavailable("it redirected from https to plain http")
+            url = target
             continue
         if status != 200:
             raise KeySetUnavailable(f"it answered HTTP {status}")
