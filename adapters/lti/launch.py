@@ -338,6 +338,14 @@ class ToolLaunch(MessageLaunch):
             ) from exc
         return self
 
+    def save_launch_data(self) -> ToolLaunch:
+        # Kept with the issuer spelt as registered, like every other record of the launch:
+        # restoring it finds the registration, and erasure matches it to the person.
+        if isinstance(self._registration, ToolRegistration):
+            self._jwt["body"] = {**self._jwt["body"], "iss": self._registration.platform.issuer}
+        super().save_launch_data()
+        return self
+
     # -- after validation --------------------------------------------------------------------
 
     def claims(self) -> dict[str, Any]:

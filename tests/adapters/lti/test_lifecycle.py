@@ -88,6 +88,8 @@ def test_lifecycle_issuer_with_a_trailing_slash_is_the_same_platform(
     with lti_runtime.db.connection() as conn:
         assert conn.execute("SELECT count(*) FROM learner").fetchone()[0] == 1
         assert {r[0] for r in conn.execute("SELECT issuer FROM lti_launch")} == {platform.issuer}
+        stored = conn.execute("SELECT DISTINCT value->>'iss' FROM lti_launch_data").fetchall()
+    assert stored == [(platform.issuer,)], "launch data names the issuer as registered"
 
 
 def test_lifecycle_registration_deactivate_activate_delete(
