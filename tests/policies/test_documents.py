@@ -139,6 +139,6 @@ def test_documents_nul_byte_is_a_located_refusal_not_a_crash(tmp_path, db, engin
     doc, problem = parse_text("doc.yaml", (tmp_path / "doc.yaml").read_bytes())
     assert doc is None and problem is not None
     assert problem.line == 2 and "NUL byte at column 7" in problem.message
-    with db.connection() as conn, pytest.raises(PolicyInvalid, match="doc.yaml:2"):
+    with db.connection() as conn, pytest.raises(PolicyInvalid, match=r"doc\.yaml:2"):
         versions.apply_directory(conn, engine, tmp_path, author="ana")
     assert "NUL" in _audit_text(db), "the refusal is audited, with the reason"
