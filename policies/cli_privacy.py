@@ -241,19 +241,48 @@ def audit_group() -> None:
 @json_option
 @pass_runtime
 def audit_verify(runtime: Runtime, as_json: bool) -> None:
-    """Recompute the hash chain; exit 1 if any entry was changed, removed or inserted."""
+    """Recompute the MAC chain and compare it with the checkpoint kept outside the database;
+    exit 1, naming the first bad entry and why, if anything was changed, removed or inserted."""
+    engine = engine_for(runtime, refresh=False)
     with runtime.db.connection() as conn:
-        result = audit.verify(conn)
-    emit(
-        result.as_dict(),
-        as_json,
-        lambda d: click.echo(
-            f"audit log intact: {d['entries']} entries"
-            if d["ok"]
-            else f"audit log BROKEN at entry {d['first_bad_id']}: {d['reason']}"
-        ),
-    )
+        result = engine.audit.verify(conn)
+
+    def human(d: dict) -> None:
+        if not d["ok"]:
+            where = f" at entry {d['first_bad_id']}" if d["first_bad_id"] else ""
+            click.echo(f"audit log BROKEN{where}: {d['reason']}")
+            return
+        legacy = (d["keyed_from"] or 1) - 1
+        note = f" ({legacy} legacy entries anchored by an upgrade)" if legacy > 0 else ""
+        click.echo(f"audit log intact: {d['entries']} entries{note}, checkpoint up to date")
+
+    emit(result.as_dict(), as_json, human)
     if not result.ok:
+        sys.exit(1)
+
+
+@audit_group.command("upgrade")
+@json_option
+@pass_runtime
+def audit_upgrade(runtime: Runtime, as_json: bool) -> None:
+    """Anchor the log as it is now when it has no valid checkpoint: entries written before
+    the log was keyed stay verifiable as legacy up to this point, and every later entry must
+    carry the keyed MAC. Refuses a broken chain; never replaces a valid checkpoint."""
+    engine = engine_for(runtime, refresh=False)
+    with runtime.db.connection() as conn:
+        outcome = engine.audit.upgrade(conn, actor=engine.actor(engine_subject()))
+
+    def human(d: dict) -> None:
+        if d["upgraded"]:
+            click.echo(
+                f"anchored: {d['legacy_entries']} legacy entries, {d['entries']} in all; "
+                "new entries are keyed"
+            )
+        else:
+            click.echo(f"not upgraded: {d['reason']}")
+
+    emit(outcome, as_json, human)
+    if not outcome["upgraded"] and outcome.get("ok") is not True:
         sys.exit(1)
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 
 from ..core.errors import ValidationFailed
 from ..core.web.app import runtime_of
-from . import audit, consent, erasure, tokens
+from . import consent, erasure, tokens
 from .access import Resource
 from .engine import engine_for
 from .utilisation import utilisation_report
@@ -105,5 +105,5 @@ def audit_verify() -> Any:
     with runtime.db.connection() as conn:
         subject = tokens.authenticate(conn, request.headers.get("Authorization")).subject()
         engine.authorize(conn, subject, "read", Resource("audit_log"), PURPOSE)
-        result = audit.verify(conn)
+        result = engine.audit.verify(conn)
     return jsonify(result.as_dict()), 200 if result.ok else 409

@@ -82,7 +82,7 @@ def test_erasure_leaves_zero_rows_with_the_persons_identifiers(
     assert report.deleted["test_later_table"] == 1 and report.deleted["learner"] == 1
     assert entry.action == "erase:learner_data" and entry.outcome == "done"
     with db.connection() as conn:
-        assert audit.verify(conn).ok
+        assert engine.audit.verify(conn).ok
 
 
 def test_erasure_removes_cached_values_and_queued_tasks_from_redis(
