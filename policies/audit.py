@@ -21,8 +21,8 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import weakref
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,103 +30,17 @@ from uuid import UUID
 
 import psycopg
 
-from .audit_checkpoint import Checkpoint, CheckpointAltered, CheckpointFile
+from .audit_checkpoint import CheckpointAltered, CheckpointFile
+from .audit_entry import GENESIS, AuditEntry, Verification, legacy_hash
+from .audit_walk import ChainWalk
+
+__all__ = ["GENESIS", "AuditEntry", "AuditLog", "Verification", "legacy_hash", "recent"]
 
 log = logging.getLogger(__name__)
 Conn = psycopg.Connection[Any]
-GENESIS = "0" * 64
+#: Appends write the checkpoint at most this often (``verify`` writes it every time).
+CHECKPOINT_INTERVAL_SECONDS = 1.0
 _MAC_DOMAIN = b"learnwire-audit-entry-v2\x1f"
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    outcome: str
-    purpose: str | None
-    subject_hash: str | None
-    detail: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "action": self.action,
-            "outcome": self.outcome,
-            "purpose": self.purpose,
-            "subject_hash": self.subject_hash,
-            "detail": self.detail,
-            "hash": self.hash,
-        }
-
-    def body(self) -> bytes:
-        return _canonical(
-            self.id,
-            self.at,
-            self.actor,
-            self.action,
-            self.outcome,
-            self.purpose,
-            self.subject_hash,
-            self.detail,
-            self.prev_hash,
-        )
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    entries: int
-    first_bad_id: int | None = None
-    reason: str = ""
-    #: Entries below this id are legacy (unkeyed SHA-256, anchored by ``audit upgrade``).
-    keyed_from: int | None = None
-    checkpoint: dict[str, Any] | None = field(default=None)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "entries": self.entries,
-            "first_bad_id": self.first_bad_id,
-            "reason": self.reason,
-            "keyed_from": self.keyed_from,
-            "checkpoint": self.checkpoint,
-        }
-
-
-def _canonical(
-    id: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    outcome: str,
-    purpose: str | None,
-    subject_hash: str | None,
-    detail: dict[str, Any],
-    prev_hash: str,
-) -> bytes:
-    body = [
-        id,
-        at.astimezone(UTC).isoformat(),
-        actor,
-        action,
-        outcome,
-        purpose,
-        subject_hash,
-        detail,
-        prev_hash,
-    ]
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def legacy_hash(entry: AuditEntry) -> str:
-    """The unkeyed SHA-256 entries carried before the log was keyed."""
-    return hashlib.sha256(entry.body()).hexdigest()
 
 
 class AuditLog:
@@ -144,6 +58,9 @@ class AuditLog:
         self._key = key
         self._mac_key = mac_key or hmac.new(key, b"audit-mac-key", hashlib.sha256).digest()
         self.checkpoint = CheckpointFile(checkpoint, self._mac_key) if checkpoint else None
+        self.checkpoint_interval = CHECKPOINT_INTERVAL_SECONDS
+        self.clock = time.monotonic
+        self._last_checkpoint = -float("inf")
         # Connection -> transaction id in which it took the chain lock; lets a caller tell
         # whether appending from another connection would wait on this one.
         self._holders: weakref.WeakKeyDictionary[Conn, int] = weakref.WeakKeyDictionary()
@@ -185,7 +102,7 @@ class AuditLog:
         self._holders[conn] = conn.execute("SELECT txid_current()").fetchone()[0]
         row = conn.execute("SELECT id, hash FROM policy_audit ORDER BY id DESC LIMIT 1").fetchone()
         next_id, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-        if first_in_transaction:
+        if first_in_transaction and self._checkpoint_due(fresh=row is None):
             # Under the lock the head is committed (its writer's transaction has ended), so
             # it can be checkpointed; an entry of our own transaction could still roll back.
             self._advance(next_id - 1, prev, fresh=row is None)
@@ -214,6 +131,15 @@ class AuditLog:
             next_id, at, actor, action, outcome, purpose, subject, clean, prev, digest
         )
 
+    def _checkpoint_due(self, *, fresh: bool) -> bool:
+        # A durable write costs milliseconds: appends checkpoint at most once per interval
+        # (verify always does), so the newest second of entries is what a checkpoint lags.
+        now = self.clock()
+        if not fresh and now - self._last_checkpoint < self.checkpoint_interval:
+            return False
+        self._last_checkpoint = now
+        return True
+
     def _advance(self, entries: int, head: str, *, fresh: bool) -> None:
         if self.checkpoint is None:
             return
@@ -237,7 +163,7 @@ class AuditLog:
             point = self.checkpoint.read() if self.checkpoint else None
         except CheckpointAltered as exc:
             return Verification(False, 0, None, f"checkpoint altered: {exc}")
-        walk = _Walk(self, point)
+        walk = ChainWalk(self.mac, point)
         for entry in _entries(conn, batch):
             if not walk.step(entry):
                 return walk.result()
@@ -276,7 +202,7 @@ class AuditLog:
             return {"upgraded": False, **check.as_dict(), "reason": said}
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('learnwire.policy_audit'))")
-            scan = _Walk(self, None, upgrading=True)
+            scan = ChainWalk(self.mac, None, upgrading=True)
             for entry in _entries(conn, 5000):
                 if not scan.step(entry):
                     return {"upgraded": False, **scan.result().as_dict()}
@@ -296,95 +222,6 @@ class AuditLog:
         conn.commit()  # the checkpoint must never name an entry that could roll back
         self.checkpoint.reset(entry.id, entry.hash, legacy + 1)
         return {"upgraded": True, "legacy_entries": legacy, "entries": entry.id}
-
-
-class _Walk:
-    """One pass over the chain, entry by entry, remembering the first thing that breaks."""
-
-    def __init__(self, log: AuditLog, point: Checkpoint | None, upgrading: bool = False) -> None:
-        self.log = log
-        self.point = point
-        self.upgrading = upgrading
-        # Without a checkpoint the boundary is where entries stop verifying as legacy.
-        self.keyed_from: int | None = point.keyed_from if point else None
-        self.prev, self.count = GENESIS, 0
-        self.legacy_head = GENESIS
-        self.bad: tuple[int | None, str] | None = None
-
-    def step(self, entry: AuditEntry) -> bool:
-        expected = self.count + 1
-        if entry.id != expected:
-            return self._fail(
-                entry.id, f"gap in sequence: entry {expected} is missing before {entry.id}"
-            )
-        if entry.prev_hash != self.prev:
-            return self._fail(entry.id, "prev_hash does not match the entry before it")
-        keyed = self.log.mac(entry)
-        if self.keyed_from is None or entry.id < self.keyed_from:
-            if hmac.compare_digest(keyed, entry.hash) and self.keyed_from is None:
-                self.keyed_from = entry.id
-            elif hmac.compare_digest(legacy_hash(entry), entry.hash):
-                self.legacy_head = entry.hash
-            else:
-                return self._fail(entry.id, _changed(self.keyed_from, entry))
-        elif not hmac.compare_digest(keyed, entry.hash):
-            if hmac.compare_digest(legacy_hash(entry), entry.hash):
-                why = "MAC mismatch: an unkeyed entry where keyed ones are required (written "
-                return self._fail(entry.id, why + "without the audit key, e.g. a plain INSERT)")
-            return self._fail(entry.id, "MAC mismatch: content or hash changed after writing")
-        point = self.point
-        if point is not None and entry.id == point.entries and entry.hash != point.head:
-            return self._fail(
-                entry.id, f"head mismatch: entry {entry.id} is not the one checkpointed"
-            )
-        self.prev, self.count = entry.hash, entry.id
-        return True
-
-    def _fail(self, entry_id: int | None, reason: str) -> bool:
-        self.bad = (entry_id, reason)
-        return False
-
-    def result(self) -> Verification:
-        checkpoint = self.point.as_dict() if self.point else None
-        if self.bad is not None:
-            return Verification(False, self.count, *self.bad, self.keyed_from, checkpoint)
-        if self.upgrading:
-            return Verification(True, self.count, None, "", self.keyed_from, checkpoint)
-        point = self.point
-        if point is not None and self.count < point.entries:
-            return Verification(
-                False,
-                self.count,
-                self.count + 1,
-                f"count below checkpoint: {self.count} entries, the checkpoint of "
-                f"{point.written_at} recorded {point.entries} (entries removed or table "
-                "truncated)",
-                self.keyed_from,
-                checkpoint,
-            )
-        if point is None and self.count:
-            legacy = self.keyed_from != 1
-            return Verification(
-                False,
-                self.count,
-                None,
-                (
-                    "unkeyed (legacy) entries and no checkpoint anchoring them"
-                    if legacy
-                    else "no checkpoint outside the database, so removed entries cannot be "
-                    "ruled out"
-                )
-                + "; run `learnwire audit upgrade` to anchor the log as it is now",
-                self.keyed_from,
-                None,
-            )
-        return Verification(True, self.count, None, "", self.keyed_from, checkpoint)
-
-
-def _changed(keyed_from: int | None, entry: AuditEntry) -> str:
-    if keyed_from is None:
-        return "hash mismatch: neither a keyed MAC nor a legacy hash fits (content changed)"
-    return "legacy hash mismatch: content changed before the anchored point"
 
 
 _COLUMNS = "id, at, actor, action, outcome, purpose, subject_hash, detail, prev_hash, hash"

@@ -167,11 +167,20 @@ def test_audit_checkpoint_file_edited_or_removed_is_reported(db, engine):
 
 
 def test_audit_checkpoint_follows_appends_without_a_verify(db, engine):
+    engine.audit.checkpoint_interval = 0
     _fill(db, engine, 3, verify=False)
     # Each transaction's first append checkpoints the committed head before it.
     assert engine.audit.checkpoint.read().entries == 2
     _behind_the_trigger(db, "DELETE FROM policy_audit WHERE id >= 2")
     assert "count below checkpoint" in _verify(db, engine).reason
+
+
+def test_audit_appends_checkpoint_at_most_once_per_interval(db, engine):
+    clock = iter([100.0, 100.5, 101.6])
+    engine.audit.clock = lambda: next(clock)
+    _fill(db, engine, 1, verify=False)  # fresh log: always checkpointed (0 entries)
+    _fill(db, engine, 2, verify=False)  # at 100.5 (skipped), then 101.6 (written)
+    assert engine.audit.checkpoint.read().entries == 2
 
 
 def test_audit_legacy_chain_is_anchored_by_upgrade_and_stays_verifiable(db, engine, settings):
