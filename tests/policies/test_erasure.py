@@ -20,6 +20,7 @@ from learnwire.policies import audit, erasure
 from learnwire.policies.access import Subject
 from learnwire.policies.consent import set_opt_out
 from learnwire.policies.engine import AccessDenied
+from learnwire.policies.export_document import render_html
 
 OFFICER = Subject.compliance("test-officer")
 
@@ -260,3 +261,22 @@ def test_erasure_that_did_not_verify_is_finished_by_running_it_again(
     assert outcomes == ["done", "done", "incomplete"]
     with db.connection() as conn:
         assert engine.audit.verify(conn).ok
+
+
+def test_erasure_export_reads_as_a_page_with_every_section_escaped(
+    settings, db, engine, make_org, notes_table
+):
+    holders = erasure.holders_of(_runtime_with(settings, db, _Notes()))
+    target, _ = _noted(db, make_org)
+    with db.connection() as conn:
+        make_org(conn).event(target, score=0.7, category="assessment")
+        conn.execute(
+            "UPDATE test_notes SET note = '<script>alert(1)</script>' WHERE note <> 'kept'"
+        )
+        data = erasure.export(conn, engine, target, by=OFFICER, holders=holders)
+    page = render_html(data)
+    assert page.startswith("<!doctype html>") and str(target) in page
+    for section in ("learner", "identity_link", "learning_event", "notes.notes"):
+        assert f'<h2 id="{section}">' in page
+    assert "What you did in learning systems" in page, "sections are explained in words"
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -31,6 +31,11 @@ def test_http_compliance_token_exports_and_erases(client, db, engine, make_org):
     auth = _token(db, engine, "compliance_officer")
     exported = client.get(f"/api/v1/privacy/learners/{learner}/export", headers=auth)
     assert exported.status_code == 200 and exported.json["tables"]["learning_event"]
+    page = client.get(f"/api/v1/privacy/learners/{learner}/export?format=html", headers=auth)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert '<h2 id="learning_event">' in page.get_data(as_text=True)
+    odd = client.get(f"/api/v1/privacy/learners/{learner}/export?format=pdf", headers=auth)
+    assert odd.status_code == 400 and odd.mimetype == "application/problem+json"
     util = client.get(f"/api/v1/privacy/learners/{learner}/utilisation", headers=auth)
     assert util.status_code == 200 and util.json["purpose"] == "development_recommendation"
     put = client.put(f"/api/v1/privacy/learners/{learner}/opt-outs/calendar", headers=auth)
