@@ -48,18 +48,20 @@ def run_cli(runtime, monkeypatch):
 def test_documents_symlink_to_the_flask_key_is_refused_and_never_echoed(
     run_cli, runtime, db, policy_copy, caplog
 ):
-    key = runtime.settings.flask_secret()
+    # The key a deployment without LEARNWIRE_SECRET_KEY signs its sessions with.
+    key = runtime.settings.generated_secret("flask")
     key_file = runtime.settings.key_dir() / "flask.key"
+    assert key_file.read_text().strip() == key
     (policy_copy / "leak.yaml").symlink_to(key_file)
     caplog.set_level(logging.DEBUG)
     code, output = run_cli("policy", "apply", str(policy_copy))
-    assert code != 0, "a directory with a link out of it is refused"
-    assert "leak.yaml" in output and "symbolic link" in output
     audit = _audit_text(db)
-    assert "policy:apply" in audit and "refused" in audit, "the refusal is audited"
     assert _leaks(output, key) == []
     assert _leaks(audit, key) == []
     assert _leaks(caplog.text, key) == []
+    assert code != 0, "a directory with a link out of it is refused"
+    assert "leak.yaml" in output and "symbolic link" in output
+    assert "policy:apply" in audit and "refused" in audit, "the refusal is audited"
     code, output = run_cli("policy", "check", str(policy_copy), "--json")
     assert code == 1 and _leaks(output, key) == []
 
