@@ -115,6 +115,8 @@ def read_directory(directory: Path) -> tuple[list[Document], list[DocumentProble
         return [], [DocumentProblem(str(directory), None, "", "expected a directory")]
     try:
         return _read_entries(root, dir_fd)
+    except PermissionError:
+        return [], [DocumentProblem(str(directory), None, "", "cannot be listed (permission)")]
     finally:
         os.close(dir_fd)
 
@@ -158,7 +160,11 @@ def _read_entries(root: Path, dir_fd: int) -> tuple[list[Document], list[Documen
 def _read_file(root: Path, dir_fd: int, name: str) -> tuple[bytes | None, DocumentProblem | None]:
     """The bytes of ``name`` in the directory, or why it is refused (never what it holds)."""
     relative = [name]
-    if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+    try:
+        is_link = stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:  # removed since the listing
+        return None, DocumentProblem(name, None, "", "cannot be read (removed while reading)")
+    if is_link:
         target = Path(os.path.realpath(root / name))
         if not target.is_relative_to(root) or target == root:
             return None, DocumentProblem(
