@@ -85,6 +85,8 @@ def test_cli_privacy_opt_out_utilisation_export_erase_and_audit(run, db, make_or
     erased = json.loads(run("privacy", "erase", str(learner), "--json").output)
     assert erased["verification"]["verified"] and erased["deleted"]["learner"] == 1
     assert json.loads(run("audit", "verify", "--json").output)["ok"]
+    upgrade = json.loads(run("audit", "upgrade", "--json").output)
+    assert upgrade["upgraded"] is False and upgrade["reason"] == "already keyed and checkpointed"
     log = json.loads(run("audit", "log", "--json").output)
     assert log[0]["action"] == "erase:learner_data"
     again = run("privacy", "erase", str(learner), "--yes")
