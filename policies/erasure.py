@@ -278,6 +278,7 @@ def export(
         "learner": learner,
         "tables": tables,
         "held_by": held,
+        "audit": _audit_about(conn, engine, learner_id),
     }
     engine.record(
         conn,
@@ -296,6 +297,20 @@ def export(
         },
     )
     return data
+
+
+def _audit_about(conn: Conn, engine: PolicyEngine, learner_id: UUID) -> list[dict[str, Any]]:
+    """Who read, changed or was refused the person's data, and why: the audit entries that
+    name them (by keyed hash). They stay after erasure, naming nobody once the id is gone."""
+    rows = conn.execute(
+        "SELECT at, actor, action, outcome, purpose FROM policy_audit WHERE subject_hash = %s "
+        "ORDER BY id",
+        (engine.audit.subject_hash(learner_id),),
+    ).fetchall()
+    return [
+        {"at": at.isoformat(), "by": actor, "action": action, "outcome": outcome, "purpose": p}
+        for at, actor, action, outcome, p in rows
+    ]
 
 
 def _fold_aggregates(

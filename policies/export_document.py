@@ -29,6 +29,8 @@ DESCRIPTIONS = {
     "lti_launch": "Each time you opened learnwire from your LMS.",
     "lti_course_membership": "The LMS courses you were seen in, and your role there.",
     "lti.lti_launch_data": "The launch messages your LMS sent (kept only until they expire).",
+    "audit": "Who read, changed or was refused your data, when and for which purpose (the "
+    "audit log; it names you only by a keyed hash).",
     "xapi.named_in_other_statements": "Statements about other learners' activity that name "
     "you (for instance as their instructor); the other learner's data is left out.",
 }
@@ -40,6 +42,8 @@ def render_html(data: dict[str, Any]) -> str:
     sections += sorted(data["tables"].items())
     for holder, held in sorted(data.get("held_by", {}).items()):
         sections += [(f"{holder}.{name}", records) for name, records in sorted(held.items())]
+    if data.get("audit"):
+        sections.append(("audit", data["audit"]))
     total = sum(len(records) for _, records in sections)
     parts = [
         "<!doctype html>",

@@ -157,6 +157,13 @@ def test_erasure_export_writes_every_table_holding_the_person(db, engine, make_o
         "test_later_table": 1,
     }
     assert str(other) not in json.dumps(data)
+    assert data["audit"] == [], "nothing was recorded about the person before this export"
+    with db.connection() as conn:
+        erasure.export(conn, engine, target, by=OFFICER)
+        again = erasure.export(conn, engine, target, by=Subject.learner(target))
+    assert ("compliance_officer:test-officer", "export:learner_data", "done") in [
+        (e["by"], e["action"], e["outcome"]) for e in again["audit"]
+    ], "who accessed the person's data is part of what is held about them"
 
 
 class _Notes(PersonalDataHolder):
