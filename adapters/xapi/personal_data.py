@@ -4,8 +4,9 @@ A stored statement names its actor by pseudonymous learner id (erasure deletes t
 by ``learner_id``), and every other agent -- instructor, team members, an agent as object,
 a sub-statement's actor -- by the keyed hash its identifier is linked under. Those hashes
 stay in other learners' statements after the person is erased unless redacted: the agent
-becomes an account named ``erased`` (a group loses the member), the rest of the statement,
-which is the other learner's record, is kept.
+becomes an account named ``erased`` (in a group too), the rest of the statement,
+which is the other learner's record, is kept. A group keeps the erased member as such, so an
+anonymous group is never left without members (invalid xAPI).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _names(value: Any, needles: set[str]) -> bool:
 
 def _redact(value: Any, needles: set[str]) -> Any:
     if isinstance(value, list):
-        return [_redact(v, needles) for v in value if not _names(v, needles)]
+        return [_redact(v, needles) for v in value]
     if not isinstance(value, dict):
         return value
     if _names(value, needles):
