@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .intake import IntakeGuard
     from .migrations_source import MigrationSource
     from .periodic import PeriodicTask
+    from .personal_data import PersonalDataHolder
     from .ranker.signals import RankingSignal
     from .sources import ContentProvider, SignalSource
 
@@ -155,6 +156,23 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
     :returns: a list of :class:`~learnwire.core.periodic.PeriodicTask`; names must be unique.
 
     Called when the Celery app is configured (worker, beat, and in-process runs).
+    """
+
+
+# -- governance --------------------------------------------------------------------------
+
+
+@hookspec
+def register_personal_data(settings: Settings) -> list[PersonalDataHolder]:
+    """Return holders of personal data the plugin keeps outside ``learner_id`` columns.
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.personal_data.PersonalDataHolder`; each
+        exports, erases (including the person's traces inside other people's records) and
+        verifies the data it holds. Names must be unique.
+
+    Called for every erasure and access request (``learnwire privacy erase/export`` and the
+    privacy API); erasure is verified only when every holder reports nothing remaining.
     """
 
 

@@ -53,15 +53,23 @@ class PolicyEngine:
     """Answers ``allowed(...)`` and records what it decided.
 
     :param audit_key: keys the hashes that stand for people in the audit log.
+    :param audit_mac_key: keys the audit entries' MACs (kept outside the database).
+    :param audit_checkpoint: the audit checkpoint file outside the database.
     :param base_dir: documents in force while no version is stored (None: shipped defaults).
     :param db: when given, refusals are audited in their own transaction, so they are kept
         even though the refused request's transaction rolls back.
     """
 
     def __init__(
-        self, *, audit_key: bytes, base_dir: Path | None = None, db: Database | None = None
+        self,
+        *,
+        audit_key: bytes,
+        base_dir: Path | None = None,
+        db: Database | None = None,
+        audit_mac_key: bytes | None = None,
+        audit_checkpoint: Path | None = None,
     ) -> None:
-        self.audit = AuditLog(audit_key)
+        self.audit = AuditLog(audit_key, mac_key=audit_mac_key, checkpoint=audit_checkpoint)
         self.base_dir = base_dir or DEFAULTS_DIR
         self.db = db
         self._lock = threading.Lock()
@@ -70,7 +78,18 @@ class PolicyEngine:
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> PolicyEngine:
-        return cls(audit_key=settings.pseudonym_secret(), base_dir=settings.policy_dir, db=db)
+        mac_key = (
+            settings.audit_key.get_secret_value()
+            if settings.audit_key is not None
+            else settings.generated_secret("audit")
+        )
+        return cls(
+            audit_key=settings.pseudonym_secret(),
+            base_dir=settings.policy_dir,
+            db=db,
+            audit_mac_key=mac_key.encode(),
+            audit_checkpoint=settings.key_dir() / "audit.checkpoint",
+        )
 
     # -- what is in force ------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ started: rerunning it finishes the job without double counting.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from .tables import PersonTable, retention_tables
 if TYPE_CHECKING:
     from ..core.store import Database
 
+log = logging.getLogger(__name__)
 Conn = psycopg.Connection[Any]
 _LABELS = ("verb", "fact_type", "situation")
 
@@ -167,7 +169,13 @@ def sweep(
                             limit=batch_size,
                         )
                 except psycopg.Error as exc:  # e.g. a foreign key another table added
-                    report.errors[key] = str(exc).splitlines()[0]
+                    # The server's message can quote row values; the report goes to the
+                    # audit log, so it names the kind of error and where, not the data.
+                    diag = exc.diag
+                    where = diag.constraint_name or diag.table_name or ""
+                    report.errors[key] = f"{type(exc).__name__} (SQLSTATE {exc.sqlstate})" + (
+                        f" on {where}" if where else ""
+                    )
                     report.complete = False
                     break
                 if gone:

@@ -17,6 +17,7 @@ from learnwire.core.periodic import PeriodicTask
 from learnwire.core.runtime import Runtime
 
 from . import credentials
+from .personal_data import XapiAgents
 from .settings import xapi_settings
 
 
@@ -215,3 +216,8 @@ def pull_command(
             click.echo(f"  invalid {bad['id']}: {bad['reason']}")
 
     emit(report.as_dict(), as_json, human)
+
+
+@hookimpl(trylast=True)
+def register_personal_data(settings: Settings) -> list[Any]:
+    return [XapiAgents()]
