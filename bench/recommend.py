@@ -136,9 +136,8 @@ def main() -> None:
         print(f"model load (catalogue arrays, org, peers): {time.perf_counter() - t0:.2f} s")
         learners = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
     sample = learners[:: max(1, len(learners) // args.sample)][: args.sample]
+    from learnwire.core.governance import Subject
     from learnwire.core.ranker.service import _stamp, store_ranking
-    from learnwire.policies.access import Subject
-    from learnwire.policies.view import governed_view
 
     # What a request costs: the service's own path (model check, governed view, state,
     # pgvector search and ranking, storing), timed end to end per learner.
@@ -165,9 +164,8 @@ def main() -> None:
         with runtime.db.connection() as conn:
             _stamp(conn)
             b = time.perf_counter()
-            view = governed_view(
+            view = svc.governance.governed_view(
                 conn,
-                svc.engine,
                 learner,
                 "development_recommendation",
                 Subject.learner(learner),

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from ..core.errors import Forbidden
+from ..core.errors import ConfigurationError
+from ..core.governance import AccessDenied
 from .access import INDIVIDUAL, Decision, Resource, Subject, decide
 from .audit import AuditLog
 from .model import PolicySet
@@ -31,16 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Conn = psycopg.Connection[Any]
-
-
-class AccessDenied(Forbidden):
-    """The policy refused a request; the refusal is already in the audit log."""
-
-    title = "denied by policy"
-
-    def __init__(self, decision: Decision) -> None:
-        super().__init__(decision.reason)
-        self.decision = decision
 
 
 @dataclass(frozen=True)
@@ -226,19 +216,23 @@ class PolicyEngine:
         return f"{subject.role}:{subject.name}"
 
 
-_engines: weakref.WeakKeyDictionary[Any, PolicyEngine] = weakref.WeakKeyDictionary()
-
-
 def engine_for(runtime: Runtime, *, refresh: bool = True) -> PolicyEngine:
-    """The engine of this runtime (one per process and runtime), refreshed from the store.
+    """The engine of this runtime's governance (one per process and runtime), refreshed
+    from the store.
 
     ``refresh=False`` is for storing a new version: it must work even when the policy in
     force cannot load (e.g. an invalid ``LEARNWIRE_POLICY_DIR`` and no stored version).
+
+    :raises GovernanceMissing: the runtime has no governance (the host refuses to run).
+    :raises ConfigurationError: another plugin's governance is in use, not this engine.
     """
-    engine = _engines.get(runtime)
-    if engine is None:
-        engine = PolicyEngine.from_settings(runtime.settings, runtime.db)
-        _engines[runtime] = engine
+    governance = runtime.governance
+    engine = getattr(governance, "engine", None)
+    if not isinstance(engine, PolicyEngine):
+        raise ConfigurationError(
+            f"the governance in use ({type(governance).__name__}) is not learnwire's policy "
+            "engine, so the policy commands cannot act on it"
+        )
     if refresh:
         with runtime.db.connection() as conn:
             engine.refresh(conn)

@@ -18,17 +18,12 @@ from typing import Any
 
 import psycopg
 
-from ..core.errors import LearnwireError, NotFound, ValidationFailed
-from .access import Subject
+from ..core.errors import NotFound, Unauthorized, ValidationFailed
+from ..core.governance import Subject
 from .model import ACTIONS, RESOURCES, PolicySet
 
 Conn = psycopg.Connection[Any]
 _TOKEN = re.compile(r"^lwt_([0-9a-f]{32})_([A-Za-z0-9_-]{20,100})$")
-
-
-class Unauthorized(LearnwireError):
-    status = 401
-    title = "unauthorized"
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
     from ..web.app import create_app
 
     runtime.upgrade()
-    app = create_app(runtime)
+    app = create_app(runtime)  # refuses (GovernanceMissing) when there is no governance
     # Everything built so far lives as long as the process: freezing it spares the garbage
     # collector from rescanning it on every pass (xAPI intake allocates tens of thousands
     # of objects a request; this alone is about a sixth of its CPU).
@@ -147,6 +147,8 @@ def beat(runtime: Runtime, celery_args: tuple[str, ...]) -> None:
 def _celery(runtime: Runtime, argv: list[str]) -> None:
     from ..worker import make_celery
 
+    # Fail closed: tasks take in and rank personal data, so no worker runs ungoverned.
+    runtime.require_governance()
     if runtime.settings.redis_url is None:
         raise click.UsageError(
             "set LEARNWIRE_REDIS_URL (e.g. redis://127.0.0.1:6379/0): without a broker, "

@@ -15,6 +15,9 @@ host = Blueprint("host", __name__)
 
 def create_app(runtime: Runtime | None = None) -> Flask:
     runtime = runtime or Runtime()
+    # Fail closed: every page and API reads or takes in personal data under the policy, so
+    # without governance there is no app (GovernanceMissing says why).
+    runtime.require_governance()
     app = Flask("learnwire")
     app.config["SECRET_KEY"] = runtime.settings.flask_secret()
     # The session (set by an LTI launch) authorises JSON API writes: no cross-site requests.
