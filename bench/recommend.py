@@ -23,8 +23,6 @@ from pathlib import Path
 warnings.filterwarnings("ignore", module="platformdirs")
 
 from learnwire.core.config import Settings  # noqa: E402
-from learnwire.core.demo.loader import load_demo  # noqa: E402
-from learnwire.core.demo.source import DemoParameters  # noqa: E402
 from learnwire.core.learner.build import build_state  # noqa: E402
 from learnwire.core.learner.calibration import calibrate_and_store  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
@@ -32,6 +30,8 @@ from learnwire.core.models import ContentItem  # noqa: E402
 from learnwire.core.ranker.service import RecommendationService, _pgvector_neighbours  # noqa: E402
 from learnwire.core.runtime import Runtime  # noqa: E402
 from learnwire.core.sources import ContentBatch  # noqa: E402
+from learnwire.plugins.demo.loader import load_demo  # noqa: E402
+from learnwire.plugins.demo.source import DemoParameters  # noqa: E402
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 FORMATS = ("video", "article", "exercise", "simulation")

@@ -26,13 +26,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.extensions["learnwire"] = runtime
     problems.install(app)
     app.register_blueprint(host)
-    from .overview import overview
     from .recommendations import api as recommendations_api
 
     app.register_blueprint(recommendations_api)
-    if runtime.settings.demo_pages:
-        # Per-learner pages without sign-in: only for the sample organisation's demo.
-        app.register_blueprint(overview)
     for blueprint in runtime.collect("register_blueprints", expect=Blueprint):
         app.register_blueprint(blueprint)
     return app

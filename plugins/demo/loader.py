@@ -13,9 +13,9 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..runtime import Runtime
-from ..store import checkpoints
-from ..sync import SyncReport, run_provider, run_source
+from ...core.runtime import Runtime
+from ...core.store import checkpoints
+from ...core.sync import SyncReport, run_provider, run_source
 from .organisation import build_organisation
 from .source import (
     DEFAULT_BATCH,

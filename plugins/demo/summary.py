@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import Database
+from ...core.store import Database
 from .catalogue import PROVIDER
 from .source import CALENDAR_SOURCE, HR_SOURCE, LRS_SOURCE
 from .taxonomy import SKILLS

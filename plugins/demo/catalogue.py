@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 
-from ..models import ContentFormat, ContentItem, ContentSkill
+from ...core.models import ContentFormat, ContentItem, ContentSkill
 from .library_craft import CRAFT_TOPICS
 from .library_people import PEOPLE_TOPICS
 from .taxonomy import SKILL_INDEX, SKILLS
