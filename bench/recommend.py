@@ -80,8 +80,8 @@ def extend_catalogue(runtime: Runtime, target: int) -> int:
 
 def embed(runtime: Runtime) -> str:
     try:
+        from learnwire.core.embedders.active import active_embedder
         from learnwire.core.embedders.content import embed_pending
-        from learnwire.core.embedding import active_embedder
 
         embedder = active_embedder(runtime)
     except Exception as exc:  # no embedder installed: semantic signals stay off

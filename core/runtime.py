@@ -3,6 +3,7 @@ the web app and Celery tasks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -82,6 +83,21 @@ class Runtime:
         if "db" in self.__dict__:
             self.db.close()
             del self.__dict__["db"]
+
+
+def in_runtime(job: Callable[[Runtime], dict[str, Any]]) -> Callable[[Settings], dict[str, Any]]:
+    """``job(runtime)`` as a periodic task's ``run(settings)``: each run opens a runtime of
+    its own (database pool, plugins) and closes it, since a worker process outlives many
+    runs."""
+
+    def run(settings: Settings) -> dict[str, Any]:
+        runtime = Runtime(settings)
+        try:
+            return job(runtime)
+        finally:
+            runtime.close()
+
+    return run
 
 
 def why_no_governance(pm: LearnwirePluginManager) -> str:

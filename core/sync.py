@@ -9,16 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import LearnwireError, NotFound
 from .intake import Intake, IntakeReport
-from .periodic import PeriodicTask, in_runtime
+from .periodic import PeriodicTask
+from .runtime import Runtime, in_runtime
 from .sources import ContentProvider, SignalSource
 from .store import Database, catalogue, checkpoints
-
-if TYPE_CHECKING:
-    from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 

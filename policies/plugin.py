@@ -20,7 +20,8 @@ from .. import hookimpl
 from ..core.config import Settings
 from ..core.governance import Governance
 from ..core.migrations_source import MigrationSource
-from ..core.periodic import PeriodicTask, in_runtime
+from ..core.periodic import PeriodicTask
+from ..core.runtime import in_runtime
 from ..core.store import Database
 from . import versions
 from .cli_policy import policy_group

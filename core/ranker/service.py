@@ -18,7 +18,8 @@ import psycopg
 from pydantic import TypeAdapter
 from threadpoolctl import threadpool_limits
 
-from ..embedding import Embedder, active_embedder
+from ..embedders.active import active_embedder
+from ..embedding import Embedder
 from ..errors import ConfigurationError
 from ..governance import Subject
 from ..governed_view import GovernedView

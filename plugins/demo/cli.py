@@ -13,8 +13,8 @@ import click
 
 from ...core.cli.output import emit, json_option, table
 from ...core.cli.root import pass_runtime, serve_app
+from ...core.embedders.active import active_embedder
 from ...core.embedders.content import embed_pending
-from ...core.embedding import active_embedder
 from ...core.errors import ConfigurationError
 from ...core.ranker.plugin import fit_learner_model
 from ...core.runtime import Runtime
