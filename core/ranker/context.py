@@ -15,6 +15,14 @@ from ..learner.state import LearnerState
 from .items import ItemMatrix
 
 
+def top(values: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` largest positive ``values`` (in no particular order)."""
+    positive = np.flatnonzero(values > 0)
+    if positive.size <= n:
+        return positive
+    return positive[np.argpartition(-values[positive], n)[:n]]
+
+
 @dataclass
 class SharedSignals:
     """Data shared by every learner's ranking, built once per catalogue load."""
@@ -45,8 +53,6 @@ class SharedSignals:
             return None
         key = (kind, n)
         if key not in self._situation_top:
-            from .candidates import top
-
             self._situation_top[key] = top(fit, n)
         return self._situation_top[key]
 
