@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 
 from ... import __version__
 from ..runtime import Runtime
 from . import problems
+from .current import EXTENSION, runtime_of
+from .recommendations import api as recommendations_api
+
+# Blueprints' views read the runtime with ``runtime_of``; importable from here as before.
+__all__ = ["create_app", "host", "runtime_of"]
 
 host = Blueprint("host", __name__)
 
@@ -23,20 +28,13 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     # The session (set by an LTI launch) authorises JSON API writes: no cross-site requests.
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["JSON_SORT_KEYS"] = False
-    app.extensions["learnwire"] = runtime
+    app.extensions[EXTENSION] = runtime
     problems.install(app)
     app.register_blueprint(host)
-    from .recommendations import api as recommendations_api
-
     app.register_blueprint(recommendations_api)
     for blueprint in runtime.collect("register_blueprints", expect=Blueprint):
         app.register_blueprint(blueprint)
     return app
-
-
-def runtime_of(app: Flask | None = None) -> Runtime:
-    """The runtime serving this request (or app)."""
-    return (app or current_app).extensions["learnwire"]
 
 
 @host.get("/healthz")

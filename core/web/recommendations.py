@@ -23,7 +23,7 @@ from ..governance import Resource, Subject
 from ..learner import feedback
 from ..ranker.contextual import contextual_status
 from ..ranker.service import PURPOSE, RecommendationService
-from .app import runtime_of
+from .current import runtime_of
 
 api = Blueprint("recommendations", __name__, url_prefix="/api/v1/learners")
 

@@ -24,7 +24,7 @@ from flask import Blueprint, render_template, request
 from ... import hookimpl
 from ...core.config import Settings
 from ...core.errors import NotFound, ValidationFailed
-from ...core.web.app import runtime_of
+from ...core.web.current import runtime_of
 from ...core.web.recommendations import service as recommendation_service
 from . import overview_queries as q
 
