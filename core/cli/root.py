@@ -147,13 +147,13 @@ def beat(runtime: Runtime, celery_args: tuple[str, ...]) -> None:
 def _celery(runtime: Runtime, argv: list[str]) -> None:
     from ..worker import make_celery
 
-    # Fail closed: tasks take in and rank personal data, so no worker runs ungoverned.
-    runtime.require_governance()
     if runtime.settings.redis_url is None:
         raise click.UsageError(
             "set LEARNWIRE_REDIS_URL (e.g. redis://127.0.0.1:6379/0): without a broker, "
             "tasks already run inside the process that starts them"
         )
+    # Fail closed: tasks take in and rank personal data, so no worker runs ungoverned.
+    runtime.require_governance()
     app = make_celery(runtime.settings, runtime.collect("register_periodic_tasks"))
     app.start(argv)
 

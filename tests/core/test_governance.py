@@ -9,6 +9,7 @@ from importlib import metadata
 
 import pytest
 from click.testing import CliRunner
+from pydantic import SecretStr
 
 from learnwire import hookimpl
 from learnwire.core.cli import cli
@@ -51,9 +52,11 @@ def _stored(db) -> int:
 
 
 @pytest.fixture
-def ungoverned(settings, db) -> Runtime:
-    """The runtime of LEARNWIRE_PLUGINS_ALLOW=xapi,moodle: the policies plugin is skipped."""
-    return Runtime(settings.model_copy(update={"plugins_allow": ["xapi", "moodle"]}), db=db)
+def ungoverned(settings, db, redis_url) -> Runtime:
+    """The runtime of LEARNWIRE_PLUGINS_ALLOW=xapi,moodle: the policies plugin is skipped.
+    A broker is configured, so `worker` and `beat` get as far as the governance check."""
+    update = {"plugins_allow": ["xapi", "moodle"], "redis_url": SecretStr(redis_url)}
+    return Runtime(settings.model_copy(update=update), db=db)
 
 
 def test_governance_allow_list_without_policies_refuses_intake(ungoverned, db):
@@ -70,8 +73,8 @@ def test_governance_allow_list_without_policies_refuses_to_serve(ungoverned):
         create_app(ungoverned)
 
 
-def test_governance_sync_and_worker_commands_refuse_without_policies(ungoverned, db):
-    for command in (["sync"], ["worker"]):
+def test_governance_sync_worker_and_beat_commands_refuse_without_policies(ungoverned, db):
+    for command in (["sync"], ["worker"], ["beat"]):
         result = CliRunner().invoke(cli, command, obj=ungoverned)
         assert result.exit_code == 2, (command, result.output)
         assert "error: learnwire refuses to take in or serve data without governance" in (
