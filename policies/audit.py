@@ -20,6 +20,8 @@ from uuid import UUID
 
 import psycopg
 
+from ..core.store import one
+
 Conn = psycopg.Connection[Any]
 GENESIS = "0" * 64
 
@@ -132,7 +134,7 @@ class AuditLog:
         """
         # Serialise appenders so each sees the true chain head; released at commit.
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('learnwire.policy_audit'))")
-        self._holders[conn] = conn.execute("SELECT txid_current()").fetchone()[0]
+        self._holders[conn] = one(conn.execute("SELECT txid_current()"))[0]
         row = conn.execute("SELECT id, hash FROM policy_audit ORDER BY id DESC LIMIT 1").fetchone()
         next_id, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
         at = datetime.now(UTC)

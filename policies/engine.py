@@ -19,6 +19,7 @@ import psycopg
 
 from ..core.errors import ConfigurationError
 from ..core.governance import AccessDenied
+from ..core.store import one
 from .access import INDIVIDUAL, Decision, Resource, Subject, decide
 from .audit import AuditLog
 from .model import PolicySet
@@ -99,9 +100,9 @@ class PolicyEngine:
         version = row[0]
         if current is not None and current.version == version:
             return False
-        (documents,) = conn.execute(
-            "SELECT documents FROM policy_version WHERE id = %s", (version,)
-        ).fetchone()
+        (documents,) = one(
+            conn.execute("SELECT documents FROM policy_version WHERE id = %s", (version,))
+        )
         try:
             loaded = load_texts(documents)
         except PolicyInvalid as exc:

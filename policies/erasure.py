@@ -20,6 +20,7 @@ from psycopg import sql
 
 from ..core.errors import NotFound
 from ..core.models import DataCategory
+from ..core.store import one
 from .access import Resource, Subject
 from .engine import PolicyEngine
 from .redis_purge import purge_redis
@@ -130,7 +131,7 @@ def scan(conn: Conn, needles: list[str]) -> tuple[dict[str, int], int]:
             t=sql.Identifier(table)
         )
         patterns = [f"%{_escape_like(n)}%" for n in needles]
-        count = conn.execute(query, (patterns,)).fetchone()[0]
+        count = one(conn.execute(query, (patterns,)))[0]
         if count:
             remaining[table] = count
     return remaining, len(tables)
@@ -151,9 +152,9 @@ def export(conn: Conn, engine: PolicyEngine, learner_id: UUID, *, by: Subject) -
         rows = [r[0] for r in conn.execute(query, {"learner": learner_id})]
         if rows:
             tables[table.name] = rows
-    learner = conn.execute(
-        "SELECT to_jsonb(l) FROM learner AS l WHERE id = %s", (learner_id,)
-    ).fetchone()[0]
+    learner = one(
+        conn.execute("SELECT to_jsonb(l) FROM learner AS l WHERE id = %s", (learner_id,))
+    )[0]
     data = {
         "learner_id": str(learner_id),
         "exported_at": datetime.now(UTC).isoformat(),

@@ -117,12 +117,15 @@ def digest_of(texts: Mapping[str, str]) -> str:
 
 def _schema_problem(doc: Document, error: ValidationError) -> DocumentProblem:
     path = tuple(error.absolute_path)
-    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    # jsonschema types these as possibly unset or boolean schemas; ours are objects and lists.
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    listed = error.validator_value if isinstance(error.validator_value, list) else []
+    described = schema.get("description")
     expected = described or "a valid value"
     found = _show(error.instance)
     kind = error.validator
     if kind == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         key = extra[0] if extra else ""
         return DocumentProblem(
@@ -132,12 +135,12 @@ def _schema_problem(doc: Document, error: ValidationError) -> DocumentProblem:
             f"unknown key '{key}'; expected one of: {', '.join(allowed)}",
         )
     if kind == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in listed if k not in error.instance]
         return DocumentProblem(
             doc.name,
             doc.line_of(path),
             _dotted(path),
-            f"missing key '{missing[0]}'; expected keys: {', '.join(error.validator_value)}",
+            f"missing key '{missing[0]}'; expected keys: {', '.join(listed)}",
         )
     if list(error.relative_schema_path)[-2:-1] == ["propertyNames"] or (
         "propertyNames" in error.schema_path
@@ -150,7 +153,7 @@ def _schema_problem(doc: Document, error: ValidationError) -> DocumentProblem:
             f"unknown name '{name}'; expected {expected}",
         )
     if kind == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
+        options = ", ".join(str(v) for v in listed)
         message = f"found {found}; expected one of: {options}"
     elif kind == "const":
         message = f"found {found}; expected {error.validator_value!r} ({expected})"

@@ -110,8 +110,10 @@ def governed_view(
     screen = _Screen(policy, purpose, now, dict(opt_rows))
 
     events = tuple(
-        ViewEvent(sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams)
-        for sid, at, src, cat, verb, obj, cid, skills, *result in event_rows
+        ViewEvent(
+            sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), ok, done, sc, dur, fams
+        )
+        for sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur in event_rows
         if (fams := screen.admit("events", cat, None, at)) is not None
     )
     facts = tuple(

@@ -88,7 +88,7 @@ def _signed_in() -> str | None:
 
 def _back_to_page(tool: LtiTool, launch_id: str, done: str) -> Response:
     # POST/redirect/GET: reloading the page must not post the rating again.
-    response = redirect(f"{tool.action_url(launch_id)}?done={done}", code=303)
+    response = make_response(redirect(f"{tool.action_url(launch_id)}?done={done}", code=303))
     response.headers.update(_PAGE_HEADERS)
     return response
 

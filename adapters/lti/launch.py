@@ -101,7 +101,7 @@ class ToolLogin(OIDCLogin):
         return self._session_service.started
 
 
-def _unknown_deployment(iss: str, client_id: str, deployment_id: str) -> LaunchRejected:
+def _unknown_deployment(iss: str, client_id: str | None, deployment_id: str) -> LaunchRejected:
     return LaunchRejected(
         "unknown_deployment",
         f"Deployment '{deployment_id}' of issuer '{iss}' (client id '{client_id}') is not "
@@ -254,7 +254,7 @@ class ToolLaunch(MessageLaunch):
                 f"The platform's key set ({url}) has no key with kid '{kid}', so the id_token "
                 "cannot be verified.",
             )
-        self._registration.set_key_set(keyset)
+        self._registration.set_key_set({"keys": keyset["keys"]})
         try:
             return super().get_public_key()
         except LtiException as exc:

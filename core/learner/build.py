@@ -108,7 +108,7 @@ def _from_facts(
         elif kind in ("career_interest", "succession_target"):
             profile = org.profiles.get(facts.profile_id(fact.value) or "")
             if profile is not None:
-                for s in np.flatnonzero(profile.target):
+                for s in np.flatnonzero(profile.target).tolist():
                     state.goals[s] = max(state.goals[s], 0.5 * float(profile.weight[s]))
                     state.goal_origin.setdefault(int(s), f"{GOAL_ORIGINS[kind]} ({profile.name})")
         elif kind == "hire_date":

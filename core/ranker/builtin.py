@@ -8,8 +8,6 @@ reported as blocked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from ... import hookimpl
@@ -69,7 +67,7 @@ def _prerequisite_phrase(ctx: RankContext, skill: int, name: str) -> str:
 
 
 class _Signal(RankingSignal):
-    def score(self, *, view: RankContext, candidates: Sequence[int]) -> np.ndarray:
+    def score(self, *, view: RankContext, candidates: np.ndarray) -> np.ndarray:
         idx = np.asarray(candidates, dtype=np.int64)
         return self.values(view, idx).astype(np.float32)
 

@@ -54,7 +54,11 @@ def select(
     # Something imminent on the calendar (a feedback conversation tomorrow) earns one place
     # for the best item preparing for it, even when long-term gaps outscore it.
     urgent = _imminent_fit(ctx, idx)
-    context = np.flatnonzero((urgent >= CONTEXT_FIT) & ~is_stretch) if limit >= 3 else []
+    context = (
+        np.flatnonzero((urgent >= CONTEXT_FIT) & ~is_stretch)
+        if limit >= 3
+        else np.empty(0, np.int64)
+    )
     if len(context):
         best = int(context[int(np.argmax(relevance[context] + urgent[context]))])
         chosen.append(best)

@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, jsonify
 
 from ... import __version__
 from ..runtime import Runtime
+from ..store import one
 from . import problems
 from .current import EXTENSION, runtime_of
 from .recommendations import api as recommendations_api
@@ -53,7 +54,7 @@ def _database_status(runtime: Runtime) -> dict[str, Any]:
     try:
         with runtime.db.connection() as conn:
             conn.execute("SELECT 1")
-            applied = conn.execute("SELECT count(*) FROM schema_migration").fetchone()[0]
+            applied = one(conn.execute("SELECT count(*) FROM schema_migration"))[0]
         return {
             "status": "ok",
             "embedded": runtime.db.embedded is not None,

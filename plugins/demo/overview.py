@@ -24,6 +24,7 @@ from flask import Blueprint, render_template, request
 from ... import hookimpl
 from ...core.config import Settings
 from ...core.errors import NotFound, ValidationFailed
+from ...core.store import one
 from ...core.web.current import runtime_of
 from ...core.web.recommendations import service as recommendation_service
 from . import overview_queries as q
@@ -57,7 +58,7 @@ def index() -> Any:
             "profiles": q.job_profiles(conn),
             "formats": q.catalogue_by_format(conn),
             "learners": q.learners(conn, page, unit),
-            "learner_total": conn.execute("SELECT count(*) FROM learner").fetchone()[0],
+            "learner_total": one(conn.execute("SELECT count(*) FROM learner"))[0],
         }
     if unit and data["learners"].unit is None:
         raise NotFound(f"no department or team '{unit}'")
