@@ -175,15 +175,30 @@ class PolicyEngine:
             info["category"] = resource.category.value
         if resource.name:
             info["resource_name"] = resource.name
-        args = (subject, f"{action}:{resource.kind}", "denied")
-        kwargs = {"purpose": purpose, "learner_id": resource.owner, "detail": info}
+        what = f"{action}:{resource.kind}"
         if self.db is None or self.audit.holds_lock(conn):
             # Same transaction as the request: kept only if the caller commits.
-            self.record(conn, *args, **kwargs)  # type: ignore[arg-type]
+            self.record(
+                conn,
+                subject,
+                what,
+                "denied",
+                purpose=purpose,
+                learner_id=resource.owner,
+                detail=info,
+            )
             return
         with self.db.connection() as own, own.transaction():
             own.execute("SET LOCAL lock_timeout = '10s'")
-            self.record(own, *args, **kwargs)  # type: ignore[arg-type]
+            self.record(
+                own,
+                subject,
+                what,
+                "denied",
+                purpose=purpose,
+                learner_id=resource.owner,
+                detail=info,
+            )
 
     def record(
         self,

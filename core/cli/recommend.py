@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
@@ -12,6 +13,10 @@ from ..runtime import Runtime
 from ..store import one
 from .output import emit, json_option, table
 from .root import cli, pass_runtime
+
+if TYPE_CHECKING:
+    # Imported when a command runs: the CLI starts without loading numpy and the ranker.
+    from ..ranker.service import RecommendationService
 
 
 def _at(value: str | None) -> datetime:
@@ -24,7 +29,7 @@ def _at(value: str | None) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _service(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _service(runtime: Runtime) -> RecommendationService:
     from ..ranker.service import RecommendationService
 
     runtime.upgrade()

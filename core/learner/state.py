@@ -8,8 +8,10 @@ listed in ``blocked``; every signal reading it then contributes nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -153,7 +155,9 @@ class LearnerState:
         if self.pace_precision <= 0.0:
             self.pace_precision = 1.0 / level.PACE_PRIOR_SD**2
 
-    def _memo(self, name: str, inputs: tuple[np.ndarray, ...], compute) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def _memo(
+        self, name: str, inputs: tuple[np.ndarray, ...], compute: Callable[[], Any]
+    ) -> np.ndarray:
         key = b"".join(a.tobytes() for a in inputs)
         hit = self._derived.get(name)
         if hit is not None and hit[0] == key:

@@ -221,7 +221,7 @@ class UpcomingSituation(_Signal):
     def values(self, ctx, idx):
         out = np.zeros(len(idx), np.float32)
         for situation, urgency in ctx.upcoming():
-            fit = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
+            fit = ctx.shared.situation_fit.get(situation.kind)
             if fit is not None:
                 out = np.maximum(out, fit[idx] * urgency)
         return out

@@ -48,7 +48,7 @@ def generate(
         out["peers"] = top(peers, per_source // 2)
     for situation, _ in ctx.upcoming():
         # Urgency scales a situation's fit but not its order: its best items are shared.
-        near = ctx.shared.situation_top(situation.kind, per_source // 3)  # type: ignore[attr-defined]
+        near = ctx.shared.situation_top(situation.kind, per_source // 3)
         if near is not None:
             out["context"] = np.union1d(out.get("context", np.array([], np.int64)), near)
     if adjacent.any():

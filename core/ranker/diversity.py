@@ -106,7 +106,7 @@ CONTEXT_FIT, IMMINENT_DAYS = 0.5, 2.0
 def _imminent_fit(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
     fit = np.zeros(len(idx), np.float32)
     for situation, urgency in ctx.upcoming(IMMINENT_DAYS):
-        per_item = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
+        per_item = ctx.shared.situation_fit.get(situation.kind)
         if per_item is not None and "calendar" not in ctx.state.blocked:
             fit = np.maximum(fit, per_item[idx] * min(1.0, urgency * 1.5))
     return fit

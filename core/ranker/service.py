@@ -28,6 +28,7 @@ from ..learner.org import OrgContext, load_org
 from ..learner.state import LearnerState
 from ..models import SignalContribution
 from ..runtime import Runtime
+from .candidates import Neighbours
 from .context import SharedSignals
 from .contextual import ContextualReranker
 from .engine import Ranker, RankerConfig, Ranking
@@ -287,7 +288,7 @@ def _rank_part(
         runtime.close()
 
 
-def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-untyped-def]
+def _pgvector_neighbours(conn: Conn, items: ItemMatrix) -> Neighbours:
     """Nearest live items to a need vector, by pgvector's HNSW index.
 
     The index search explores ``hnsw.ef_search`` candidates (40 by default), so asking for

@@ -125,7 +125,7 @@ def load_demo(
                 advance(source.position - seen)
                 seen = source.position
 
-            result = runner(runtime.db, intake, source, full=full, progress=step)  # type: ignore[arg-type]
+            result = runner(runtime.db, intake, source, full=full, progress=step)
         report.phases.append(PhaseReport(label, result, time.perf_counter() - t0))
     report.seconds = time.perf_counter() - started
     return report
