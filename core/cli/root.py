@@ -109,8 +109,10 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
 
     from ..web.app import create_app
 
+    # Fail closed, before anything is migrated or served (create_app checks again).
+    runtime.require_governance()
     runtime.upgrade()
-    app = create_app(runtime)  # refuses (GovernanceMissing) when there is no governance
+    app = create_app(runtime)
     # Everything built so far lives as long as the process: freezing it spares the garbage
     # collector from rescanning it on every pass (xAPI intake allocates tens of thousands
     # of objects a request; this alone is about a sixth of its CPU).
