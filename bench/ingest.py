@@ -2,7 +2,7 @@
 
 Starts PostgreSQL (embedded, in a temporary directory, unless LEARNWIRE_DATABASE_URL is set),
 migrates it, issues a credential and runs ``learnwire serve`` (waitress) on 127.0.0.1. The
-statements of the sample organisation (``learnwire.core.demo``) are POSTed in batches of 500
+statements of the sample organisation (``learnwire.plugins.demo``) are POSTed in batches of 500
 by ``--clients`` concurrent connections; each response is checked. Every statement is
 validated, governed by the registered intake guards and stored. ``--rounds`` repeats the
 organisation's statements under fresh ids so the store grows and the figure per round shows
@@ -42,9 +42,9 @@ SEED, TODAY = 7, date(2026, 11, 1)
 
 def sample_statements(learners: int) -> list[dict[str, Any]]:
     """The sample organisation's ninety days of statements, person by person."""
-    from learnwire.core.demo.history import learner_history
-    from learnwire.core.demo.learners import latent_profile
-    from learnwire.core.demo.organisation import build_organisation
+    from learnwire.plugins.demo.history import learner_history
+    from learnwire.plugins.demo.learners import latent_profile
+    from learnwire.plugins.demo.organisation import build_organisation
 
     org = build_organisation(SEED, learners)
     out: list[dict[str, Any]] = []
@@ -111,9 +111,9 @@ def prepare(url: str, workdir: Path, learners: int, organisation: bool) -> tuple
     runtime = Runtime(settings)
     runtime.upgrade()
     if organisation:
-        from learnwire.core.demo.organisation import build_organisation
-        from learnwire.core.demo.source import DemoCatalogue, DemoHrSource, DemoParameters
         from learnwire.core.sync import run_provider, run_source
+        from learnwire.plugins.demo.organisation import build_organisation
+        from learnwire.plugins.demo.source import DemoCatalogue, DemoHrSource, DemoParameters
 
         params = DemoParameters(seed=SEED, learners=learners, today=TODAY)
         intake = runtime.intake()

@@ -98,11 +98,6 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL the LMS and browsers use to reach this tool.",
     )
-    demo_pages: bool = Field(
-        default=False,
-        description="Serve the sample organisation's overview pages at / and /learners/<id>. "
-        "For demos only: they show individual learners' activity without sign-in.",
-    )
     embedder: str = Field(
         default="minilm",
         description="Name of the registered embedder for content and learner needs.",

@@ -30,6 +30,7 @@ from uuid import UUID
 
 import psycopg
 
+from ..core.store import one
 from .audit_checkpoint import CheckpointAltered, CheckpointFile
 from .audit_entry import GENESIS, AuditEntry, Verification, legacy_hash
 from .audit_walk import ChainWalk
@@ -99,7 +100,7 @@ class AuditLog:
         first_in_transaction = not self.holds_lock(conn)
         # Serialise appenders so each sees the true chain head; released at commit.
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('learnwire.policy_audit'))")
-        self._holders[conn] = conn.execute("SELECT txid_current()").fetchone()[0]
+        self._holders[conn] = one(conn.execute("SELECT txid_current()"))[0]
         row = conn.execute("SELECT id, hash FROM policy_audit ORDER BY id DESC LIMIT 1").fetchone()
         next_id, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
         if first_in_transaction and self._checkpoint_due(fresh=row is None):

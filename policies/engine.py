@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from ..core.errors import Forbidden
+from ..core.errors import ConfigurationError
+from ..core.governance import AccessDenied
+from ..core.store import one
 from .access import INDIVIDUAL, Decision, Resource, Subject, decide
 from .audit import AuditLog
 from .model import PolicySet
@@ -31,16 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Conn = psycopg.Connection[Any]
-
-
-class AccessDenied(Forbidden):
-    """The policy refused a request; the refusal is already in the audit log."""
-
-    title = "denied by policy"
-
-    def __init__(self, decision: Decision) -> None:
-        super().__init__(decision.reason)
-        self.decision = decision
 
 
 @dataclass(frozen=True)
@@ -128,9 +119,9 @@ class PolicyEngine:
         version = row[0]
         if current is not None and current.version == version:
             return False
-        (documents,) = conn.execute(
-            "SELECT documents FROM policy_version WHERE id = %s", (version,)
-        ).fetchone()
+        (documents,) = one(
+            conn.execute("SELECT documents FROM policy_version WHERE id = %s", (version,))
+        )
         try:
             loaded = load_texts(documents)
         except PolicyInvalid as exc:
@@ -203,15 +194,30 @@ class PolicyEngine:
             info["category"] = resource.category.value
         if resource.name:
             info["resource_name"] = resource.name
-        args = (subject, f"{action}:{resource.kind}", "denied")
-        kwargs = {"purpose": purpose, "learner_id": resource.owner, "detail": info}
+        what = f"{action}:{resource.kind}"
         if self.db is None or self.audit.holds_lock(conn):
             # Same transaction as the request: kept only if the caller commits.
-            self.record(conn, *args, **kwargs)  # type: ignore[arg-type]
+            self.record(
+                conn,
+                subject,
+                what,
+                "denied",
+                purpose=purpose,
+                learner_id=resource.owner,
+                detail=info,
+            )
             return
         with self.db.connection() as own, own.transaction():
             own.execute("SET LOCAL lock_timeout = '10s'")
-            self.record(own, *args, **kwargs)  # type: ignore[arg-type]
+            self.record(
+                own,
+                subject,
+                what,
+                "denied",
+                purpose=purpose,
+                learner_id=resource.owner,
+                detail=info,
+            )
 
     def record(
         self,
@@ -245,19 +251,23 @@ class PolicyEngine:
         return f"{subject.role}:{subject.name}"
 
 
-_engines: weakref.WeakKeyDictionary[Any, PolicyEngine] = weakref.WeakKeyDictionary()
-
-
 def engine_for(runtime: Runtime, *, refresh: bool = True) -> PolicyEngine:
-    """The engine of this runtime (one per process and runtime), refreshed from the store.
+    """The engine of this runtime's governance (one per process and runtime), refreshed
+    from the store.
 
     ``refresh=False`` is for storing a new version: it must work even when the policy in
     force cannot load (e.g. an invalid ``LEARNWIRE_POLICY_DIR`` and no stored version).
+
+    :raises GovernanceMissing: the runtime has no governance (the host refuses to run).
+    :raises ConfigurationError: another plugin's governance is in use, not this engine.
     """
-    engine = _engines.get(runtime)
-    if engine is None:
-        engine = PolicyEngine.from_settings(runtime.settings, runtime.db)
-        _engines[runtime] = engine
+    governance = runtime.governance
+    engine = getattr(governance, "engine", None)
+    if not isinstance(engine, PolicyEngine):
+        raise ConfigurationError(
+            f"the governance in use ({type(governance).__name__}) is not learnwire's policy "
+            "engine, so the policy commands cannot act on it"
+        )
     if refresh:
         with runtime.db.connection() as conn:
             engine.refresh(conn)

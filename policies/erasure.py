@@ -29,6 +29,7 @@ from psycopg.types.json import Jsonb
 from ..core.errors import NotFound
 from ..core.models import DataCategory
 from ..core.personal_data import Person, PersonalDataHolder
+from ..core.store import one
 from .access import Resource, Subject
 from .engine import PolicyEngine
 from .redis_purge import purge_redis
@@ -231,7 +232,7 @@ def scan(conn: Conn, needles: list[str]) -> tuple[dict[str, int], int]:
             t=sql.Identifier(table)
         )
         patterns = [f"%{_escape_like(n)}%" for n in needles]
-        count = conn.execute(query, (patterns,)).fetchone()[0]
+        count = one(conn.execute(query, (patterns,)))[0]
         if count:
             remaining[table] = count
     return remaining, len(tables)
@@ -262,9 +263,9 @@ def export(
         rows = [r[0] for r in conn.execute(query, {"learner": learner_id})]
         if rows:
             tables[table.name] = rows
-    learner = conn.execute(
-        "SELECT to_jsonb(l) FROM learner AS l WHERE id = %s", (learner_id,)
-    ).fetchone()[0]
+    learner = one(
+        conn.execute("SELECT to_jsonb(l) FROM learner AS l WHERE id = %s", (learner_id,))
+    )[0]
     person = Person(learner_id, tuple(identifiers(conn, learner_id)[1:]))
     held: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for holder in holders:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..core.errors import ValidationFailed
-from ..core.web.app import runtime_of
+from ..core.web.current import runtime_of
 from . import consent, erasure, tokens
 from .access import Resource
 from .engine import engine_for

@@ -17,6 +17,7 @@ import psycopg
 from psycopg import sql
 
 from ..core.models import DataCategory
+from ..core.store import one
 from .model import PolicySet, Retention
 from .tables import PersonTable, retention_tables
 
@@ -79,7 +80,7 @@ def delete_batch(
             "WITH gone AS (DELETE FROM {t} WHERE ctid = ANY(ARRAY({pick})) RETURNING 1) "
             "SELECT count(*) FROM gone"
         ).format(t=t, pick=pick)
-        return conn.execute(query, args).fetchone()[0]
+        return one(conn.execute(query, args))[0]
     query = sql.SQL(
         "WITH gone AS (DELETE FROM {t} WHERE ctid = ANY(ARRAY({pick})) RETURNING "
         "{source} AS source, date_trunc('month', {time})::date AS period, {label} AS label, "
@@ -106,7 +107,7 @@ def delete_batch(
         success=_column_or(table, "success", "NULL::boolean"),
         score=_column_or(table, "score_scaled", "NULL::double precision"),
     )
-    return conn.execute(query, args).fetchone()[0]
+    return one(conn.execute(query, args))[0]
 
 
 def expired_counts(conn: Conn, policy: PolicySet, *, now: datetime | None = None) -> dict[str, Any]:
@@ -119,7 +120,7 @@ def expired_counts(conn: Conn, policy: PolicySet, *, now: datetime | None = None
             query = sql.SQL(
                 "SELECT count(*) FROM {t} WHERE data_category::text = %s AND {c} < %s"
             ).format(t=sql.Identifier(table.name), c=sql.Identifier(col))
-            count = conn.execute(query, (category.value, cutoff(rule.retention, now))).fetchone()[0]
+            count = one(conn.execute(query, (category.value, cutoff(rule.retention, now))))[0]
             if count:
                 out[f"{table.name}/{category.value}"] = {
                     "rows": count,

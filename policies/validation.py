@@ -129,12 +129,15 @@ def _schema_problem(
     schema rejected (``hidden``) are left out of every path shown.
     """
     path = tuple(error.absolute_path)
-    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    # jsonschema types these as possibly unset or boolean schemas; ours are objects and lists.
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    listed = error.validator_value if isinstance(error.validator_value, list) else []
+    described = schema.get("description")
     expected = described or "a valid value"
     found = _show(error.instance)
     kind = error.validator
     if kind == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         extra = sorted(str(k) for k in error.instance if k not in allowed)
         return DocumentProblem(
             doc.name,
@@ -143,12 +146,12 @@ def _schema_problem(
             f"unknown key; expected one of: {', '.join(allowed)}",
         )
     if kind == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in listed if k not in error.instance]
         return DocumentProblem(
             doc.name,
             doc.line_of(path),
             _dotted(path, hidden),
-            f"missing key '{missing[0]}'; expected keys: {', '.join(error.validator_value)}",
+            f"missing key '{missing[0]}'; expected keys: {', '.join(listed)}",
         )
     if _is_name_error(error):
         return DocumentProblem(
@@ -158,7 +161,7 @@ def _schema_problem(
             f"unknown name; expected {expected}",
         )
     if kind == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
+        options = ", ".join(str(v) for v in listed)
         message = f"found {found}; expected one of: {options}"
     elif kind == "const":
         message = f"found {found}; expected {error.validator_value!r} ({expected})"

@@ -122,7 +122,9 @@ def _back_to_page(tool: LtiTool, record: launches.LaunchRecord, done: str) -> Re
     query = {"done": done}
     if not _holds(record.launch_id):
         query["launch_token"] = tool.action_token(record)
-    response = redirect(f"{tool.action_url(record.launch_id)}?{urlencode(query)}", code=303)
+    response = make_response(
+        redirect(f"{tool.action_url(record.launch_id)}?{urlencode(query)}", code=303)
+    )
     response.headers.update(_PAGE_HEADERS)
     return response
 

@@ -17,6 +17,7 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 
+from ...core.store import one
 from .context import AGS
 from .deep_linking import LINE_ITEM_TAG, SCORE_MAXIMUM
 from .errors import LtiError, NotAllowed, PlatformUnavailable
@@ -48,11 +49,13 @@ class ScoreReceipt:
 
 
 def learner_result(conn: Conn, learner_id: uuid.UUID, content_id: uuid.UUID) -> LearnerResult:
-    row = conn.execute(
-        "SELECT max(score_scaled), coalesce(bool_or(completion), false), bool_or(success), "
-        "count(*) FROM learning_event WHERE learner_id = %s AND content_id = %s AND NOT voided",
-        (learner_id, content_id),
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "SELECT max(score_scaled), coalesce(bool_or(completion), false), bool_or(success), "
+            "count(*) FROM learning_event WHERE learner_id = %s AND content_id = %s AND NOT voided",
+            (learner_id, content_id),
+        )
+    )
     return LearnerResult(row[0], row[1], row[2], int(row[3]))
 
 

@@ -103,7 +103,7 @@ class ToolLogin(OIDCLogin):
         return self._session_service.started
 
 
-def _unknown_deployment(iss: str, client_id: str, deployment_id: str) -> LaunchRejected:
+def _unknown_deployment(iss: str, client_id: str | None, deployment_id: str) -> LaunchRejected:
     return LaunchRejected(
         "unknown_deployment",
         f"Deployment '{deployment_id}' of issuer '{iss}' (client id '{client_id}') is not "

@@ -16,6 +16,7 @@ import psycopg
 from ...core.intake import Intake
 from ...core.models import PersonRecord
 from ...core.sources import SourceBatch
+from ...core.store import one
 from .context import SOURCE, LaunchContext, lti_identity
 from .errors import LaunchNotFound, LaunchRejected
 from .roles import LearnwireRole
@@ -104,7 +105,24 @@ def load(conn: Conn, launch_id: str, *, require_verified: bool = True) -> Launch
         raise LaunchNotFound(
             "This launch is unknown or has expired. Open the activity again from the LMS."
         )
-    found = LaunchRecord(*row[:6], LearnwireRole(row[6]), *row[7:])
+    launch_id, learner_id, issuer, client_id, deployment_id, message_type, role, *rest = row
+    context_id, resource_link_id, content_id, state, nonce, binding, verified = rest
+    found = LaunchRecord(
+        launch_id,
+        learner_id,
+        issuer,
+        client_id,
+        deployment_id,
+        message_type,
+        LearnwireRole(role),
+        context_id,
+        resource_link_id,
+        content_id,
+        state,
+        nonce,
+        binding,
+        verified,
+    )
     if require_verified and not found.verified:
         raise LaunchRejected(
             "unverified_launch",
@@ -185,8 +203,10 @@ def end_memberships_except(
 
 
 def course_size(conn: Conn, issuer: str, context_id: str) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM lti_course_membership WHERE issuer = %s AND context_id = %s",
-        (issuer, context_id),
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "SELECT count(*) FROM lti_course_membership WHERE issuer = %s AND context_id = %s",
+            (issuer, context_id),
+        )
+    )
     return int(row[0])

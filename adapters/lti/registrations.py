@@ -15,6 +15,7 @@ import psycopg
 from pydantic import Field, field_validator
 
 from ...core.models import Boundary
+from ...core.store import one
 from .errors import RegistrationFailed
 
 Conn = psycopg.Connection[Any]
@@ -156,8 +157,8 @@ def save(conn: Conn, registration: PlatformRegistration) -> bool:
             registration.platform_name,
             registration.product_family_code,
         ),
-    ).fetchone()
-    registration_id, created = row
+    )
+    registration_id, created = one(row)
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO lti_deployment (registration_id, deployment_id) VALUES (%s, %s) "

@@ -407,7 +407,7 @@ class LtiTool:
             raise NotAllowed(f"Only instructors, managers and administrators may {what}.")
 
     def _launch_data(self, conn: Conn, record: LaunchRecord) -> dict[str, Any]:
-        return self.session_service(conn).get_launch_data(record.launch_id) or {}
+        return dict(self.session_service(conn).get_launch_data(record.launch_id) or {})
 
     @staticmethod
     def _has_nrps(launch_data: dict[str, Any]) -> bool:

@@ -36,7 +36,8 @@ def make_blueprint() -> Blueprint:
 
     @blueprint.errorhandler(LearnwireError)
     def _problem(exc: LearnwireError) -> Response:
-        extra = {"field": exc.field} if getattr(exc, "field", None) else {}
+        at = getattr(exc, "field", None)  # ValidationFailed names the field at fault
+        extra = {"field": at} if at else {}
         response = problem(exc.status, exc.title, str(exc), **extra)
         if isinstance(exc, credentials.Unauthorized):
             response.headers["WWW-Authenticate"] = 'Basic realm="learnwire xAPI"'

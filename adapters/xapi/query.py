@@ -110,7 +110,8 @@ class StatementReader:
         return self.render(row, query.format)
 
     def page(self, conn: Conn, source: str, query: StatementQuery, after: Any = None) -> Page:
-        where, params = ["source = %s", "NOT voided"], [source]
+        where: list[str] = ["source = %s", "NOT voided"]
+        params: list[Any] = [source]
         if query.agent is not None and not self._agent_condition(conn, query, where, params):
             return Page([], "")
         if query.verb is not None:

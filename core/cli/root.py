@@ -110,6 +110,8 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
 
     from ..web.app import create_app
 
+    # Fail closed, before anything is migrated or served (create_app checks again).
+    runtime.require_governance()
     for warning in settle_public_url(runtime.settings, host, port):
         click.echo(f"warning: {warning}", err=True)
     runtime.upgrade()
@@ -158,6 +160,8 @@ def _celery(runtime: Runtime, argv: list[str]) -> None:
             "set LEARNWIRE_REDIS_URL (e.g. redis://127.0.0.1:6379/0): without a broker, "
             "tasks already run inside the process that starts them"
         )
+    # Fail closed: tasks take in and rank personal data, so no worker runs ungoverned.
+    runtime.require_governance()
     app = make_celery(runtime.settings, runtime.collect("register_periodic_tasks"))
     app.start(argv)
 

@@ -39,7 +39,9 @@ def pydantic_problem(exc: ValidationError, *, status: int = 400) -> Response:
 def install(app: Flask) -> None:
     @app.errorhandler(LearnwireError)
     def _domain(exc: LearnwireError) -> Response:
-        extra = {"field": exc.field} if getattr(exc, "field", None) else {}
+        # ValidationFailed (and subclasses elsewhere) name the field at fault.
+        at = getattr(exc, "field", None)
+        extra = {"field": at} if at else {}
         return problem(exc.status, exc.title, str(exc), **extra)
 
     @app.errorhandler(ValidationError)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import Skill, SkillPrerequisite
+from ...core.models import Skill, SkillPrerequisite
 
 DOMAINS = ("management", "communication", "product", "engineering", "data", "compliance")
 

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..models import ContentFormat
+from ...core.models import ContentFormat
 from .catalogue import LibraryItem
 from .taxonomy import PREREQUISITE_LEVEL, SKILL_INDEX, SKILLS
 

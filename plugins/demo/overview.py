@@ -7,7 +7,10 @@
                               largest required skills
 
 Learners appear only by their pseudonymous id; no identifier a source sent is ever stored,
-so none can be shown.
+so none can be shown. The pages show individual learners' activity without sign-in, so they
+exist only for the demo: ``learnwire demo --serve`` registers :class:`DemoPages`, which
+mounts them through ``register_blueprints``; no entry point does, so ``learnwire serve``
+never mounts them.
 """
 
 from __future__ import annotations
@@ -18,12 +21,23 @@ from uuid import UUID
 
 from flask import Blueprint, render_template, request
 
-from ..errors import NotFound, ValidationFailed
+from ... import hookimpl
+from ...core.config import Settings
+from ...core.errors import NotFound, ValidationFailed
+from ...core.store import one
+from ...core.web.current import runtime_of
+from ...core.web.recommendations import service as recommendation_service
 from . import overview_queries as q
-from .app import runtime_of
-from .recommendations import service as recommendation_service
 
 overview = Blueprint("overview", __name__, template_folder="templates")
+
+
+class DemoPages:
+    """The plugin that mounts the overview pages (registered by ``learnwire demo --serve``)."""
+
+    @hookimpl
+    def register_blueprints(self, settings: Settings) -> list[Blueprint]:
+        return [overview]
 
 
 def _page_number() -> int:
@@ -44,7 +58,7 @@ def index() -> Any:
             "profiles": q.job_profiles(conn),
             "formats": q.catalogue_by_format(conn),
             "learners": q.learners(conn, page, unit),
-            "learner_total": conn.execute("SELECT count(*) FROM learner").fetchone()[0],
+            "learner_total": one(conn.execute("SELECT count(*) FROM learner"))[0],
         }
     if unit and data["learners"].unit is None:
         raise NotFound(f"no department or team '{unit}'")

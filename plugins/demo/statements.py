@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..models import ContentFormat
+from ...core.models import ContentFormat
 from .catalogue import LIBRARY_URL, LibraryItem
 
 ADL = "http://adlnet.gov/expapi/verbs/"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from learnwire.core.demo import roles
-from learnwire.core.demo.catalogue import ASSESSED, library
-from learnwire.core.demo.taxonomy import DOMAINS, SKILL_INDEX, SKILLS, topological_order
 from learnwire.core.models import ContentFormat
+from learnwire.plugins.demo import roles
+from learnwire.plugins.demo.catalogue import ASSESSED, library
+from learnwire.plugins.demo.taxonomy import DOMAINS, SKILL_INDEX, SKILLS, topological_order
 
 
 def test_catalogue_taxonomy_covers_six_domains_with_acyclic_prerequisites():

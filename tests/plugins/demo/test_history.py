@@ -14,14 +14,14 @@ from urllib.parse import urlsplit
 import numpy as np
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from learnwire.core.demo import simulation
-from learnwire.core.demo.catalogue import library
-from learnwire.core.demo.history import history_window, learner_history
-from learnwire.core.demo.learners import latent_profile
-from learnwire.core.demo.organisation import build_organisation
-from learnwire.core.demo.situations import SITUATIONS, calendar_window, upcoming_situations
-from learnwire.core.demo.statements import VERB_IRI
 from learnwire.core.learner import bkt
+from learnwire.plugins.demo import simulation
+from learnwire.plugins.demo.catalogue import library
+from learnwire.plugins.demo.history import history_window, learner_history
+from learnwire.plugins.demo.learners import latent_profile
+from learnwire.plugins.demo.organisation import build_organisation
+from learnwire.plugins.demo.situations import SITUATIONS, calendar_window, upcoming_situations
+from learnwire.plugins.demo.statements import VERB_IRI
 
 TODAY = date(2026, 11, 20)
 ITEMS = {e.activity_id: e for e in library()}
@@ -190,10 +190,10 @@ def test_history_does_not_depend_on_hash_seed_or_process():
     """Two interpreters with different hash seeds generate byte-identical data."""
     script = (
         "import hashlib, json; from datetime import date; "
-        "from learnwire.core.demo.organisation import build_organisation; "
-        "from learnwire.core.demo.learners import latent_profile; "
-        "from learnwire.core.demo.history import learner_history; "
-        "from learnwire.core.demo.situations import upcoming_situations; "
+        "from learnwire.plugins.demo.organisation import build_organisation; "
+        "from learnwire.plugins.demo.learners import latent_profile; "
+        "from learnwire.plugins.demo.history import learner_history; "
+        "from learnwire.plugins.demo.situations import upcoming_situations; "
         "org = build_organisation(2, 80); h = hashlib.sha256(); "
         "[h.update(json.dumps([learner_history(2, latent_profile(org, p), date(2026, 11, 20))"
         ".statements, [s.__repr__() for s in upcoming_situations(org, latent_profile(org, p), "

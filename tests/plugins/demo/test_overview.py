@@ -9,10 +9,11 @@ from html import unescape
 
 import pytest
 
-from learnwire.core.demo.loader import load_demo
-from learnwire.core.demo.source import DemoParameters
 from learnwire.core.web.app import create_app
-from learnwire.core.web.overview_queries import PAGE_SIZE
+from learnwire.plugins.demo.loader import load_demo
+from learnwire.plugins.demo.overview import DemoPages
+from learnwire.plugins.demo.overview_queries import PAGE_SIZE
+from learnwire.plugins.demo.source import DemoParameters
 
 PARAMS = DemoParameters(seed=31, learners=60, today=date(2026, 11, 20))
 LEARNER_LINK = re.compile(r'href="/learners/([0-9a-f-]{36})"')
@@ -21,7 +22,7 @@ LEARNER_LINK = re.compile(r'href="/learners/([0-9a-f-]{36})"')
 @pytest.fixture
 def client(runtime, db):
     load_demo(runtime, PARAMS)
-    runtime.settings = runtime.settings.model_copy(update={"demo_pages": True})
+    runtime.pm.add_plugin(DemoPages(), name="demo-pages")  # as `learnwire demo --serve` does
     return create_app(runtime).test_client()
 
 
@@ -144,13 +145,15 @@ def test_overview_unknown_learner_is_404(client):
 
 
 def test_overview_on_an_empty_store_says_so(runtime, db):
-    runtime.settings = runtime.settings.model_copy(update={"demo_pages": True})
+    runtime.pm.add_plugin(DemoPages(), name="demo-pages")
     page = _text(create_app(runtime).test_client().get("/"))
     assert "No organisation is stored yet" in page and "No learners are stored yet" in page
 
 
-def test_overview_pages_are_off_unless_demo_pages_is_set(runtime, db):
-    # Individual learners' activity without sign-in: never on a production server.
+def test_overview_pages_are_never_mounted_by_serve(runtime, db):
+    # Individual learners' activity without sign-in: never on a production server. The demo
+    # plugin is loaded from its entry point here, as for `learnwire serve`.
+    assert runtime.pm.infos["demo"].status == "loaded"
     response = create_app(runtime).test_client().get("/learners/" + str(uuid.uuid4()))
     assert response.status_code == 404
     assert create_app(runtime).test_client().get("/").status_code == 404

@@ -13,9 +13,9 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..runtime import Runtime
-from ..store import checkpoints
-from ..sync import SyncReport, run_provider, run_source
+from ...core.runtime import Runtime
+from ...core.store import checkpoints
+from ...core.sync import SyncReport, run_provider, run_source
 from .organisation import build_organisation
 from .source import (
     DEFAULT_BATCH,
@@ -125,7 +125,7 @@ def load_demo(
                 advance(source.position - seen)
                 seen = source.position
 
-            result = runner(runtime.db, intake, source, full=full, progress=step)  # type: ignore[arg-type]
+            result = runner(runtime.db, intake, source, full=full, progress=step)
         report.phases.append(PhaseReport(label, result, time.perf_counter() - t0))
     report.seconds = time.perf_counter() - started
     return report

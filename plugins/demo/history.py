@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..models import ContentFormat
+from ...core.models import ContentFormat
 from . import simulation
 from .catalogue import FORMATS, LibraryItem, items_by_skill, library
 from .learners import N_SKILLS, LatentProfile

@@ -9,9 +9,9 @@ from itertools import combinations
 
 import numpy as np
 
-from learnwire.core.demo.learners import latent_profile
-from learnwire.core.demo.organisation import build_organisation
-from learnwire.core.demo.situations import upcoming_situations
+from learnwire.plugins.demo.learners import latent_profile
+from learnwire.plugins.demo.organisation import build_organisation
+from learnwire.plugins.demo.situations import upcoming_situations
 
 TODAY = date(2026, 11, 20)
 

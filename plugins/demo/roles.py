@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import JobProfile, SkillRequirement
+from ...core.models import JobProfile, SkillRequirement
 from .taxonomy import SKILL_INDEX
 
 Requirement = tuple[str, float, float]

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..models import OrgUnit
+from ...core.models import OrgUnit
 from .roles import DEPARTMENTS, HEAD_PROFILE, OFFICES, PROFILE_INDEX, PROFILES, ProfileSpec
 
 COMPANY_ID = "larkspur"

@@ -1,4 +1,5 @@
-"""``learnwire demo``: load the sample organisation, print its summary, optionally serve."""
+"""``learnwire demo``: load the sample organisation, print its summary, optionally serve it
+with its overview pages (mounted only here, never by ``learnwire serve``)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from typing import Any
 
 import click
 
-from ..demo.loader import load_demo
-from ..demo.organisation import MAX_LEARNERS, MIN_LEARNERS
-from ..demo.source import DEFAULT_BATCH, DEFAULT_TODAY, DemoParameters
-from ..demo.summary import demo_summary
-from ..runtime import Runtime
-from .output import emit, json_option, table
-from .root import pass_runtime, serve_app
+from ...core.cli.output import emit, json_option, table
+from ...core.cli.root import pass_runtime, serve_app
+from ...core.embedders.active import active_embedder
+from ...core.embedders.content import embed_pending
+from ...core.errors import ConfigurationError
+from ...core.ranker.plugin import fit_learner_model
+from ...core.runtime import Runtime
+from .loader import load_demo
+from .organisation import MAX_LEARNERS, MIN_LEARNERS
+from .overview import DemoPages
+from .source import DEFAULT_BATCH, DEFAULT_TODAY, DemoParameters
+from .summary import demo_summary
 
 
 @contextmanager
@@ -84,21 +90,16 @@ def demo(
     emit(data, as_json, _print_summary)
     click.echo(_prepare_recommendations(runtime), err=True)
     if then_serve:
-        runtime.settings = runtime.settings.model_copy(update={"demo_pages": True})
+        # Per-learner pages without sign-in: mounted for this demo server only.
+        runtime.pm.add_plugin(DemoPages(), name="demo-pages")
         serve_app(runtime, host, port, threads)
 
 
 def _prepare_recommendations(runtime: Runtime) -> str:
     """Fit the learner model and embed the library, so the first page already ranks."""
-    from ..embedding import active_embedder
-    from ..errors import ConfigurationError
-    from ..ranker.plugin import fit_learner_model
-
     fit = fit_learner_model(runtime)
     line = f"learner model: {fit['skills']} skills fitted from {fit['responses']} answers"
     try:
-        from ..embedders.content import embed_pending
-
         embedded = embed_pending(runtime.db, active_embedder(runtime))
         line += f"; {embedded.embedded} library items embedded"
     except ConfigurationError as exc:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from learnwire.core.demo.organisation import (
+from learnwire.plugins.demo.organisation import (
     HEAD_ROLE,
     IC_ROLE,
     TEAM_MANAGER_ROLE,
     build_organisation,
 )
-from learnwire.core.demo.roles import DEPARTMENTS, PROFILES
+from learnwire.plugins.demo.roles import DEPARTMENTS, PROFILES
 
 
 @pytest.mark.parametrize("size", [50, 60, 2000])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import Database
+from ...core.store import Database, one
 from .catalogue import PROVIDER
 from .source import CALENDAR_SOURCE, HR_SOURCE, LRS_SOURCE
 from .taxonomy import SKILLS
@@ -36,11 +36,13 @@ def demo_summary(db: Database) -> dict[str, Any]:
                 (HR_SOURCE,),
             )
         ]
-        skills, prerequisites = conn.execute(
-            "SELECT (SELECT count(*) FROM skill WHERE id = ANY(%s)), "
-            "(SELECT count(*) FROM skill_prerequisite WHERE skill_id = ANY(%s))",
-            ([s.id for s in SKILLS], [s.id for s in SKILLS]),
-        ).fetchone()
+        skills, prerequisites = one(
+            conn.execute(
+                "SELECT (SELECT count(*) FROM skill WHERE id = ANY(%s)), "
+                "(SELECT count(*) FROM skill_prerequisite WHERE skill_id = ANY(%s))",
+                ([s.id for s in SKILLS], [s.id for s in SKILLS]),
+            )
+        )
         formats = dict(
             conn.execute(
                 "SELECT format, count(*) FROM content_item WHERE provider = %s "

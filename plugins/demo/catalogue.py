@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 
-from ..models import ContentFormat, ContentItem, ContentSkill
+from ...core.models import ContentFormat, ContentItem, ContentSkill
 from .library_craft import CRAFT_TOPICS
 from .library_people import PEOPLE_TOPICS
 from .taxonomy import SKILL_INDEX, SKILLS
@@ -123,7 +123,7 @@ def library() -> tuple[LibraryItem, ...]:
             paired = ContentFormat.VIDEO in formats and ContentFormat.ARTICLE in formats
             for fmt in formats:
                 lo, hi = _MINUTES[fmt]
-                minutes = int(min(20, rng.integers(lo, hi + 1) + level))
+                minutes = min(20, int(rng.integers(lo, hi + 1)) + level)
                 questions = int(rng.integers(3, 7)) if fmt in ASSESSED else 0
                 lo_d, hi_d = _DIFFICULTY[level]
                 difficulty = round(float(rng.uniform(lo_d, hi_d)), 2)

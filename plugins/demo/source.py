@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ..errors import Conflict
-from ..models import (
+from ...core.errors import Conflict
+from ...core.models import (
     CalendarSignal,
     DataCategory,
     HrFact,
@@ -30,8 +30,8 @@ from ..models import (
     PersonRecord,
     TeamMembership,
 )
-from ..models.events import EventResult
-from ..sources import ContentBatch, ContentProvider, SignalSource, SourceBatch
+from ...core.models.events import EventResult
+from ...core.sources import ContentBatch, ContentProvider, SignalSource, SourceBatch
 from .catalogue import PROVIDER, library
 from .history import learner_history
 from .learners import LatentProfile, employee_id, latent_profile
@@ -337,5 +337,9 @@ class DemoCatalogue(ContentProvider):
             done = last == len(items)
             self.position = last
             yield ContentBatch(
-                items=items[first:last], checkpoint=self.done_marker if done else None
+                items=items[first:last],
+                # The skills the items teach, so the library loads before the HR source too
+                # (``learnwire sync`` runs content providers first).
+                skills=skill_models() if first == 0 else [],
+                checkpoint=self.done_marker if done else None,
             )

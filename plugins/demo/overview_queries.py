@@ -15,6 +15,8 @@ from uuid import UUID
 
 import psycopg
 
+from ...core.store import one
+
 Conn = psycopg.Connection[Any]
 
 PAGE_SIZE = 50
@@ -145,7 +147,7 @@ def learners(conn: Conn, page: int = 1, unit: str | None = None) -> LearnerPage:
         else ""
     )
     params: dict[str, Any] = {"unit": unit}
-    total = conn.execute(f"SELECT count(*) FROM learner l {where}", params).fetchone()[0]
+    total = one(conn.execute(f"SELECT count(*) FROM learner l {where}", params))[0]
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     params.update(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)

@@ -8,16 +8,16 @@ from datetime import date
 
 import pytest
 
-from learnwire.core.demo.catalogue import library
-from learnwire.core.demo.history import learner_history
-from learnwire.core.demo.learners import latent_profile
-from learnwire.core.demo.loader import load_demo
-from learnwire.core.demo.organisation import build_organisation
-from learnwire.core.demo.roles import PROFILES
-from learnwire.core.demo.situations import upcoming_situations
-from learnwire.core.demo.source import DemoMismatch, DemoParameters
-from learnwire.core.demo.summary import demo_summary
-from learnwire.core.demo.taxonomy import SKILLS
+from learnwire.plugins.demo.catalogue import library
+from learnwire.plugins.demo.history import learner_history
+from learnwire.plugins.demo.learners import latent_profile
+from learnwire.plugins.demo.loader import load_demo
+from learnwire.plugins.demo.organisation import build_organisation
+from learnwire.plugins.demo.roles import PROFILES
+from learnwire.plugins.demo.situations import upcoming_situations
+from learnwire.plugins.demo.source import DemoMismatch, DemoParameters
+from learnwire.plugins.demo.summary import demo_summary
+from learnwire.plugins.demo.taxonomy import SKILLS
 
 TODAY = date(2026, 11, 20)
 PARAMS = DemoParameters(seed=13, learners=60, today=TODAY)
