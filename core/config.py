@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL the LMS and browsers use to reach this tool.",
     )
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (bytes); larger ones get 413 before "
+        "they are read.",
+    )
     demo_pages: bool = Field(
         default=False,
         description="Serve the sample organisation's overview pages at / and /learners/<id>. "
