@@ -85,7 +85,8 @@ class _Walk(ShapeChecks):
         if "authority" in data:
             self.authority(data["authority"], at(path, "authority"))
         if "version" in data:
-            self.fmt(formats.check_version, data["version"], path, "version")
+            check = formats.check_version_2 if self.v2 else formats.check_version
+            self.fmt(check, data["version"], path, "version")
         return CheckedStatement(data, statement_id, self.timestamp, self.duration)
 
     def body(self, data: dict[str, Any], path: str, *, substatement: bool) -> None:
