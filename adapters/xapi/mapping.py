@@ -8,9 +8,16 @@ pseudonymous learner ids, :meth:`StatementMapper.event` builds the
 
 The statement kept in the event never holds a person's identifiers: the actor becomes an
 account named by the learner's pseudonymous id, and every other agent (instructor, team,
-agents as objects, sub-statement actors) becomes an account named by the keyed hash under
-which :mod:`learnwire.core.store.identities` links that identifier. Properties the LRS owns
-(``stored``, ``authority``) are dropped on the way in and rendered on the way out.
+``contextAgents`` and ``contextGroups``, agents as objects, sub-statement actors, group
+members) becomes an account named by the keyed hash under which
+:mod:`learnwire.core.store.identities` links that identifier.
+
+A Group as actor is a learner too: an identified Group through its own identifier, an
+anonymous Group as the set of its members (kind ``xapi_group``, valued by the members' keyed
+hashes in order), so a group's statement never counts as one of its members' own.
+
+Properties the LRS owns (``stored``, ``authority``) are dropped on the way in and rendered on
+the way out.
 """
 
 from __future__ import annotations

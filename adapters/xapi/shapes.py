@@ -22,7 +22,7 @@ from .memo import BoundedMemo
 
 
 class StatementInvalid(ValidationFailed):
-    """A statement breaks xAPI 1.0.3; ``field`` is the JSON path of the property at fault."""
+    """A statement breaks xAPI; ``field`` is the JSON path of the property at fault."""
 
     title = "invalid statement"
 
