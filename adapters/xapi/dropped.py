@@ -49,15 +49,16 @@ def recording(intake: Intake, dropped: set[str]) -> Intake:
     return Intake(intake.resolver, [DropRecorder(g, dropped) for g in intake.guards])
 
 
-def dropped_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
-    """Dotted paths of the object properties present in ``before`` and gone in ``after``."""
-    if not isinstance(before, dict) or not isinstance(after, dict) or before is after:
-        return []
+def dropped_paths(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted paths of the object properties present in ``before`` and gone in ``after``.
+
+    Only objects the guard copied are visited: an untouched one is the very same object."""
     found = []
     for key, value in before.items():
-        path = f"{prefix}.{key}" if prefix else key
         if key not in after:
-            found.append(path)
-        else:
-            found.extend(dropped_paths(value, after[key], path))
+            found.append(prefix + key)
+            continue
+        kept = after[key]
+        if kept is not value and type(value) is dict and type(kept) is dict:
+            found.extend(dropped_paths(value, kept, f"{prefix}{key}."))
     return found

@@ -89,7 +89,7 @@ class StatementIntake:
         prepared = [self.mapper.prepare(c, i, paths[i]) for i, c in enumerate(checked)]
         outcome = StoreOutcome(ids=[p.id for p in prepared])
         _refuse_repeated_ids(prepared, paths)
-        keys = storage_keys(conn, self.intake.resolver, source, outcome.ids)
+        keys, existing = _lookup(conn, self.intake.resolver, source, outcome.ids)
         for p in prepared:
             p.key = keys[p.id]
         # Each distinct actor is resolved once (a batch holds many statements per learner).
@@ -100,7 +100,6 @@ class StatementIntake:
         digests = [
             digest(e.statement, p.checked.timestamp) for e, p in zip(events, prepared, strict=True)
         ]
-        existing = _stored(conn, [p.key for p in prepared], source)
         fresh: list[int] = []
         for i, p in enumerate(prepared):
             if p.key in existing:
@@ -159,23 +158,27 @@ def scoped_key(resolver: IdentityResolver, source: str, statement_id: uuid.UUID)
     return uuid.UUID(resolver.hash("xapi_statement", source, str(statement_id))[:32], version=4)
 
 
-def storage_keys(
+def _lookup(
     conn: Conn, resolver: IdentityResolver, source: str, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, uuid.UUID]:
-    """The key each of ``source``'s statement ids is (or will be) stored under."""
+) -> tuple[dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, _Stored]]:
+    """The key each of ``source``'s statement ids is (or will be) stored under, and what
+    ``source`` already stored under those keys; one query for the whole batch."""
     scoped = {i: scoped_key(resolver, source, i) for i in ids}
     rows = conn.execute(
-        "SELECT statement_id, source FROM learning_event WHERE statement_id = ANY(%s::uuid[])",
+        "SELECT e.statement_id, e.source, d.digest, e.learner_id, e.verb, e.object_id "
+        "FROM learning_event e LEFT JOIN xapi_statement_digest d USING (statement_id) "
+        "WHERE e.statement_id = ANY(%s::uuid[])",
         (uuid_array([*ids, *scoped.values()]),),
     ).fetchall()
-    owner = dict(rows)
+    owner = {row[0]: row[1] for row in rows}
     keys = {}
     for i in ids:
         if owner.get(scoped[i]) == source or owner.get(i, source) != source:
             keys[i] = scoped[i]
         else:
             keys[i] = i
-    return keys
+    existing = {row[0]: _Stored(*row[2:]) for row in rows if row[1] == source}
+    return keys, existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,12 +274,14 @@ def _apply_voiding(
         # A voiding statement's object_id is its target's id (see mapping._object_id). The
         # verb is spelt out, not bound, so the planner can use the partial index
         # xapi_event_voiding (only voiding statements) in every plan.
+        # The (usually empty) set of hits is found in that small index first; only hits
+        # are then looked up by key.
         voided += conn.execute(
-            "UPDATE learning_event e SET voided = true"
-            " FROM unnest(%s::uuid[], %s::text[]) AS t(key, id)"
-            " WHERE e.statement_id = t.key AND e.source = %s AND NOT e.voided"
-            " AND EXISTS (SELECT 1 FROM learning_event v WHERE v.object_id = t.id"
-            "  AND v.verb = 'http://adlnet.gov/expapi/verbs/voided' AND v.source = %s)",
+            "UPDATE learning_event e SET voided = true FROM ("
+            "  SELECT t.key FROM unnest(%s::uuid[], %s::text[]) AS t(key, id)"
+            "  WHERE EXISTS (SELECT 1 FROM learning_event v WHERE v.object_id = t.id"
+            "  AND v.verb = 'http://adlnet.gov/expapi/verbs/voided' AND v.source = %s)"
+            ") AS hit WHERE e.statement_id = hit.key AND e.source = %s AND NOT e.voided",
             (
                 uuid_array([p.key for p in plain]),
                 "{" + ",".join(str(p.id) for p in plain) + "}",
