@@ -246,19 +246,19 @@ def check_duration(value: object) -> timedelta:
         raise FormatError("is not a duration pydantic can read (ISO 8601)") from None
 
 
-_VERSION = re.compile("1\\.0\\.[0-9]+")
-_VERSION_2 = re.compile("(?:1\\.0|2\\.0)\\.[0-9]+")
+_VERSION = re.compile("1\\.0(?:\\.[0-9]+)?")
+_VERSION_2 = re.compile("(?:1\\.0|2\\.0)(?:\\.[0-9]+)?")
 
 
 def check_version(value: object) -> str:
-    """A statement's ``version`` sent as xAPI 1.0.x: 1.0.x."""
+    """A statement's ``version`` sent as xAPI 1.0.x: 1.0 or 1.0.x."""
     if type(value) is not str or _VERSION.fullmatch(value) is None:
-        raise FormatError("must be an xAPI 1.0.x version such as 1.0.3")
+        raise FormatError("must be an xAPI 1.0 version such as 1.0.3")
     return value
 
 
 def check_version_2(value: object) -> str:
-    """A statement's ``version`` sent as xAPI 2.0: 2.0.x, or 1.0.x for an older statement."""
+    """A statement's ``version`` sent as xAPI 2.0: 2.0 or 2.0.x, or 1.0.x for an older one."""
     if type(value) is not str or _VERSION_2.fullmatch(value) is None:
         raise FormatError("must be an xAPI version such as 2.0.0 or 1.0.3")
     return value

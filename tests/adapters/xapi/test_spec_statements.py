@@ -357,3 +357,13 @@ def test_spec_get_by_the_actor_get_returned_finds_the_statement(xapi):
     group_actor = _get_one(xapi, group["id"])["actor"]
     found = xapi.get(agent=json.dumps(group_actor)).get_json()["statements"]
     assert [s["id"] for s in found] == [group["id"]]
+
+
+def test_spec_statement_version_is_checked_by_the_version_spoken(xapi):
+    assert _post_as(xapi, "1.0.3", example("SIMPLE", id=_id(), version="1.0")).status_code == 200
+    refused = _post_as(xapi, "1.0.3", example("SIMPLE", id=_id(), version="2.0.0"))
+    assert refused.status_code == 400
+    assert refused.get_json()["field"] == "version"
+    kept = example("SIMPLE", id=_id(), version="2.0.0")
+    assert _post_as(xapi, "2.0.0", kept).status_code == 200
+    assert _get_one(xapi, kept["id"])["version"] == "2.0.0"

@@ -92,8 +92,10 @@ def test_validation_rejects_whatever_ralph_rejects(statement):
 def _xapi_allows_what_ralph_refuses(statement: Any) -> bool:
     """Whether the statement holds one of the values ralph's model refuses although xAPI
     allows them: an empty string or object, an e-mail address of a one-label or special-use
-    domain, a Group as instructor or as a SubStatement's object."""
+    domain, a Group as instructor or as a SubStatement's object, the version "1.0"."""
     text = json.dumps(statement)
+    if isinstance(statement, dict) and statement.get("version") == "1.0":
+        return True
     if '""' in text or "{}" in text:
         return True
     if re.search(r'"mailto:[^"@]*@[^".]*"', text) or re.search(r'\.(local|test)"', text):
