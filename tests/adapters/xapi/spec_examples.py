@@ -161,7 +161,9 @@ GROUP_OBJECT: dict[str, Any] = {
     ],
 }
 
-#: xAPI 2.0 (IEEE 9274.1.1), 2.4.6: a context naming other agents and groups with their roles.
+#: xAPI 2.0 (IEEE 9274.1.1), context: ``contextAgents`` / ``contextGroups`` as 2.0 defines them
+#: (objectType, the agent or group, relevantTypes IRIs), with the participants the ADL 2.0
+#: conformance suite uses; the IEEE text itself is not public, so this is not a verbatim copy.
 CONTEXT_AGENTS_2: dict[str, Any] = {
     "contextAgents": [
         {
