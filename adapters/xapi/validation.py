@@ -5,8 +5,9 @@ Contract: the specification decides. ralph-malph's strict ``BaseXapiStatement`` 
 reference the differential tests in ``tests/adapters/xapi/test_validation.py`` compare with:
 whatever ralph rejects is rejected here too, except where ralph refuses what xAPI allows
 (empty values, e-mail addresses of intranet domains, Groups as instructor or as a
-SubStatement's object), and where xAPI is stricter than ralph (exactly one identifier per
-agent, timestamps in ISO 8601, ``min < max`` for scores, ...) the specification wins.
+SubStatement's object, the statement version "1.0"), and where xAPI is stricter than ralph
+(exactly one identifier per agent, timestamps in ISO 8601, ``min < max`` for scores, ...)
+the specification wins.
 
 It is a hand-written walk over the parsed JSON instead of a pydantic model because intake
 has to validate tens of thousands of statements a second; the formats that repeat (IRIs,
@@ -23,7 +24,8 @@ from uuid import UUID
 
 from . import formats
 from . import properties as props
-from .shapes import ShapeChecks, StatementInvalid, at, memo_key, remember, seen
+from .outcomes import OutcomeChecks
+from .shapes import StatementInvalid, at, memo_key, remember, seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ def validate_actor(value: Any, path: str) -> None:
     _Walk(False).actor(value, path)
 
 
-class _Walk(ShapeChecks):
+class _Walk(OutcomeChecks):
     """One pass over a statement; keeps the parsed timestamp and duration it meets."""
 
     def __init__(self, v2: bool) -> None:
@@ -307,44 +309,7 @@ class _Walk(ShapeChecks):
             raise StatementInvalid(at(path, "id"), "is required")
         self.fmt(formats.check_uuid, ref["id"], path, "id")
 
-    # -- result, context, attachments ---------------------------------------------------
-
-    def result(self, value: Any, path: str) -> None:
-        result = self.obj(value, path, props.RESULT_KEYS)
-        if "score" in result:
-            self.score(result["score"], at(path, "score"))
-        for key in ("success", "completion"):
-            if key in result and type(result[key]) is not bool:
-                raise StatementInvalid(at(path, key), "must be true or false")
-        if "response" in result:
-            self.text(result["response"], path, "response")
-        if "duration" in result:
-            self.duration = self.fmt(formats.check_duration, result["duration"], path, "duration")
-        if "extensions" in result:
-            self.extensions(result["extensions"], at(path, "extensions"))
-
-    def score(self, value: Any, path: str) -> None:
-        score = self.obj(value, path, props.SCORE_KEYS)
-        for key, number in score.items():
-            if (
-                type(number) not in (int, float)
-                or number != number
-                or number
-                in (
-                    float("inf"),
-                    float("-inf"),
-                )
-            ):
-                raise StatementInvalid(at(path, key), "must be a number")
-        if "scaled" in score and not -1 <= score["scaled"] <= 1:
-            raise StatementInvalid(at(path, "scaled"), "must be between -1 and 1")
-        low, high, raw = score.get("min"), score.get("max"), score.get("raw")
-        if low is not None and high is not None and not low < high:
-            raise StatementInvalid(at(path, "max"), "must be greater than min")
-        if raw is not None and low is not None and raw < low:
-            raise StatementInvalid(at(path, "raw"), "must not be below min")
-        if raw is not None and high is not None and raw > high:
-            raise StatementInvalid(at(path, "raw"), "must not be above max")
+    # -- context --------------------------------------------------------------------------
 
     def context(self, value: Any, path: str, object_is_activity: bool) -> None:
         context = self.obj(value, path, self.context_keys)
@@ -409,20 +374,3 @@ class _Walk(ShapeChecks):
                     self.activity(activity, at(where, i))
             else:
                 self.activity(entry, where)
-
-    def attachment(self, value: Any, path: str) -> None:
-        attachment = self.obj(value, path, props.ATTACHMENT_KEYS)
-        for key in ("usageType", "display", "contentType", "length", "sha2"):
-            if key not in attachment:
-                raise StatementInvalid(at(path, key), "is required")
-        self.fmt(formats.check_iri, attachment["usageType"], path, "usageType")
-        self.language_map(attachment["display"], at(path, "display"))
-        if "description" in attachment:
-            self.language_map(attachment["description"], at(path, "description"))
-        self.word(attachment["contentType"], path, "contentType")
-        length = attachment["length"]
-        if type(length) is not int or length < 0:
-            raise StatementInvalid(at(path, "length"), "must be a non-negative integer")
-        self.word(attachment["sha2"], path, "sha2")
-        if "fileUrl" in attachment:
-            self.fmt(formats.check_url, attachment["fileUrl"], path, "fileUrl")
