@@ -136,11 +136,13 @@ def start_server(url: str, workdir: Path, threads: int) -> tuple[subprocess.Pope
         LEARNWIRE_PSEUDONYM_KEY="bench-key",
         LEARNWIRE_DB_POOL_MAX=str(threads + 2),
     )
+    # The server's log goes to a file: a pipe nobody reads would stall the server once full,
+    # and a refused batch is explained by the log's tail.
     server = subprocess.Popen(
         [LEARNWIRE, "serve", "--port", str(port), "--threads", str(threads)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=(workdir / "server.log").open("wb"),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -152,7 +154,12 @@ def start_server(url: str, workdir: Path, threads: int) -> tuple[subprocess.Pope
         except OSError:
             time.sleep(0.3)
     server.kill()
-    raise SystemExit(f"learnwire serve did not start: {server.stderr.read().decode()[-2000:]}")
+    raise SystemExit(f"learnwire serve did not start: {server_log(workdir)}")
+
+
+def server_log(workdir: Path) -> str:
+    """The end of the server's log."""
+    return (workdir / "server.log").read_text(errors="replace")[-3000:]
 
 
 # -- posting --------------------------------------------------------------------------------
@@ -304,7 +311,10 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             payloads = bodies(statements, args.batch, fresh_ids=round_number > 1)
             before = cpu_seconds([server.pid]), cpu_seconds(pg)
-            elapsed = post_all(port, auth, payloads, args.clients)
+            try:
+                elapsed = post_all(port, auth, payloads, args.clients)
+            except SystemExit as refused:
+                raise SystemExit(f"{refused}\nserver log:\n{server_log(workdir)}") from None
             used = cpu_seconds([server.pid]) - before[0], cpu_seconds(pg) - before[1]
             total += len(statements)
             seconds += elapsed

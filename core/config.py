@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL the LMS and browsers use to reach this tool.",
     )
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (bytes); larger ones get 413 before "
+        "they are read.",
+    )
     embedder: str = Field(
         default="minilm",
         description="Name of the registered embedder for content and learner needs.",

@@ -113,6 +113,8 @@ def credentials_group() -> None:
 @pass_runtime
 def credentials_create(runtime: Runtime, source: str, as_json: bool) -> None:
     """Issue a key and secret for SOURCE; the secret is shown only now."""
+    # Usually the first command on a fresh install: its table must exist.
+    runtime.upgrade()
     with runtime.db.connection() as conn:
         issued = credentials.create(conn, source)
     endpoint = runtime.settings.public_url.rstrip("/") + "/xapi/"

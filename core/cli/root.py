@@ -128,7 +128,16 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
         f"learnwire serving on http://{host}:{port} (health: /healthz); public URL "
         f"{runtime.settings.public_url}"
     )
-    waitress.serve(app, host=host, port=port, threads=threads, ident="learnwire")
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="learnwire",
+        # waitress reads a whole body (up to 1 GiB by default) before the app sees it: refuse
+        # anything past the app's own limit while it arrives.
+        max_request_body_size=runtime.settings.max_request_bytes + 1,
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:

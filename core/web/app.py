@@ -29,6 +29,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     # The session (set by an LTI launch) authorises JSON API writes: no cross-site requests.
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["JSON_SORT_KEYS"] = False
+    # Checked against Content-Length before the body is read, and enforced on streamed bodies.
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_request_bytes
     app.extensions[EXTENSION] = runtime
     problems.install(app)
     app.register_blueprint(host)
