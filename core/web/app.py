@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 
 from ... import __version__
 from ..runtime import Runtime
-from . import problems
+from . import input_text, problems
 
 host = Blueprint("host", __name__)
 
@@ -22,6 +22,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.extensions["learnwire"] = runtime
     problems.install(app)
+    input_text.install(app)
     app.register_blueprint(host)
     from .overview import overview
     from .recommendations import api as recommendations_api
