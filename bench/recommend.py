@@ -2,7 +2,8 @@
 
     python bench/recommend.py [--learners 10000] [--items 10000] [--sample 400]
 
-Loads the sample organisation (reused from ``bench/data/recommend-<learners>`` on later runs),
+Loads the sample organisation (reused from ``bench/data/recommend-<learners>`` on later runs;
+into LEARNWIRE_DATABASE_URL instead when that is set),
 extends the catalogue to ``--items`` with variants of the library's items, embeds them, fits
 the learner model, then measures one learner's ranking (p50/p95 over a sample, with where the
 time goes) and a batch over every learner (ranked and stored). Targets from the issue: p95
@@ -106,7 +107,7 @@ def main() -> None:
     args = ap.parse_args()
     data_dir = args.data_dir or Path(__file__).parent / "data" / f"recommend-{args.learners}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    runtime = Runtime(Settings(data_dir=data_dir, database_url=None))
+    runtime = Runtime(Settings(data_dir=data_dir))
     runtime.upgrade()
 
     t0 = time.perf_counter()
