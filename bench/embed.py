@@ -108,7 +108,8 @@ def main() -> None:
     )
     print(
         f"throughput: {len(texts) / median:.0f} sentences/s median, "
-        f"{len(texts) / best:.0f} best ({median:.3f} s per {len(texts)} texts over {args.repeat} runs)"
+        f"{len(texts) / best:.0f} best ({median:.3f} s per {len(texts)} texts "
+        f"over {args.repeat} runs)"
     )
     print(
         f"one short text (a learner need): p50 {statistics.median(single) * 1000:.1f} ms, "

@@ -165,7 +165,9 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=None)
     args = ap.parse_args()
     horizon = args.weeks * 7.0
-    data_dir = args.data_dir or Path(__file__).parent / "data" / f"outcomes-{args.learners}-{args.seed}"
+    data_dir = (
+        args.data_dir or Path(__file__).parent / "data" / f"outcomes-{args.learners}-{args.seed}"
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
     runtime = Runtime(Settings(data_dir=data_dir))
     runtime.upgrade()
