@@ -29,10 +29,17 @@ def _check_request() -> None:
     blueprint = current_app.blueprints.get(request.blueprint or "")
     if getattr(blueprint, "checks_own_input", False):
         return
-    for where, values in (("query", request.args), ("form", request.form)):
-        for key, value in values.items(multi=True):
-            _check(f"{where} parameter {_name(key)}", key)
-            _check(f"{where} parameter {_name(key)}", value)
+    path = [(k, str(v)) for k, v in (request.view_args or {}).items()]
+    for where, values in (
+        ("path", path),
+        ("query", request.args.items(multi=True)),
+        ("form", request.form.items(multi=True)),
+    ):
+        for key, value in values:
+            field = f"{where} parameter {_name(key)}"
+            shown = f"{where} parameter '{_name(key)}'"
+            _check(field, key, shown)
+            _check(field, value, shown)
     if request.is_json:
         try:
             body = request.get_json(silent=True)
@@ -66,17 +73,19 @@ def _strings(body: Any) -> Iterator[tuple[str, str]]:
                 stack.append((f"{path}[{n}]", item, depth + 1))
 
 
-def _check(field: str, text: str) -> None:
+def _check(field: str, text: str, shown: str | None = None) -> None:
+    """Refuse ``text`` naming ``field`` (``shown``, when given, is how the message names it)."""
+    said = shown or field
     if "\x00" in text:
         raise ValidationFailed(
-            f"{field} contains a NUL character (U+0000), which cannot be stored; remove it",
+            f"{said} contains a NUL character (U+0000), which cannot be stored; remove it",
             field=field,
         )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValidationFailed(
-            f"{field} contains a lone surrogate (U+{ord(text[exc.start]):04X} at character "
+            f"{said} contains a lone surrogate (U+{ord(text[exc.start]):04X} at character "
             f"{exc.start}), which is not valid Unicode; send the text as UTF-8",
             field=field,
         ) from None
