@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import hookimpl
 from ..core.config import Settings
+from ..core.delivery import DeliveryGovernance
 from ..core.intake import IntakeGuard
 from ..core.migrations_source import MigrationSource
 from ..core.periodic import PeriodicTask, in_runtime
@@ -35,6 +36,13 @@ def register_intake_guards(settings: Settings) -> list[IntakeGuard]:
     from .intake_guard import PolicyIntakeGuard
 
     return [PolicyIntakeGuard(PolicyEngine.from_settings(settings))]
+
+
+@hookimpl
+def register_delivery_governance(settings: Settings) -> list[DeliveryGovernance]:
+    from .delivery import PolicyDeliveryGovernance
+
+    return [PolicyDeliveryGovernance(PolicyEngine.from_settings(settings))]
 
 
 @hookimpl

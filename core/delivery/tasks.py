@@ -1,0 +1,32 @@
+"""The Celery task that sends one message through one channel.
+
+Each worker process keeps one runtime and sender (plugins, database pool, ranker model),
+built on its first task: a process sends many messages, and rebuilding the ranker's model
+per message would cost more than the message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+_sender: Any = None
+
+
+def _worker_sender() -> Any:
+    global _sender
+    if _sender is None:
+        from ..runtime import Runtime
+        from .sender import Sender
+
+        _sender = Sender(Runtime())
+    return _sender
+
+
+def register_tasks(app: Celery) -> None:
+    @app.task(name="learnwire.delivery.send", shared=False, acks_late=True)
+    def send(send_id: int) -> str:
+        # Redelivered after a crash, the task finds the send claimed and does nothing: the
+        # claim in the outbox, not the broker, is what makes a send happen once.
+        return _worker_sender().send(send_id) or "taken"
