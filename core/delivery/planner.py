@@ -69,62 +69,74 @@ class Planner:
         governance: DeliveryGovernance,
     ) -> None:
         self.settings = settings
-        self.channels = {c.name: c for c in channels}
+        self.channels = {c.name: c for c in sorted(channels, key=lambda c: c.name)}
         self.governance = governance
         self.prior = prior(settings.default_hour, settings.prior_weight)
 
     def plan(self, conn: Conn, *, at: datetime, learners: list[UUID] | None = None) -> list[Plan]:
         """Every message due on each person's local day of ``at``, planned or skipped (with
-        the reason). Writes nothing."""
+        the reason). Writes nothing.
+
+        The policy screens candidates before the cap and the clock are applied, so a refused
+        nudge leaves room for the digest."""
         people = load_people(
             conn, at=at, history_days=self.settings.history_days, learners=learners
         )
-        plans: list[Plan] = []
-        for person in people.values():
-            plans.extend(self._person(person, at))
-        self._screen(conn, [p for p in plans if not p.skipped])
-        return plans
+        candidates = [(person, self._candidates(person, at)) for person in people.values()]
+        self._screen(conn, [p for _, plans in candidates for p in plans if not p.skipped])
+        out: list[Plan] = []
+        for person, plans in candidates:
+            self._schedule(person, plans, at)
+            out.extend(plans)
+        return out
 
     # -- one person ------------------------------------------------------------------------
 
-    def _person(self, person: Person, at: datetime) -> list[Plan]:
+    def _rules(self, person: Person) -> tuple[tuple[int, ...], tuple[int, int]]:
         s = self.settings
-        tz = _zone(person.timezone)
-        local = at.astimezone(tz)
-        day = local.date()
         working = person.working_days if person.working_days is not None else tuple(s.working_days)
-        quiet = person.quiet or (s.quiet_from, s.quiet_to)
-        already = person.planned.get(day, set())
-        sent_today = len(already)
-        out: list[Plan] = []
+        return working, person.quiet or (s.quiet_from, s.quiet_to)
+
+    def _candidates(self, person: Person, at: datetime) -> list[Plan]:
+        day = at.astimezone(_zone(person.timezone)).date()
+        working, _ = self._rules(person)
         if day.weekday() not in working:
-            return out
+            return []
+        already = person.planned.get(day, set())
+        out: list[Plan] = []
         for kind in KIND_ORDER:
-            plan = Plan(person.learner_id, kind, day)
             due, situation = self._due(person, kind, day, working)
-            if not due:
-                continue
-            plan.situation = situation
+            if not due or kind in already:
+                continue  # not due, or planned by an earlier run: the outbox has it
+            plan = Plan(person.learner_id, kind, day, situation=situation)
             plan.channels = self._channels(person, kind, day, working)
-            if kind in already:
-                continue  # planned by an earlier run: the outbox has it
             if not plan.channels:
                 plan.skipped = "no channel: every channel is off or has no address"
-            elif sent_today >= s.max_per_day:
-                plan.skipped = f"frequency cap: {s.max_per_day} message(s) a day"
-            else:
-                hours = allowed_hours(*quiet, not_before=local.hour)
-                slot = best_time(
-                    person.counts, person.minutes, day.weekday(), hours, prior_counts=self.prior
-                )
-                if slot is None:
-                    plan.skipped = "no hour left today outside quiet hours"
-                else:
-                    plan.send_at = _at_local(day, slot, tz)
-                    plan.timing = slot.explain()
-                    sent_today += 1
             out.append(plan)
         return out
+
+    def _schedule(self, person: Person, plans: list[Plan], at: datetime) -> None:
+        """The frequency cap and the send time, for the plans the policy let through."""
+        tz = _zone(person.timezone)
+        local = at.astimezone(tz)
+        _, quiet = self._rules(person)
+        sent_today = len(person.planned.get(local.date(), set()))
+        for plan in plans:
+            if plan.skipped:
+                continue
+            if sent_today >= self.settings.max_per_day:
+                plan.skipped = f"frequency cap: {self.settings.max_per_day} message(s) a day"
+                continue
+            hours = allowed_hours(*quiet, not_before=local.hour)
+            slot = best_time(
+                person.counts, person.minutes, plan.day.weekday(), hours, prior_counts=self.prior
+            )
+            if slot is None:
+                plan.skipped = "no hour left today outside quiet hours"
+                continue
+            plan.send_at = _at_local(plan.day, slot, tz)
+            plan.timing = slot.explain()
+            sent_today += 1
 
     def _due(
         self, person: Person, kind: str, day: date, working: tuple[int, ...]

@@ -99,7 +99,7 @@ class SlackChannel(DeliveryChannel):
             max_bytes=s.max_response_bytes,
         )
         if reply.status == 429 or reply.status >= 500:
-            raise ChannelError(f"Slack answered HTTP {reply.status}; will retry")
+            raise ChannelError(f"Slack answered HTTP {reply.status}")
         data = reply.json()
         if not isinstance(data, dict):
             raise ChannelError(f"Slack answered HTTP {reply.status} without JSON")

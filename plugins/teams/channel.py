@@ -107,4 +107,4 @@ class TeamsChannel(DeliveryChannel):
             raise ChannelError(
                 f"the Teams workflow refused the card (HTTP {reply.status})", permanent=True
             )
-        raise ChannelError(f"the Teams workflow answered HTTP {reply.status}; will retry")
+        raise ChannelError(f"the Teams workflow answered HTTP {reply.status}")
