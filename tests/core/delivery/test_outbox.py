@@ -19,6 +19,7 @@ from learnwire.core.delivery.run import run
 from .conftest import fixture_module
 
 AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # Berlin 15:00, New York 09:00
+CLI = "from learnwire.core.cli import main; main()"
 
 
 def _statuses(db):
@@ -63,8 +64,7 @@ def test_outbox_worker_killed_mid_send_is_never_resent(
         }
         env.pop("LEARNWIRE_REDIS_URL", None)
         worker = subprocess.Popen(
-            [sys.executable, "-c", "from learnwire.core.cli import main; main()"]
-            + ["delivery", "run", "--at", AT.isoformat()],
+            [sys.executable, "-c", CLI, "delivery", "run", "--at", AT.isoformat()],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -110,7 +110,8 @@ def test_outbox_failing_channel_retries_with_backoff_and_never_blocks_others(mak
         assert first.results["retry"] == 1 and len(smtp.messages) == 2
         with db.connection() as conn:
             row = conn.execute(
-                "SELECT attempts, next_attempt_at, reason FROM delivery_send WHERE channel = 'slack'"
+                "SELECT attempts, next_attempt_at, reason FROM delivery_send "
+                "WHERE channel = 'slack'"
             ).fetchone()
         assert row[0] == 1 and row[1] == AT + timedelta(seconds=60)
         assert "HTTP 503" in row[2]
