@@ -1,0 +1,58 @@
+"""``learnwire delivery run --dry-run | preview | status`` as an operator uses them."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from learnwire.core.cli.root import LearnwireGroup
+
+from .conftest import fixture_module
+
+AT = "2026-11-23T14:00:00Z"  # Berlin 15:00, New York 09:00, Tokyo 23:00
+
+
+def _cli(runtime):
+    root = LearnwireGroup("learnwire")
+    runtime.pm.call_each("register_commands", cli=root)
+    assert "delivery" in root.commands, "the delivery plugin mounts its commands"
+    return lambda *args: CliRunner().invoke(root, list(args), obj=runtime, catch_exceptions=False)
+
+
+def test_cli_dry_run_says_who_gets_what_when_and_why_and_sends_nothing(make_runtime, org, db):
+    smtp_module = fixture_module("fake_smtp")
+    with smtp_module.FakeSmtp() as smtp:
+        cli = _cli(make_runtime({"email": smtp.settings()}))
+        done = cli("delivery", "run", "--at", AT, "--dry-run")
+        assert smtp.messages == []
+    assert done.exit_code == 0, done.output
+    assert "frequency cap: 1 message(s) a day" in done.output
+    assert "no hour left today outside quiet hours" in done.output
+    assert "email,lms" in done.output and "we will learn which time suits you" in done.output
+    as_json = json.loads(cli("delivery", "run", "--at", AT, "--dry-run", "--json").output)
+    kinds = {(p["learner_id"], p["kind"]): p for p in as_json["plans"]}
+    assert kinds[(str(org["ben"]), "nudge")]["situation"] == "presentation"
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM delivery_outbox").fetchone()[0] == 0
+
+
+def test_cli_preview_renders_without_storing_and_status_counts(make_runtime, org, db):
+    smtp_module = fixture_module("fake_smtp")
+    with smtp_module.FakeSmtp() as smtp:
+        cli = _cli(make_runtime({"email": smtp.settings(), "slack": {"bot_token": "xoxb-1"}}))
+        preview = cli("delivery", "preview", str(org["ana"]), "--at", AT)
+        assert preview.exit_code == 0, preview.output
+        assert preview.output.startswith("Subject: Your 3 learning picks for today.")
+        assert preview.output.count("Open: http://lw.test/delivery/c/") == 3
+        unknown = cli("delivery", "preview", str(org["ana"]), "--channel", "pigeon")
+        assert unknown.exit_code == 2
+        assert "no channel 'pigeon' (channels: email, lms, slack)" in unknown.output
+        with db.connection() as conn:
+            assert conn.execute("SELECT count(*) FROM delivery_item").fetchone()[0] == 0
+        cli("delivery", "run", "--at", AT)
+        status = cli("delivery", "status")
+        as_json = json.loads(cli("delivery", "status", "--json").output)
+    assert "2 messages in the outbox" in status.output
+    sent = {(r["channel"], r["status"]): r["count"] for r in as_json["sends"]}
+    assert sent == {("email", "sent"): 2, ("lms", "sent"): 2}
