@@ -150,7 +150,8 @@ class Templates:
             kind=claim.kind,
             channel=claim.channel,
             address=address,
-            subject=render(f"{claim.kind}.subject.txt", context).strip(),
+            # One line, whatever a title holds: a line break in a header would split it.
+            subject=" ".join(render(f"{claim.kind}.subject.txt", context).split()),
             intro=context["intro"],
             timing=context["timing"],
             items=items,

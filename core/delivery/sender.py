@@ -77,7 +77,8 @@ class Sender:
         except ChannelError as exc:
             return self._failed(claim, str(exc), permanent=exc.permanent, now=now)
         except Exception as exc:  # a channel's own bug must not stop the others
-            log.exception("delivery channel %s raised", claim.channel)
+            # The type only: a library's message may carry a URL with its secret in it.
+            log.error("delivery channel %s raised %s", claim.channel, type(exc).__name__)
             return self._failed(claim, f"channel raised {type(exc).__name__}", False, now=now)
         with db.connection() as conn:
             outbox.finish(conn, send_id, "sent", provider_id=receipt.provider_id or None, now=now)
