@@ -188,7 +188,7 @@ def bench_sending(runtime: Runtime, data_dir: Path, count: int, redis_url: str |
         env = _worker_env(sending, plugins, redis_url, data_dir)
         procs = [
             subprocess.Popen(
-                [learnwire, "worker", "--pool=solo", "--concurrency=1", f"-n w{i}@%h"],
+                [learnwire, "worker", "--", "--pool=solo", "--concurrency=1", "-n", f"w{i}@%h"],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -198,8 +198,8 @@ def bench_sending(runtime: Runtime, data_dir: Path, count: int, redis_url: str |
         try:
             deadline = time.monotonic() + 120
             while len(app.control.ping(timeout=1.0) or []) < workers:
-                if time.monotonic() > deadline:
-                    raise SystemExit("workers did not start within 120 s")
+                if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                    raise SystemExit("the Celery workers did not start")
             started = time.perf_counter()
             for send_id in ids:
                 app.send_task(SEND_TASK, args=(send_id,))

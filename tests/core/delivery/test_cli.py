@@ -56,3 +56,17 @@ def test_cli_preview_renders_without_storing_and_status_counts(make_runtime, org
     assert "2 messages in the outbox" in status.output
     sent = {(r["channel"], r["status"]): r["count"] for r in as_json["sends"]}
     assert sent == {("email", "sent"): 2, ("lms", "sent"): 2}
+
+
+def test_beat_schedules_delivery_run_and_workers_know_the_send_task(make_runtime, org):
+    from learnwire.core.worker import make_celery
+
+    runtime = make_runtime({"delivery": {"run_every_seconds": 120}})
+    periodic = runtime.collect("register_periodic_tasks")
+    [task] = [t for t in periodic if t.name == "delivery.run"]
+    app = make_celery(runtime.settings, periodic)
+    assert app.conf.beat_schedule["delivery.run"]["schedule"] == 120
+    assert "learnwire.delivery.send" in app.tasks
+    # Without a broker the scheduled run plans and sends in its own process and runtime.
+    report = task.run(runtime.settings)
+    assert set(report) >= {"planned", "queued", "skipped", "dispatched", "results"}
