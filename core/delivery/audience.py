@@ -13,9 +13,14 @@ from uuid import UUID
 import numpy as np
 import psycopg
 
+from .events import VERBS
+
 Conn = psycopg.Connection[Any]
 #: Activity that shows when someone learns (not HR facts, not ratings).
 RHYTHM_CATEGORIES = ["behavioural", "assessment"]
+#: Our own records of a message reaching someone: counting them would teach the planner that
+#: people learn whenever we happen to write to them.
+NOT_ACTIVITY = [VERBS["delivered"], VERBS["unsubscribed"]]
 
 
 @dataclass
@@ -91,9 +96,9 @@ def _rhythm(
         "       avg(extract(minute FROM e.occurred_at AT TIME ZONE l.timezone)) "
         "FROM learning_event e JOIN learner l ON l.id = e.learner_id "
         "WHERE e.learner_id = ANY(%s) AND e.occurred_at >= %s AND e.occurred_at < %s "
-        "AND e.data_category::text = ANY(%s) AND NOT e.voided "
+        "AND e.data_category::text = ANY(%s) AND NOT e.voided AND NOT e.verb = ANY(%s) "
         "GROUP BY 1, 2, 3",
-        (ids, at - timedelta(days=days), at, RHYTHM_CATEGORIES),
+        (ids, at - timedelta(days=days), at, RHYTHM_CATEGORIES, NOT_ACTIVITY),
     ):
         person = people[lid]
         person.counts[dow, hour] = n

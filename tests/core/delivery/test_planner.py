@@ -8,7 +8,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from learnwire.core.delivery import preferences
+from learnwire.core.delivery import events, preferences
 from learnwire.core.delivery.run import plan_and_queue
 from learnwire.core.delivery.sender import Sender
 from learnwire.policies.access import Subject
@@ -165,3 +165,39 @@ def test_planner_channel_whose_processor_the_policy_removed_is_refused(make_runt
     runtime = make_runtime(EMAIL, policy_dir=policy_dir)
     plan = _plans(runtime, MONDAY)[(org["ana"], "digest")]
     assert plan.channels == ["lms"], "e-mail is no longer a listed processor"
+
+
+def test_planner_clicks_move_the_send_time_and_deliveries_do_not(make_runtime, org, db):
+    runtime = make_runtime(EMAIL)
+    intake = runtime.intake()
+    tokyo = ZoneInfo("Asia/Tokyo")
+    with db.connection() as conn:
+        for back in range(1, 22):
+            d = (MONDAY - timedelta(days=back)).date()
+            clicked = datetime(d.year, d.month, d.day, 16, 10, tzinfo=BERLIN)
+            events.record(
+                conn,
+                intake,
+                what="clicked",
+                learner_id=org["ana"],
+                object_id="https://lms.example/activity/1",
+                key=f"c{back}",
+                at=clicked.astimezone(UTC),
+                channel="email",
+            )
+            delivered = datetime(d.year, d.month, d.day, 13, 0, tzinfo=tokyo)
+            events.record(
+                conn,
+                intake,
+                what="delivered",
+                learner_id=org["chris"],
+                object_id="http://lw.test/delivery/messages/1",
+                key=f"d{back}",
+                at=delivered.astimezone(UTC),
+                channel="email",
+            )
+    plans = _plans(runtime, MONDAY - timedelta(hours=2), dry_run=True)  # Monday in Tokyo
+    ana = _plans(runtime, MONDAY, dry_run=True)[(org["ana"], "digest")]
+    assert ana.timing == "sent at 16:05, when you usually learn"
+    chris = plans[(org["chris"], "digest")]
+    assert chris.send_at.astimezone(tokyo).hour == 9, "being written to is not learning"
