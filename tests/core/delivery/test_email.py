@@ -3,10 +3,12 @@ requires STARTTLS and AUTH."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 from learnwire.core.delivery import outbox
 from learnwire.core.delivery.run import run
+from learnwire.policies.validation import DEFAULTS_DIR
 
 from .conftest import fixture_module
 
@@ -62,3 +64,31 @@ def test_email_digest_arrives_with_both_parts_and_one_click_unsubscribe(make_run
         ).fetchone()[0]
         assert outbox.status(conn)["messages"] == 2
     assert delivered == 4
+
+
+def test_email_carries_only_the_fields_the_processor_rules_allow(make_runtime, org, db, tmp_path):
+    policy_dir = tmp_path / "policy"
+    shutil.copytree(DEFAULTS_DIR, policy_dir)
+    processors = policy_dir / "processors.yaml"
+    email_rule = processors.read_text().split("  email:\n", 1)
+    # The organisation decides reasons stay inside: only the e-mail processor loses them.
+    email_rule[1] = email_rule[1].replace("      - message.items.reason\n", "", 1)
+    processors.write_text("  email:\n".join(email_rule))
+    smtp_module = fixture_module("fake_smtp")
+    with smtp_module.FakeSmtp() as smtp:
+        runtime = make_runtime({"email": smtp.settings()}, policy_dir=policy_dir)
+        run(runtime, at=AT)
+        mails = {m["rcpt"][0]: m["message"] for m in smtp.messages}
+    with db.connection() as conn:
+        reasons = [r[0] for r in conn.execute("SELECT reason FROM delivery_item")]
+        audited = conn.execute(
+            "SELECT detail FROM policy_audit WHERE action = 'send:external_processor' "
+            "AND detail->>'processor' = 'email'"
+        ).fetchall()
+    text = mails["ana@example.com"].get_body(("plain",)).get_content()
+    html = mails["ana@example.com"].get_body(("html",)).get_content()
+    assert reasons and not any(r in text or r in html for r in reasons)
+    assert text.count("Open: ") == 3, "the rest of the message is intact"
+    assert len(audited) == 2
+    assert "message.items.reason" in audited[0][0]["dropped"]
+    assert "message.items.title" in audited[0][0]["sent"]
