@@ -5,6 +5,7 @@ Errors name the endpoint's host only (webhook URLs carry their secret in the pat
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,16 @@ from .channel import ChannelError
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 256 * 1024
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per thread: a worker sends many messages to the same host, and
+    a new TLS connection per message would cost more than the message."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ def post_json(
     host = urlsplit(url).netloc.rsplit("@", 1)[-1] or "?"
     deadline = time.monotonic() + timeout
     try:
-        response = (session or requests).post(
+        response = (session or _session()).post(
             url,
             json=body,
             headers=headers or {},

@@ -76,10 +76,10 @@ class Sender:
             return stop.status
         except ChannelError as exc:
             return self._failed(claim, str(exc), permanent=exc.permanent, now=now)
-        except Exception as exc:  # a channel's own bug must not stop the others
+        except Exception as exc:  # one message's bug must not stop the others
             # The type only: a library's message may carry a URL with its secret in it.
-            log.error("delivery channel %s raised %s", claim.channel, type(exc).__name__)
-            return self._failed(claim, f"channel raised {type(exc).__name__}", False, now=now)
+            log.error("delivery %s via %s: %s", send_id, claim.channel, type(exc).__name__)
+            return self._failed(claim, f"{type(exc).__name__} while sending", False, now=now)
         with db.connection() as conn:
             outbox.finish(conn, send_id, "sent", provider_id=receipt.provider_id or None, now=now)
             events.record(
