@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import click
 
+from ..delivery.showcase import showcase
 from ..demo.loader import load_demo
 from ..demo.organisation import MAX_LEARNERS, MIN_LEARNERS
 from ..demo.source import DEFAULT_BATCH, DEFAULT_TODAY, DemoParameters
@@ -83,6 +84,9 @@ def demo(
     data = {"load": report.as_dict(), "store": demo_summary(runtime.db)}
     emit(data, as_json, _print_summary)
     click.echo(_prepare_recommendations(runtime), err=True)
+    # The day's outbox as delivery would plan it (a dry run: nothing is sent or stored).
+    morning = datetime.combine(params.today, time(6, 0), tzinfo=UTC)
+    click.echo(showcase(runtime, at=morning), err=True)
     if then_serve:
         runtime.settings = runtime.settings.model_copy(update={"demo_pages": True})
         serve_app(runtime, host, port, threads)
