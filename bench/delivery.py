@@ -89,6 +89,8 @@ def bench_planning(runtime: Runtime, sizes: list[int]) -> None:
     sender = Sender(runtime)
     with runtime.db.connection() as conn:
         everyone = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
+    # Warm-up (policy engine, plugins, first queries) so each size times the planning only.
+    plan_and_queue(runtime, sender, at=AT, learners=everyone[:50], dry_run=True)
     print("\n1. planning and queueing the day's messages")
     for n in sizes:
         _reset_outbox(runtime)
@@ -242,49 +244,74 @@ def bench_sending(runtime: Runtime, data_dir: Path, count: int, redis_url: str |
 # -- 3. timing --------------------------------------------------------------------------------
 
 
-def bench_timing(runtime: Runtime, holdout_days: int = 14) -> None:
-    cutoff = datetime.combine(TODAY - timedelta(days=holdout_days), datetime.min.time(), UTC)
-    end = datetime.combine(TODAY, datetime.min.time(), UTC)
+def _shares(
+    runtime: Runtime, cut: datetime, days: int, weights: list[float]
+) -> tuple[int, dict[str, int]]:
+    """Rhythm learned from before ``cut``; the ``days`` after it held out. Returns the
+    learner-days with engagement and, per send-time rule, how many messages landed."""
     settings = Sender(runtime).settings
-    prior = rhythm.prior(settings.default_hour, settings.prior_weight)
     allowed = rhythm.allowed_hours(settings.quiet_from, settings.quiet_to)
+    priors = {w: rhythm.prior(settings.default_hour, w) for w in weights}
     with runtime.db.connection() as conn:
-        people = load_people(conn, at=cutoff, history_days=settings.history_days)
+        people = load_people(conn, at=cut, history_days=settings.history_days)
         engaged: dict = defaultdict(list)
         for lid, tz, at in conn.execute(
             "SELECT e.learner_id, l.timezone, e.occurred_at FROM learning_event e "
             "JOIN learner l ON l.id = e.learner_id WHERE e.occurred_at >= %s "
             "AND e.occurred_at < %s AND e.data_category::text = ANY(%s) AND NOT e.voided",
-            (cutoff, end, RHYTHM_CATEGORIES),
+            (cut, cut + timedelta(days=days), RHYTHM_CATEGORIES),
         ):
             local = at.astimezone(ZoneInfo(tz))
             engaged[(lid, local.date())].append(local)
-    hits = {"learned": 0, "fixed 09:00": 0}
-    days = 0
+    hits: dict[str, int] = defaultdict(int)
+    total = 0
     for (lid, day), times in engaged.items():
         if day.weekday() not in settings.working_days or lid not in people:
             continue
-        person = people[lid]
-        slot = rhythm.best_time(
-            person.counts, person.minutes, day.weekday(), allowed, prior_counts=prior
-        )
-        if slot is None:
-            continue
-        days += 1
+        person, total = people[lid], total + 1
         zone = ZoneInfo(person.timezone)
-        for name, (hour, minute) in (
-            ("learned", (slot.hour, slot.minute)),
-            ("fixed 09:00", (9, 0)),
-        ):
+        rules = {"fixed 09:00": (9, 0)}
+        for w, prior in priors.items():
+            slot = rhythm.best_time(
+                person.counts, person.minutes, day.weekday(), allowed, prior_counts=prior
+            )
+            rules[f"learned, prior weight {w:g}"] = (slot.hour, slot.minute)
+        for name, (hour, minute) in rules.items():
             send = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-            if any(send <= t < send + timedelta(hours=1) for t in times):
-                hits[name] += 1
+            hits[name] += any(send <= t < send + timedelta(hours=1) for t in times)
+    return total, hits
+
+
+def bench_timing(runtime: Runtime, holdout_days: int = 14) -> None:
+    """Held-out evaluation; the prior's weight is chosen on the 14 days before the test
+    window (fitted on what came before them), never on the test days."""
+    default = Sender(runtime).settings.prior_weight
+    weights = sorted({0.25, 0.5, 1.0, 2.0, 4.0, 6.0, default})
+    test_cut = datetime.combine(TODAY - timedelta(days=holdout_days), datetime.min.time(), UTC)
+    valid_cut = test_cut - timedelta(days=holdout_days)
+    n, hits = _shares(runtime, valid_cut, holdout_days, weights)
+    best = max(weights, key=lambda w: hits[f"learned, prior weight {w:g}"])
+    print(f"\n3. timing: validation on {n} learner-days ({valid_cut:%m-%d} + {holdout_days} d):")
     print(
-        f"\n3. timing on {days} held-out learner-days with engagement "
-        f"({holdout_days} days after a cut-off; rhythm learned before it)"
+        "   "
+        + ", ".join(
+            f"weight {w:g}: {hits[f'learned, prior weight {w:g}'] / max(1, n):.1%}" for w in weights
+        )
+        + f"; fixed 09:00: {hits['fixed 09:00'] / max(1, n):.1%} -> weight {best:g}"
     )
-    for name, n in hits.items():
-        print(f"   {name:>12}: {n / max(1, days):.1%} of messages land in the hour they engaged")
+    n, hits = _shares(runtime, test_cut, holdout_days, sorted({best, default}))
+    print(
+        f"   held-out test on {n} learner-days with engagement ({test_cut:%m-%d} + "
+        f"{holdout_days} d; rhythm learned only from before {test_cut:%m-%d}):"
+    )
+    for w in sorted({best, default}):
+        label = "shipped default" if w == default else "chosen on validation"
+        share = hits[f"learned, prior weight {w:g}"] / max(1, n)
+        print(
+            f"   learned send time (prior weight {w:g}, {label}): {share:.1%} land in the "
+            "hour the learner engaged"
+        )
+    print(f"   fixed 09:00 local: {hits['fixed 09:00'] / max(1, n):.1%}")
 
 
 def main() -> None:

@@ -3,8 +3,8 @@
 Activity is counted by local weekday and hour (in the person's own time zone, so a DST
 change moves nothing). The day's own hours count most, the same hour on other days adds
 evidence, neighbouring hours share a little (people are not punctual to the hour), and a
-default for newcomers carries the weight of a few sessions, so one stray evening session
-does not move anyone's digest to 22:00.
+default for newcomers carries the weight of a session (configurable), so a person with no
+history gets the default and their own sessions soon outweigh it.
 """
 
 from __future__ import annotations
