@@ -70,3 +70,18 @@ def test_beat_schedules_delivery_run_and_workers_know_the_send_task(make_runtime
     # Without a broker the scheduled run plans and sends in its own process and runtime.
     report = task.run(runtime.settings)
     assert set(report) >= {"planned", "queued", "skipped", "dispatched", "results"}
+
+
+def test_organisation_templates_replace_the_shipped_ones(make_runtime, org, db, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "digest.subject.txt").write_text("Learning at Acme: {{ items|length }} for you")
+    (templates / "digest.txt").write_text(
+        "{% for item in items %}* {{ item.title }} — {{ item.reason }}\n{% endfor %}"
+    )
+    cli = _cli(make_runtime({"delivery": {"templates_dir": str(templates)}}))
+    preview = cli("delivery", "preview", str(org["ana"]), "--channel", "lms", "--at", AT)
+    assert preview.output.startswith("Subject: Learning at Acme: 3 for you")
+    assert preview.output.count("\n* ") == 3
+    html = cli("delivery", "preview", str(org["ana"]), "--channel", "lms", "--html", "--at", AT)
+    assert "<ol>" in html.output, "templates not overridden are the shipped ones"
