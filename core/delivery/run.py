@@ -86,6 +86,6 @@ def run(
 
         app = make_celery(runtime.settings)
         for send_id in due:
-            app.send_task(SEND_TASK, args=(send_id,))
+            app.send_task(SEND_TASK, args=(send_id, at.isoformat()))
         report.results["queued to workers"] = len(due)
     return report

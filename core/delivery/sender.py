@@ -59,11 +59,15 @@ class Sender:
     # -- one send --------------------------------------------------------------------------
 
     def send(self, send_id: int, *, now: datetime | None = None) -> str:
-        """Send one claimed message; returns the send's new status ('' if not claimable)."""
+        """Send one claimed message; returns the send's new status ('' if not claimable).
+
+        ``now`` is the moment the message is composed for (items ranked, events dated,
+        backoff counted from); a replay passes the time it replays. The claim itself is
+        always stamped with the real clock, since leases are judged by it."""
         now = now or datetime.now(UTC)
         db = self.runtime.db
         with db.connection() as conn:
-            claim = outbox.claim(conn, send_id, now=now)
+            claim = outbox.claim(conn, send_id, now=datetime.now(UTC))
         if claim is None:
             return ""
         try:

@@ -7,6 +7,7 @@ per message would cost more than the message.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from celery import Celery
@@ -26,7 +27,9 @@ def _worker_sender() -> Any:
 
 def register_tasks(app: Celery) -> None:
     @app.task(name="learnwire.delivery.send", shared=False, acks_late=True)
-    def send(send_id: int) -> str:
+    def send(send_id: int, at: str | None = None) -> str:
+        """``at``: the moment the run that queued it acted for (ISO 8601)."""
         # Redelivered after a crash, the task finds the send claimed and does nothing: the
         # claim in the outbox, not the broker, is what makes a send happen once.
-        return _worker_sender().send(send_id) or "taken"
+        moment = datetime.fromisoformat(at) if at else None
+        return _worker_sender().send(send_id, now=moment) or "taken"

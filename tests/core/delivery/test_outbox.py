@@ -144,3 +144,74 @@ def test_outbox_gives_up_after_max_attempts_and_records_why(make_runtime, org, d
         [problem] = outbox.status(conn)["problems"]
     assert problem["status"] == "failed" and problem["count"] == 2  # Ana's and Ben's digests
     assert "HTTP 502" in problem["reason"] and "sig" not in problem["reason"]
+
+
+def test_outbox_celery_worker_killed_mid_send_and_a_new_one_send_nothing_twice(
+    make_runtime, org, db, database_url, tmp_path, redis_url, redis_client
+):
+    smtp_module = fixture_module("fake_smtp")
+    learnwire = os.path.join(os.path.dirname(sys.executable), "learnwire")
+    with smtp_module.FakeSmtp() as smtp:
+        smtp.hold_after(1)
+        runtime = make_runtime({"email": smtp.settings()}, redis_url=redis_url)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNWIRE_")}
+        env.update(
+            LEARNWIRE_DATABASE_URL=database_url,
+            LEARNWIRE_REDIS_URL=redis_url,
+            LEARNWIRE_DATA_DIR=str(tmp_path / "worker"),
+            LEARNWIRE_PSEUDONYM_KEY=runtime.settings.pseudonym_key.get_secret_value(),
+            LEARNWIRE_SECRET_KEY=runtime.settings.secret_key.get_secret_value(),
+            LEARNWIRE_PUBLIC_URL="http://lw.test",
+            LEARNWIRE_PLUGINS__EMAIL=json.dumps(smtp.settings()),
+        )
+
+        log = tmp_path / "workers.log"
+
+        def worker(name: str) -> subprocess.Popen:
+            with log.open("a") as out:
+                return subprocess.Popen(
+                    [learnwire, "worker", "--", "--pool=solo", "-n", f"{name}@%h"],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+
+        first = worker("first")
+        try:
+            report = run(runtime, at=AT)  # plans, then queues each due send to the broker
+            assert report.results["queued to workers"] == 4
+            assert smtp.holding.wait(120), log.read_text()[-3000:]
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(30)
+        smtp.hold_from = None
+        smtp.release.set()
+        second = worker("second")
+        try:
+            # The broker still holds what the dead worker had not taken; the rerun queues
+            # the waiting sends again. Claims decide: each goes out once.
+            later = make_runtime(
+                {"email": smtp.settings(), "delivery": {"claim_lease_seconds": 0.001}},
+                redis_url=redis_url,
+            )
+            run(later, at=AT)
+            deadline = datetime.now(UTC) + timedelta(seconds=120)
+            while datetime.now(UTC) < deadline:
+                with db.connection() as conn:
+                    open_sends = conn.execute(
+                        "SELECT count(*) FROM delivery_send WHERE status IN "
+                        "('pending', 'retry', 'sending')"
+                    ).fetchone()[0]
+                if not open_sends:
+                    break
+                threading.Event().wait(0.3)
+        finally:
+            os.killpg(second.pid, signal.SIGTERM)
+            second.wait(60)
+        recipients = Counter(m["rcpt"][0] for m in smtp.messages)
+    assert set(recipients.values()) == {1}, recipients
+    statuses = _statuses(db)
+    assert statuses[("email", "sent")] + statuses[("email", "unconfirmed")] == 2
+    assert statuses[("lms", "sent")] == 2
+    assert sum(recipients.values()) == statuses[("email", "sent")]
