@@ -44,6 +44,10 @@ def test_outbox_rerun_and_a_second_worker_send_nothing_twice(make_runtime, org, 
         recipients = Counter(m["rcpt"][0] for m in smtp.messages)
     assert recipients == {"ana@example.com": 1, "ben@example.com": 1}
     assert _statuses(db)[("email", "sent")] == 2
+    with db.connection() as conn:
+        (oldest,) = conn.execute("SELECT min(claimed_at) FROM delivery_send").fetchone()
+    # Replaying 2026-11-23 still stamps claims with the real clock, which leases are judged by.
+    assert oldest > datetime.now(UTC) - timedelta(hours=1)
 
 
 def test_outbox_worker_killed_mid_send_is_never_resent(
