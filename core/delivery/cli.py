@@ -172,3 +172,31 @@ def delivery_cadence(
             conn, learner, kind=kind, channel=channel, cadence=cadence, via="cli"
         )
     click.echo(f"{kind} in {channel}: {cadence}")
+
+
+@delivery_group.command("schedule")
+@click.argument("learner", type=click.UUID)
+@click.option("--quiet", help="Quiet hours as FROM-TO local hours, e.g. 19-8; omit for defaults.")
+@click.option("--working-days", help="Days messages may come, 0 = Monday, e.g. 0,1,2,3,4,5.")
+@pass_runtime
+def delivery_schedule(
+    runtime: Runtime, learner: UUID, quiet: str | None, working_days: str | None
+) -> None:
+    """Record LEARNER's own quiet hours and working days (at their request)."""
+    try:
+        q = [int(h) for h in quiet.split("-")] if quiet else None
+        days = [int(d) for d in working_days.split(",")] if working_days else None
+    except ValueError:
+        raise click.BadParameter("hours and days are whole numbers") from None
+    if q is not None and len(q) != 2:
+        raise click.BadParameter("quiet hours are FROM-TO, e.g. 19-8", param_hint="--quiet")
+    runtime.upgrade()
+    with runtime.db.connection() as conn:
+        preferences.set_schedule(
+            conn,
+            learner,
+            quiet_from=q[0] if q else None,
+            quiet_to=q[1] if q else None,
+            working_days=days,
+        )
+    click.echo("schedule set")

@@ -85,3 +85,18 @@ def test_organisation_templates_replace_the_shipped_ones(make_runtime, org, db, 
     assert preview.output.count("\n* ") == 3
     html = cli("delivery", "preview", str(org["ana"]), "--channel", "lms", "--html", "--at", AT)
     assert "<ol>" in html.output, "templates not overridden are the shipped ones"
+
+
+def test_cli_schedule_sets_the_persons_own_quiet_hours(make_runtime, org, db):
+    cli = _cli(make_runtime())
+    done = cli("delivery", "schedule", str(org["ana"]), "--quiet", "19-8", "--working-days", "0,2")
+    assert done.exit_code == 0, done.output
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT quiet_from, quiet_to, working_days FROM delivery_schedule "
+            "WHERE learner_id = %s",
+            (org["ana"],),
+        ).fetchone()
+    assert row == (19, 8, [0, 2])
+    bad = cli("delivery", "schedule", str(org["ana"]), "--quiet", "19-25")
+    assert bad.exit_code == 2 and "quiet_to is an hour from 0 to 23" in bad.output
