@@ -157,5 +157,5 @@ def status(conn: Conn) -> dict[str, Any]:
             "GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1"
         )
     ]
-    (messages,) = conn.execute("SELECT count(*) FROM delivery_outbox").fetchone()
-    return {"messages": messages, "sends": by_state, "problems": failures}
+    row = conn.execute("SELECT count(*) FROM delivery_outbox").fetchone()
+    return {"messages": row[0] if row else 0, "sends": by_state, "problems": failures}

@@ -12,8 +12,12 @@ from flask import Blueprint
 from ... import hookimpl
 from ..config import Settings
 from ..migrations_source import MigrationSource
-from ..periodic import PeriodicTask, in_runtime
+from ..periodic import PeriodicTask
+from ..runtime import in_runtime
+from .cli import delivery_group
+from .run import run
 from .settings import PLUGIN_NAME, delivery_settings
+from .web import delivery_pages
 
 __all__ = ["PLUGIN_NAME"]
 
@@ -29,15 +33,11 @@ def register_migrations() -> list[MigrationSource]:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    from .cli import delivery_group
-
     cli.add_command(delivery_group)
 
 
 @hookimpl
 def register_blueprints(settings: Settings) -> list[Blueprint]:
-    from .web import delivery_pages
-
     return [delivery_pages]
 
 
@@ -50,6 +50,4 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
 
 
 def _run(runtime: Any) -> dict[str, Any]:
-    from .run import run
-
     return run(runtime).as_dict()

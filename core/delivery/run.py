@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from ..runtime import Runtime
+from ..worker import make_celery
 from . import outbox
 from .planner import Plan, Planner
 from .sender import Sender
@@ -82,8 +83,6 @@ def run(
         for send_id in due:
             report.results[sender.send(send_id, now=at) or "taken"] += 1
     else:
-        from ..worker import make_celery
-
         app = make_celery(runtime.settings)
         for send_id in due:
             app.send_task(SEND_TASK, args=(send_id, at.isoformat()))

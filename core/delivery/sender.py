@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from ..errors import Forbidden, ValidationFailed
+from ..ranker.service import RecommendationService
 from ..runtime import Runtime
 from . import events, outbox
 from .channel import ChannelError, DeliveryChannel, Message
@@ -48,8 +49,6 @@ class Sender:
 
     @cached_property
     def service(self) -> Any:
-        from ..ranker.service import RecommendationService
-
         return RecommendationService(self.runtime)
 
     @cached_property

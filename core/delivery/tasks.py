@@ -12,15 +12,15 @@ from typing import Any
 
 from celery import Celery
 
+from ..runtime import Runtime
+from .sender import Sender
+
 _sender: Any = None
 
 
 def _worker_sender() -> Any:
     global _sender
     if _sender is None:
-        from ..runtime import Runtime
-        from .sender import Sender
-
         _sender = Sender(Runtime())
     return _sender
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, current_app, redirect, render_template_string, request
 
@@ -47,16 +48,17 @@ def _page(title: str, text: str, button: str = "", status: int = 200) -> Any:
     return body, status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
 
-def _target(action: str, token: str) -> LinkTarget:
+def _target(action: str, token: str) -> tuple[LinkTarget, UUID]:
+    """The link's target and the person it is for (every link names one)."""
     target = _links().read(action, token)
     if target.learner_id is None:
         raise ValidationFailed("this link names nobody", field="token")
-    return target
+    return target, target.learner_id
 
 
 @delivery_pages.get("/c/<token>")
 def open_item(token: str) -> Any:
-    target = _target("open", token)
+    target, learner = _target("open", token)
     runtime = _runtime()
     with runtime.db.connection() as conn:
         row = conn.execute(
@@ -71,7 +73,7 @@ def open_item(token: str) -> Any:
             conn,
             runtime.intake(),
             what="clicked",
-            learner_id=target.learner_id,
+            learner_id=learner,
             object_id=row[0],
             key=f"{target.send_id}|{target.content_id}",
             at=datetime.now(UTC),
@@ -82,7 +84,10 @@ def open_item(token: str) -> Any:
 
 @delivery_pages.route("/d/<token>", methods=["GET", "POST"])
 def dismiss_item(token: str) -> Any:
-    target = _target("dismiss", token)
+    target, learner = _target("dismiss", token)
+    if target.content_id is None:
+        raise ValidationFailed("this link names no item", field="token")
+    content_id = target.content_id
     if request.method == "GET":
         return _page(
             "Not for you?",
@@ -94,8 +99,8 @@ def dismiss_item(token: str) -> Any:
         feedback.rate(
             conn,
             runtime.intake(),
-            learner_id=target.learner_id,
-            content_id=target.content_id,
+            learner_id=learner,
+            content_id=content_id,
             verdict="dismiss",
         )
     return _page("Dismissed", "Thank you: it will not be suggested again.")
@@ -103,7 +108,7 @@ def dismiss_item(token: str) -> Any:
 
 @delivery_pages.route("/u/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> Any:
-    target = _target("unsubscribe", token)
+    target, learner = _target("unsubscribe", token)
     what = "daily and weekly digests" if target.kind == "digest" else "reminders before events"
     if request.method == "GET":
         return _page(
@@ -115,7 +120,7 @@ def unsubscribe(token: str) -> Any:
     with runtime.db.connection() as conn:
         preferences.set_cadence(
             conn,
-            target.learner_id,
+            learner,
             kind=target.kind or "",
             channel=target.channel or "",
             cadence="off",
@@ -125,7 +130,7 @@ def unsubscribe(token: str) -> Any:
             conn,
             runtime.intake(),
             what="unsubscribed",
-            learner_id=target.learner_id,
+            learner_id=learner,
             object_id=f"{_links().base}/kinds/{target.kind}/{target.channel}",
             key=f"{target.kind}|{target.channel}|{datetime.now(UTC).isoformat()}",
             at=datetime.now(UTC),

@@ -25,6 +25,7 @@ class EmailChannel(DeliveryChannel):
         if not settings.host:
             raise ValueError("EmailChannel needs a host")
         self.settings = settings
+        self.host: str = settings.host
 
     def compose(self, message: Message) -> EmailMessage:
         try:
@@ -93,8 +94,8 @@ class EmailChannel(DeliveryChannel):
         s = self.settings
         context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
         if s.security == "tls":
-            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=context)
-        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            return smtplib.SMTP_SSL(self.host, s.port, timeout=s.timeout_seconds, context=context)
+        smtp = smtplib.SMTP(self.host, s.port, timeout=s.timeout_seconds)
         if s.security == "starttls":
             smtp.ehlo()
             smtp.starttls(context=context)
