@@ -29,9 +29,9 @@ def _check_request() -> None:
     blueprint = current_app.blueprints.get(request.blueprint or "")
     if getattr(blueprint, "checks_own_input", False):
         return
-    path = [(k, str(v)) for k, v in (request.view_args or {}).items()]
+    in_path = [(k, str(v)) for k, v in (request.view_args or {}).items()]
     for where, values in (
-        ("path", path),
+        ("path", in_path),
         ("query", request.args.items(multi=True)),
         ("form", request.form.items(multi=True)),
     ):
