@@ -192,7 +192,9 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
     :param settings: the effective settings.
     :returns: a list of :class:`~learnwire.core.periodic.PeriodicTask`; names must be unique.
 
-    Called when the Celery app is configured (worker, beat, and in-process runs).
+    Called when the Celery app is configured (worker, beat, and in-process runs). On the
+    embedded default (no ``LEARNWIRE_REDIS_URL``) ``learnwire serve`` runs them itself with
+    its own runtime; build ``run`` with :func:`~learnwire.core.runtime.in_runtime` so it can.
     """
 
 
