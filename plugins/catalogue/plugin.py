@@ -1,0 +1,37 @@
+"""Hook implementations of the built-in catalogue plugin (entry point ``catalogue``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ... import hookimpl
+from ...core.config import Settings
+from ...core.migrations_source import MigrationSource
+from ...core.sources import ContentProvider
+from .commands import content_import
+from .provider import FileCatalogueProvider
+from .settings import CatalogueSettings
+
+PLUGIN_NAME = "catalogue"
+
+
+@hookimpl
+def register_content_providers(settings: Settings) -> list[ContentProvider]:
+    config = settings.plugin_settings(PLUGIN_NAME, CatalogueSettings)
+    return [FileCatalogueProvider(f.name, f.path, base_url=f.base_url) for f in config.files]
+
+
+@hookimpl
+def register_migrations() -> list[MigrationSource]:
+    return [MigrationSource(namespace="catalogue", directory=Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    group = cli.commands.get("content")
+    if not isinstance(group, click.Group):
+        group = click.Group("content", help="The content catalogue.")
+        cli.add_command(group)
+    group.add_command(content_import)
