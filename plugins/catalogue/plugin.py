@@ -13,6 +13,7 @@ from ...core.sources import ContentProvider
 from .commands import content_import
 from .provider import FileCatalogueProvider
 from .settings import CatalogueSettings
+from .skills_commands import skills
 
 PLUGIN_NAME = "catalogue"
 
@@ -35,3 +36,4 @@ def register_commands(cli: click.Group) -> None:
         group = click.Group("content", help="The content catalogue.")
         cli.add_command(group)
     group.add_command(content_import)
+    cli.add_command(skills)
