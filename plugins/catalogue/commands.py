@@ -13,6 +13,7 @@ from ...core.runtime import Runtime
 from ...core.sources import ContentProvider
 from .importer import import_catalogue
 from .provider import FileCatalogueProvider
+from .settings import catalogue_settings
 
 
 @click.command("import")
@@ -72,6 +73,7 @@ def content_import(
         provider,
         registered=runtime.collect("register_content_providers", expect=ContentProvider),
         dry_run=dry_run,
+        tag_rules=catalogue_settings(runtime.settings).tagging()[1:],
     )
 
     def human(d: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from ...core.intake import Intake
 from ...core.sources import ContentProvider
 from ...core.store import Database, catalogue
 from .provider import FileCatalogueProvider
+from .tag_store import materialise
 
 
 @dataclass
@@ -48,10 +49,14 @@ def import_catalogue(
     *,
     registered: list[ContentProvider] | None = None,
     dry_run: bool = False,
+    tag_rules: tuple[float, int] | None = None,
 ) -> ImportReport:
     """Check, then store every item of ``provider``'s file; retire what a full file omits.
 
     :raises FileProblems: the file has problems (each with its line or element).
+    ``tag_rules`` (apply threshold, flag limit): re-apply the items' tag states after the
+    import, since a changed item's ``content_skill`` rows are rewritten from the file.
+
     :raises Conflict: ``provider.name`` belongs to another registered content provider, whose
         items a full import would retire.
     """
@@ -69,6 +74,14 @@ def import_catalogue(
             report.items = provider.check(conn)
             report.defaulted_durations = provider.defaulted_durations
             _store(conn, intake, provider, report)
+            if tag_rules is not None:
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT id FROM content_item WHERE provider = %s", (provider.name,)
+                    )
+                ]
+                materialise(conn, threshold=tag_rules[0], flag_limit=tag_rules[1], content_ids=ids)
             if dry_run:
                 raise _DryRun
     except _DryRun:

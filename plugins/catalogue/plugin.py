@@ -14,6 +14,7 @@ from .commands import content_import
 from .provider import FileCatalogueProvider
 from .settings import CatalogueSettings
 from .skills_commands import skills
+from .tags_commands import tags
 
 PLUGIN_NAME = "catalogue"
 
@@ -37,3 +38,4 @@ def register_commands(cli: click.Group) -> None:
         cli.add_command(group)
     group.add_command(content_import)
     cli.add_command(skills)
+    cli.add_command(tags)
