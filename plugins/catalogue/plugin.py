@@ -12,6 +12,7 @@ from ...core.migrations_source import MigrationSource
 from ...core.sources import ContentProvider
 from .commands import content_import
 from .provider import FileCatalogueProvider
+from .retirement_commands import retirement
 from .settings import CatalogueSettings
 from .skills_commands import skills
 from .tags_commands import tags
@@ -37,5 +38,6 @@ def register_commands(cli: click.Group) -> None:
         group = click.Group("content", help="The content catalogue.")
         cli.add_command(group)
     group.add_command(content_import)
+    group.add_command(retirement)
     cli.add_command(skills)
     cli.add_command(tags)

@@ -11,3 +11,19 @@ CREATE TABLE content_retirement (
     decided_by   text,
     decided_at   timestamptz
 );
+
+-- A provider re-listing an item (a full re-import, a sync) clears retired_at; an item a
+-- person retired stays retired until a person reinstates it (state 'kept').
+CREATE FUNCTION keep_curated_retirement() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.retired_at IS NOT NULL AND NEW.retired_at IS NULL AND EXISTS (
+        SELECT 1 FROM content_retirement r WHERE r.content_id = NEW.id AND r.state = 'retired'
+    ) THEN
+        NEW.retired_at := OLD.retired_at;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER content_item_keep_curated_retirement BEFORE UPDATE OF retired_at ON content_item
+    FOR EACH ROW EXECUTE FUNCTION keep_curated_retirement();
