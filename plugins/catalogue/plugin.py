@@ -12,6 +12,7 @@ from ...core.migrations_source import MigrationSource
 from ...core.sources import ContentProvider
 from .commands import content_import
 from .provider import FileCatalogueProvider
+from .reports_commands import curation
 from .retirement_commands import retirement
 from .settings import CatalogueSettings
 from .skills_commands import skills
@@ -41,3 +42,4 @@ def register_commands(cli: click.Group) -> None:
     group.add_command(retirement)
     cli.add_command(skills)
     cli.add_command(tags)
+    cli.add_command(curation)
