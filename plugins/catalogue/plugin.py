@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ... import hookimpl
 from ...core.config import Settings
+from ...core.embedding import active_embedder
 from ...core.migrations_source import MigrationSource
+from ...core.periodic import PeriodicTask, in_runtime
+from ...core.runtime import Runtime
 from ...core.sources import ContentProvider
 from .commands import content_import
 from .provider import FileCatalogueProvider
 from .reports_commands import curation
 from .retirement_commands import retirement
-from .settings import CatalogueSettings
+from .settings import CatalogueSettings, catalogue_settings
 from .skills_commands import skills
+from .tagger import retag
 from .tags_commands import tags
 
 PLUGIN_NAME = "catalogue"
@@ -43,3 +48,22 @@ def register_commands(cli: click.Group) -> None:
     cli.add_command(skills)
     cli.add_command(tags)
     cli.add_command(curation)
+
+
+def tag_content(runtime: Runtime) -> dict[str, Any]:
+    """Tag the live items that are new or changed since they were last tagged."""
+    calibration, threshold, flag_limit = catalogue_settings(runtime.settings).tagging()
+    return retag(
+        runtime.db,
+        active_embedder(runtime),
+        calibration,
+        flag_limit=flag_limit,
+        threshold=threshold,
+        changed_only=True,
+    ).as_dict()
+
+
+@hookimpl
+def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
+    every = catalogue_settings(settings).tag_every_seconds
+    return [PeriodicTask(name="catalogue.tag", every_seconds=every, run=in_runtime(tag_content))]

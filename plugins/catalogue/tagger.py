@@ -40,7 +40,10 @@ def retag(
     *,
     flag_limit: int,
     threshold: float | None = None,
+    changed_only: bool = False,
 ) -> TagReport:
+    """Tag every live item, or with ``changed_only`` those changed since their last tagging
+    (or never tagged)."""
     started = time.perf_counter()
     threshold = calibration.apply_threshold if threshold is None else threshold
     report = TagReport(threshold=threshold)
@@ -54,9 +57,11 @@ def retag(
     while True:
         with db.connection() as conn:
             rows = conn.execute(
-                "SELECT id, title, summary FROM content_item WHERE retired_at IS NULL "
-                "AND id > %s ORDER BY id LIMIT %s",
-                (after, BATCH),
+                "SELECT c.id, c.title, c.summary FROM content_item c WHERE c.retired_at IS NULL "
+                "AND c.id > %s AND (NOT %s OR NOT EXISTS (SELECT 1 FROM skill_tag t WHERE "
+                "t.content_id = c.id AND t.origin = 'machine' AND t.tagged_at >= c.updated_at)) "
+                "ORDER BY c.id LIMIT %s",
+                (after, changed_only, BATCH),
             ).fetchall()
         if not rows:
             break

@@ -158,3 +158,18 @@ def test_tagging_calibration_is_monotone_and_threshold_meets_precision():
     threshold = threshold_for_precision(conf, labels, 0.85)
     assert threshold < 1.0
     assert labels[conf >= threshold].mean() >= 0.85
+
+
+def test_hook_register_periodic_tasks_tags_changed_items(library, db):
+    (task,) = plugin.register_periodic_tasks(settings=library.settings)
+    assert task.name == "catalogue.tag"
+    first = plugin.tag_content(library)
+    run(library, "content", "import", DATA / "catalogue_reimport.csv", "--provider", "acme")
+    second = plugin.tag_content(library)
+    assert 1 <= second["items"] <= first["items"]
+    with db.connection() as conn:
+        tagged = conn.execute(
+            "SELECT count(*) FROM skill_tag t JOIN content_item c ON c.id = t.content_id "
+            "WHERE c.external_id = 'CRS-102' AND t.tagged_at >= c.updated_at"
+        ).fetchone()[0]
+    assert tagged >= 1, "the changed item was tagged again"
