@@ -13,22 +13,36 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
 from ...core.errors import NotFound
+from ...core.intake import Intake, IntakeReport
+from ...core.models import DataCategory, LearningEvent
+from ...core.sources import SourceBatch
 
 Conn = psycopg.Connection[Any]
+
+SOURCE = "learnwire"
+FLAG_VERB = "https://learnwire.dev/xapi/verbs/flag-tag"
+FLAG_NAMESPACE = uuid.UUID("3f0d1c52-8a47-4b5e-9d0e-52a7c1e6b0f4")
 
 _STATES = """
 WITH keys AS (
     SELECT content_id, skill_id FROM skill_tag
     UNION SELECT content_id, skill_id FROM skill_tag_decision
 ), flags AS (
-    SELECT f.content_id, f.skill_id, count(*) AS n FROM skill_tag_flag f
-    LEFT JOIN skill_tag_decision d USING (content_id, skill_id)
-    WHERE f.occurred_at > coalesce(d.decided_at, '-infinity') GROUP BY 1, 2
+    SELECT c.id AS content_id, s.skill_id, count(DISTINCT e.learner_id) AS n
+    FROM learning_event e
+    JOIN content_item c ON e.object_id = coalesce(c.activity_id, c.launch_url)
+    CROSS JOIN LATERAL unnest(e.skill_ids) AS s (skill_id)
+    LEFT JOIN skill_tag_decision d ON d.content_id = c.id AND d.skill_id = s.skill_id
+    WHERE e.data_category = 'feedback' AND e.verb = %(flag_verb)s AND NOT e.voided
+    AND e.occurred_at > coalesce(d.decided_at, '-infinity')
+    AND (%(ids)s::uuid[] IS NULL OR c.id = ANY(%(ids)s::uuid[]))
+    GROUP BY 1, 2
 )
 SELECT k.content_id, k.skill_id, t.origin, t.confidence, d.decision, coalesce(f.n, 0),
     CASE WHEN coalesce(f.n, 0) >= %(flag_limit)s THEN 'review'
@@ -76,6 +90,7 @@ def tag_states(
         {
             "threshold": threshold,
             "flag_limit": flag_limit,
+            "flag_verb": FLAG_VERB,
             "ids": list(content_ids) if content_ids is not None else None,
             "state": state,
         },
@@ -166,15 +181,38 @@ def decide(
     )
 
 
-def flag(conn: Conn, content_id: uuid.UUID, skill_id: str, learner_id: uuid.UUID) -> bool:
-    """A learner says the item does not teach the skill; once per learner and tag.
+def flag(
+    conn: Conn, intake: Intake, content_id: uuid.UUID, skill_id: str, learner_id: uuid.UUID
+) -> IntakeReport:
+    """A learner says the item does not teach the skill.
 
-    :returns: whether this flag is new.
+    Stored as a feedback statement through intake, so the policies that govern ratings
+    (consent, retention, erasure) govern flags too. One learner counts once per tag.
     """
-    cur = conn.execute(
-        "INSERT INTO skill_tag_flag (content_id, skill_id, learner_id) VALUES (%s, %s, %s) "
-        "ON CONFLICT (content_id, skill_id, learner_id) DO UPDATE SET "
-        "occurred_at = clock_timestamp() RETURNING (xmax = 0)",
-        (content_id, skill_id, learner_id),
+    row = conn.execute(
+        "SELECT coalesce(activity_id, launch_url) FROM content_item WHERE id = %s",
+        (content_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no content item {content_id}")
+    when = datetime.now(UTC)
+    statement_id = uuid.uuid5(FLAG_NAMESPACE, f"{learner_id}|{content_id}|{skill_id}|{when}")
+    statement = {
+        "id": str(statement_id),
+        "verb": {"id": FLAG_VERB, "display": {"en-US": "flagged tag"}},
+        "object": {"objectType": "Activity", "id": row[0]},
+        "context": {"extensions": {FLAG_VERB: skill_id}},
+        "timestamp": when.isoformat(),
+    }
+    event = LearningEvent(
+        statement_id=statement_id,
+        learner_id=learner_id,
+        source=SOURCE,
+        data_category=DataCategory.FEEDBACK,
+        occurred_at=when,
+        verb=FLAG_VERB,
+        object_id=row[0],
+        skill_ids=[skill_id],
+        statement=statement,
     )
-    return bool(cur.fetchone()[0])
+    return intake.store(conn, SourceBatch(events=[event]), source=SOURCE)

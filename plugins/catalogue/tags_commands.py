@@ -126,8 +126,12 @@ def tags_flag(
         _skill_exists(conn, skill_id)
         if conn.execute("SELECT 1 FROM learner WHERE id = %s", (learner_id,)).fetchone() is None:
             raise NotFound("no such learner")
-        flag(conn, cid, skill_id, learner_id)
+        report = flag(conn, runtime.intake(), cid, skill_id, learner_id)
         materialise(conn, threshold=threshold, flag_limit=flag_limit, content_ids=[cid])
+    if report.rejected:
+        raise click.ClickException(
+            "flag not stored: " + "; ".join(r.reason for r in report.rejected)
+        )
     click.echo("flag recorded")
 
 

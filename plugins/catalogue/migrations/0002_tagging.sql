@@ -1,5 +1,5 @@
 -- Machine skill tags with their calibrated confidence, admins' decisions (which outlive
--- every re-tagging) and learners' flags. content_skill holds the applied tags the ranker
+-- every re-tagging). content_skill holds the applied tags the ranker
 -- reads; these tables hold how each came to be applied or not.
 
 -- One row per claim that an item teaches a skill: the machine's suggestion, or the
@@ -28,15 +28,6 @@ CREATE TABLE skill_tag_decision (
     PRIMARY KEY (content_id, skill_id)
 );
 
--- A learner saying a tag is wrong. Personal (who flagged), so it carries the record columns
--- every personal table has, and goes with the learner on erasure.
-CREATE TABLE skill_tag_flag (
-    content_id     uuid NOT NULL REFERENCES content_item (id) ON DELETE CASCADE,
-    skill_id       text NOT NULL REFERENCES skill (id) ON DELETE CASCADE,
-    learner_id     uuid NOT NULL REFERENCES learner (id) ON DELETE CASCADE,
-    source         text NOT NULL DEFAULT 'catalogue',
-    data_category  data_category NOT NULL DEFAULT 'feedback',
-    occurred_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
-    stored_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-    PRIMARY KEY (content_id, skill_id, learner_id)
-);
+-- Learners' flags ("this item does not teach this skill") are xAPI statements in the
+-- feedback category, stored through intake like ratings (consent, retention and erasure
+-- apply): verb https://learnwire.dev/xapi/verbs/flag-tag, the skill in skill_ids.
