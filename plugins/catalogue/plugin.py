@@ -33,6 +33,13 @@ def register_content_providers(settings: Settings) -> list[ContentProvider]:
 
 
 @hookimpl
+def register_blueprints(settings: Settings) -> list[Any]:
+    from .flask import make_blueprint
+
+    return [make_blueprint()]
+
+
+@hookimpl
 def register_migrations() -> list[MigrationSource]:
     return [MigrationSource(namespace="catalogue", directory=Path(__file__).parent / "migrations")]
 

@@ -173,3 +173,28 @@ def test_hook_register_periodic_tasks_tags_changed_items(library, db):
             "WHERE c.external_id = 'CRS-102' AND t.tagged_at >= c.updated_at"
         ).fetchone()[0]
     assert tagged >= 1, "the changed item was tagged again"
+
+
+def test_hook_register_blueprints_learners_flag_tags_over_http(library, db):
+    from learnwire.core.web.app import create_app
+    from learnwire.core.web.recommendations import SESSION_LEARNER
+
+    learners = [uuid.uuid4() for _ in range(2)]
+    with db.connection() as conn:
+        for lid in learners:
+            conn.execute("INSERT INTO learner (id) VALUES (%s)", (lid,))
+        cid = conn.execute("SELECT id FROM content_item WHERE external_id = 'ART-310'").fetchone()[
+            0
+        ]
+    client = create_app(library).test_client()
+    url = f"/api/v1/content/{cid}/tag-flags"
+    assert client.post(url, json={"skill_id": "negotiation"}).status_code == 401
+    for lid in learners:
+        with client.session_transaction() as s:
+            s[SESSION_LEARNER] = str(lid)
+        response = client.post(url, json={"skill_id": "negotiation"})
+        assert response.status_code == 201, response.get_data(as_text=True)
+    assert "negotiation" not in applied(db, "ART-310")
+    missing = client.post(url, json={"skill_id": "sql"})
+    assert missing.status_code == 404
+    assert client.post(url, json={"skill": "x"}).status_code == 400
