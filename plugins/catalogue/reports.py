@@ -117,7 +117,9 @@ def stale(conn: Conn, rules: StaleRules, *, now: datetime | None = None) -> list
         "count(*) FILTER (WHERE e.verb = %(fb)s || 'not-useful') AS not_useful, "
         "count(*) FILTER (WHERE e.verb = %(fb)s || 'dismiss') AS dismissals, "
         "(SELECT count(*) FROM recommendation r WHERE r.content_id = c.id) AS recommended "
-        "FROM content_item c LEFT JOIN learning_event e ON e.content_id = c.id AND NOT e.voided "
+        # Ratings name an item by its activity id or, lacking one, its launch URL.
+        "FROM content_item c LEFT JOIN learning_event e ON (e.content_id = c.id "
+        "OR e.object_id = coalesce(c.activity_id, c.launch_url)) AND NOT e.voided "
         "WHERE c.retired_at IS NULL AND c.updated_at <= %(cutoff)s "
         "AND NOT EXISTS (SELECT 1 FROM content_retirement r WHERE r.content_id = c.id "
         "AND r.state IN ('proposed', 'retired')) GROUP BY c.id ORDER BY c.updated_at",

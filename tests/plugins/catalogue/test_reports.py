@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from learnwire.core.cli.root import cli
 from learnwire.core.embedders.plugin import embed_content
+from learnwire.core.learner import feedback
 from learnwire.plugins.catalogue import plugin
 
 DATA = Path(__file__).parent / "data"
@@ -102,6 +103,16 @@ def org(runtime, db):
             # Everyone launches the hybrid-teams podcast; only one finishes it.
             _event(conn, lid, "launched", T, content=ids["POD-001"])
         _event(conn, learners[0], "completed", T, content=ids["POD-001"])
+        # Ratings name an item without an activity id by its launch URL.
+        for lid in learners[:3]:
+            feedback.rate(
+                conn,
+                runtime.intake(),
+                learner_id=lid,
+                content_id=ids["POD-001"],
+                verdict="not_useful",
+                at=T,
+            )
         conn.execute(
             "UPDATE content_item SET updated_at = now() - interval '2 years' "
             "WHERE external_id = 'POD-001'"
@@ -126,7 +137,7 @@ def test_curation_stale_lists_evidence_and_proposes_retirement(runtime, org):
     rows = report(runtime, "stale")
     assert [r["external_id"] for r in rows] == ["POD-001"]
     assert rows[0]["evidence"]["starts"] == 7 and rows[0]["evidence"]["completions"] == 1
-    assert rows[0]["reasons"] == ["completion 14% of 7 starts"]
+    assert rows[0]["reasons"] == ["completion 14% of 7 starts", "3 of 3 ratings not useful"]
     run(runtime, "curation", "stale", "--propose", "curator")
     listed = json.loads(run(runtime, "content", "retirement", "list", "--json").output)
     assert listed[0]["external_id"] == "POD-001" and listed[0]["evidence"]["starts"] == 7
