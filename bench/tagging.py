@@ -29,6 +29,7 @@ import argparse
 import csv
 import json
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -270,6 +271,7 @@ def speed(n: int, embed_limit: int | None) -> dict:
     finally:
         stop.set()
         runtime.close()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:
