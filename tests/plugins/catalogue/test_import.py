@@ -319,3 +319,15 @@ def test_hook_register_content_providers_syncs_configured_files(runtime, db, ski
     with pytest.raises(Exception, match="items\\[1\\]"):
         run_provider(runtime.db, runtime.intake(), bad, full=True)
     assert len(rows(db, "library")) == 3
+
+
+def test_import_unpacked_cartridge_cannot_read_files_beside_the_package(runtime, db, tmp_path):
+    folder = tmp_path / "pkg" / "cc"
+    shutil.copytree(DATA / "cc", folder)
+    # A valid web link one level up: a manifest that could reach it could read any file.
+    (tmp_path / "pkg" / "outside.xml").write_text((DATA / "cc" / "weblink_stats.xml").read_text())
+    manifest = folder / "imsmanifest.xml"
+    manifest.write_text(manifest.read_text().replace("weblink_stats.xml", "../outside.xml"))
+    result = run(runtime, manifest, "--provider", "cc")
+    assert result.exit_code == 2 and "points outside the package" in result.output
+    assert count(db) == 0
