@@ -19,6 +19,7 @@ from flask import (
     redirect,
     request,
     session,
+    url_for,
 )
 from pylti1p3.contrib.flask import (
     FlaskCookieService,
@@ -37,6 +38,8 @@ from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
 from .tool import LtiTool
 
+#: The pages plugin's sign-in from a launch (learnwire.plugins.pages), when it is installed.
+PAGES_SIGN_IN = "pages_auth.from_launch"
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     # Pages carry launch ids in their links; external content must not see them as referrer.
@@ -63,7 +66,12 @@ class FlaskToolLaunch(ToolLaunch, FlaskMessageLaunch):
 def _tool() -> LtiTool:
     extensions = current_app.extensions
     if "learnwire.lti" not in extensions:
-        extensions["learnwire.lti"] = LtiTool(runtime_of())
+        tool = LtiTool(runtime_of())
+        if PAGES_SIGN_IN in current_app.view_functions:
+            tool.pages_url = url_for(PAGES_SIGN_IN, launch_id="LAUNCH").replace(
+                "LAUNCH", "{launch_id}"
+            )
+        extensions["learnwire.lti"] = tool
     return extensions["learnwire.lti"]
 
 

@@ -66,6 +66,10 @@ class LtiTool:
     def http(self) -> TimeoutSession:
         return TimeoutSession(self.settings.http_timeout_seconds)
 
+    #: Where a launch opens the signed-in pages ("{launch_id}" filled in), when a plugin
+    #: serves them; the Flask glue sets it.
+    pages_url: str | None = None
+
     def action_url(self, launch_id: str, action: str = "") -> str:
         return f"{self.urls.launch_url}/{launch_id}" + (f"/{action}" if action else "")
 
@@ -202,6 +206,7 @@ class LtiTool:
             priorities=[(p, feedback.choice_for(p.weight)) for p in priorities if p.listed],
             other_skills=[p for p in priorities if not p.listed],
             weights=feedback.WEIGHTS,
+            pages_url=self.pages_url.format(launch_id=record.launch_id) if self.pages_url else None,
         )
 
     def picker_page(

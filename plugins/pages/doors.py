@@ -31,9 +31,9 @@ COOKIE_KEY = "learnwire_door"
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 ROLE_PAGES = {
     "learner": ("pages.me", "My learning"),
-    "manager": ("pages.team", "My team"),
-    "ld_admin": ("pages.learning_admin", "Learning admin"),
-    "compliance_officer": ("pages.compliance", "Compliance"),
+    "manager": ("pages_team.team", "My team"),
+    "ld_admin": ("pages_ld.learning_admin", "Learning admin"),
+    "compliance_officer": ("pages_compliance.compliance", "Compliance"),
 }
 
 
@@ -157,7 +157,7 @@ def render(template: str, *, status: int = 200, **context: Any) -> Response:
     nav = [
         (page_url(endpoint), label)
         for role, (endpoint, label) in ROLE_PAGES.items()
-        if person is not None and person.holds(role)
+        if person is not None and person.holds(role) and endpoint in current_app.view_functions
     ]
     html = render_template(
         template,

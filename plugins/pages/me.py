@@ -185,3 +185,19 @@ def _opt(person: SignedIn, family: str, out: bool) -> dict[str, Any]:
         changed = consent.set_opt_out(conn, eng, person.learner_id, family, by=who, opt_out=out)
         families = sorted(consent.opted_out(conn, person.learner_id))
     return {"changed": changed, "opted_out": families}
+
+
+@api.get("/session")
+def session_json() -> Any:
+    """Who is signed in, how, and with which roles (as the policy's sign-in rules give them)."""
+    person = doors.current()
+    if person is None:
+        raise doors.SignInRequired("nobody is signed in")
+    return jsonify(
+        {
+            "learner_id": str(person.learner_id),
+            "via": person.via,
+            "roles": list(person.roles),
+            "expires_at": person.expires_at.isoformat(),
+        }
+    )
