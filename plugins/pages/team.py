@@ -112,6 +112,7 @@ def team() -> Response:
         gaps_chart=gaps_chart,
         trend_chart=trend_chart,
         skills=_skills(),
+        priorities=_current(units),
         flash={"saved": "Team priority saved.", "removed": "Team priority removed."}.get(
             request.args.get("done", "")
         ),
@@ -123,10 +124,10 @@ def set_priority() -> Response:
     person = doors.require(ROLE)
     doors.check_csrf()
     form = request.form
-    expires = _expiry(form.get("expires", ""))
     if form.get("remove"):
         _set(person, form.get("team", ""), form.get("skill", ""), None, None)
         return doors.back("pages_team.team", done="removed")
+    expires = _expiry(form.get("expires", ""))
     _set(
         person,
         form.get("team", ""),
@@ -181,6 +182,20 @@ def priority_delete_json(team: str, skill_id: str) -> Any:
 
 
 # -- shared ----------------------------------------------------------------------------------
+
+
+def _current(units: list[tuple[str, str, str]]) -> list[tuple[Any, ...]]:
+    """(team, team name, skill id, skill name, weight, expiry) of the priorities in force."""
+    names = {f"{s}:{u}": n for s, u, n in units}
+    with doors.runtime().db.connection() as conn:
+        rows = conn.execute(
+            "SELECT p.source || ':' || p.unit_external_id, p.skill_id, s.name, p.weight, "
+            "p.expires_at FROM team_priority p JOIN skill s ON s.id = p.skill_id "
+            "WHERE (p.source, p.unit_external_id) IN (SELECT * FROM unnest(%s::text[], "
+            "%s::text[])) AND (p.expires_at IS NULL OR p.expires_at > now()) ORDER BY 1, 3",
+            ([s for s, _, _ in units], [u for _, u, _ in units]),
+        ).fetchall()
+    return [(team, names[team], sid, name, weight, exp) for team, sid, name, weight, exp in rows]
 
 
 def _skills() -> list[tuple[str, str]]:
