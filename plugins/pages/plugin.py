@@ -25,10 +25,21 @@ def register_migrations() -> list[MigrationSource]:
 def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .auth import auth
     from .compliance import compliance_api, compliance_pages
+    from .ld import ld_api, ld_pages
     from .me import api, pages
     from .team import team_api, team_pages
 
-    return [auth, pages, api, team_pages, team_api, compliance_pages, compliance_api]
+    return [
+        auth,
+        pages,
+        api,
+        team_pages,
+        team_api,
+        compliance_pages,
+        compliance_api,
+        ld_pages,
+        ld_api,
+    ]
 
 
 @hookimpl
