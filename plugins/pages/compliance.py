@@ -14,11 +14,13 @@ from learnwire.policies.cli_privacy import resolve_learner
 
 from . import compliance_data as data
 from . import doors
-from .errors import html_errors
+from .errors import html_errors, reject_nul
 from .signin import SignedIn
 
 compliance_pages = html_errors(Blueprint("pages_compliance", __name__, template_folder="templates"))
-compliance_api = Blueprint("pages_compliance_api", __name__, url_prefix="/api/v1/compliance")
+compliance_api = reject_nul(
+    Blueprint("pages_compliance_api", __name__, url_prefix="/api/v1/compliance")
+)
 ROLE = "compliance_officer"
 
 

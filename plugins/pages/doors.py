@@ -26,6 +26,8 @@ from learnwire.policies.engine import PolicyEngine, engine_for
 from .signin import SignedIn, close_session, load_session, open_session
 
 DOOR = "door"
+#: API clients may send the token as a header instead of the ``door`` parameter.
+HEADER = "X-Learnwire-Door"
 COOKIE_KEY = "learnwire_door"
 #: Headers for every signed-in page: tokens ride in links, so no referrer may carry them.
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -56,7 +58,7 @@ def engine() -> PolicyEngine:
 
 def _token() -> tuple[str | None, bool]:
     """(token, whether it came from the page rather than the cookie)."""
-    given = request.values.get(DOOR)
+    given = request.values.get(DOOR) or request.headers.get(HEADER)
     if given:
         return given, True
     return session.get(COOKIE_KEY), False

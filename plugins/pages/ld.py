@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from . import charts, doors
-from .errors import html_errors
+from .errors import html_errors, reject_nul
 from .ld_data import LdView, ld_view
 
 ld_pages = html_errors(Blueprint("pages_ld", __name__, template_folder="templates"))
-ld_api = Blueprint("pages_ld_api", __name__, url_prefix="/api/v1")
+ld_api = reject_nul(Blueprint("pages_ld_api", __name__, url_prefix="/api/v1"))
 ROLE = "ld_admin"
 
 

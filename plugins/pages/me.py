@@ -15,12 +15,12 @@ from learnwire.core.web.recommendations import service
 from learnwire.policies import consent
 
 from . import charts, doors
-from .errors import html_errors
+from .errors import html_errors, reject_nul
 from .learner import MeView, me_view
 from .signin import SignedIn
 
 pages = html_errors(Blueprint("pages", __name__, template_folder="templates"))
-api = Blueprint("pages_api", __name__, url_prefix="/api/v1")
+api = reject_nul(Blueprint("pages_api", __name__, url_prefix="/api/v1"))
 ROLE = "learner"
 
 

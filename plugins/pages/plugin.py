@@ -27,18 +27,12 @@ def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .compliance import compliance_api, compliance_pages
     from .ld import ld_api, ld_pages
     from .me import api, pages
+    from .openapi import openapi
     from .team import team_api, team_pages
 
     return [
-        auth,
-        pages,
-        api,
-        team_pages,
-        team_api,
-        compliance_pages,
-        compliance_api,
-        ld_pages,
-        ld_api,
+        *(auth, pages, api, team_pages, team_api),
+        *(compliance_pages, compliance_api, ld_pages, ld_api, openapi),
     ]
 
 

@@ -14,13 +14,13 @@ from learnwire.policies.access import Resource
 
 from . import charts, doors
 from .differencing import DifferencingRefused
-from .errors import html_errors
+from .errors import html_errors, reject_nul
 from .settings import pages_settings
 from .signin import SignedIn
 from .team_data import PURPOSE, Scope, TeamView, TooFewPeople, managed_units, team_view
 
 team_pages = html_errors(Blueprint("pages_team", __name__, template_folder="templates"))
-team_api = Blueprint("pages_team_api", __name__, url_prefix="/api/v1/team")
+team_api = reject_nul(Blueprint("pages_team_api", __name__, url_prefix="/api/v1/team"))
 ROLE = "manager"
 
 
