@@ -30,7 +30,9 @@ def _units(person: SignedIn) -> list[tuple[str, str, str]]:
 
 
 def _scope(person: SignedIn, units: list[tuple[str, str, str]]) -> Scope:
-    chosen = request.args.get("team", "all")
+    # One team by default: "all my teams" and each team are views whose difference is a
+    # team, so showing both is refused when a team is smaller than k.
+    chosen = request.args.get("team") or f"{units[0][0]}:{units[0][1]}"
     profile = request.args.get("profile") or None
     if profile is not None and len(profile) > 200:
         raise ValidationFailed("'profile' is too long", field="profile")
@@ -41,6 +43,10 @@ def _scope(person: SignedIn, units: list[tuple[str, str, str]]) -> Scope:
         # Same answer whether the team exists or not: no probing of other teams.
         raise Forbidden("you can only see teams HR lists you as managing")
     return Scope(((source, unit),), profile)
+
+
+def scope_key(scope: Scope) -> str:
+    return "all" if len(scope.units) != 1 else ":".join(scope.units[0])
 
 
 def _view(person: SignedIn, scope: Scope) -> TeamView:
@@ -105,7 +111,7 @@ def team() -> Response:
         title="My team",
         units=units,
         profiles=_profiles(),
-        chosen=request.args.get("team", "all"),
+        chosen=scope_key(scope),
         chosen_profile=request.args.get("profile", ""),
         view=view,
         refusal=refusal,
