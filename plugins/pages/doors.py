@@ -53,7 +53,10 @@ def runtime() -> Runtime:
 
 
 def engine() -> PolicyEngine:
-    return engine_for(runtime())
+    """The policy engine, refreshed from the store once per request."""
+    if "door_engine" not in g:
+        g.door_engine = engine_for(runtime())
+    return g.door_engine
 
 
 def _token() -> tuple[str | None, bool]:
@@ -72,7 +75,6 @@ def current() -> SignedIn | None:
         if token:
             eng = engine()
             with runtime().db.connection() as conn:
-                eng.refresh(conn)
                 person = load_session(conn, token, eng.policy)
         g.door_person, g.door_token, g.door_in_page = person, token, in_page
     return g.door_person
