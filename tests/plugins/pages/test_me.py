@@ -95,3 +95,12 @@ def test_me_without_sign_in_is_a_page_asking_to_sign_in(client, sample_org):
     assert client.get("/me?door=not-a-token").status_code == 401
     assert client.get("/api/v1/me").status_code == 401
     assert client.get("/api/v1/me").mimetype == "application/problem+json"
+
+
+def test_me_errors_outside_the_pages_are_pages_for_a_browser(client):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    response = client.get("/no/such/page", headers=browser)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "<h1>Not found</h1>" in response.get_data(as_text=True)
+    api = client.get("/api/v1/no/such", headers=browser)
+    assert api.mimetype == "application/problem+json"
