@@ -118,7 +118,7 @@ def audit_log() -> Response:
     filters = _audit_filters()
     with doors.runtime().db.connection() as conn:
         data.may_read_audit(conn, eng, who)
-        entries = data.search_audit(conn, eng, **filters)
+        entries = data.search_audit(conn, eng, viewer=who, **filters)
         verified = audit.verify(conn) if request.args.get("verify") else None
     return doors.render(
         "pages/audit.html",
@@ -183,7 +183,7 @@ def audit_json() -> Any:
     _, who, eng = _officer()
     with doors.runtime().db.connection() as conn:
         data.may_read_audit(conn, eng, who)
-        entries = data.search_audit(conn, eng, **_audit_filters())
+        entries = data.search_audit(conn, eng, viewer=who, **_audit_filters())
     return jsonify([e.as_dict() for e in entries])
 
 

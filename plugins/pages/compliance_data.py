@@ -107,6 +107,7 @@ def search_audit(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 100,
+    viewer: Subject | None = None,
 ) -> list[audit.AuditEntry]:
     """Entries newest first; ``person`` is matched through the keyed hash the log keeps."""
     clauses, params = ["true"], []
@@ -130,6 +131,9 @@ def search_audit(
         f"FROM policy_audit WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT %s",
         (*params, limit),
     ).fetchall()
+    if person is not None and viewer is not None:
+        # Looking up what happened to one person is a read of their data: audited.
+        engine.record(conn, viewer, "read:audit_log", "allowed", purpose=PURPOSE, learner_id=person)
     return [audit.AuditEntry(*row) for row in rows]
 
 

@@ -79,6 +79,9 @@ def test_compliance_audit_search_and_chain_verification(client, officer, sample_
     client.put(f"/api/v1/me/opt-outs/calendar?door={member}")
     found = client.get(f"/api/v1/compliance/audit?door={officer}&person={learner}").get_json()
     assert [e["action"] for e in found] == ["consent:opt_out"]
+    # The look-up itself is recorded against the person.
+    again = client.get(f"/api/v1/compliance/audit?door={officer}&person={learner}").get_json()
+    assert [e["action"] for e in again] == ["read:audit_log", "consent:opt_out"]
     assert client.get(f"/api/v1/compliance/audit?door={officer}&action=consent:").get_json()
     page = unescape(client.get(f"/compliance/audit?door={officer}&verify=1").get_data(as_text=True))
     assert "The audit chain is intact" in page
