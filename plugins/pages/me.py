@@ -14,7 +14,7 @@ from learnwire.core.learner import feedback
 from learnwire.core.web.recommendations import service
 from learnwire.policies import consent
 
-from . import charts, doors
+from . import charts, compliance_data, doors
 from .errors import html_errors, reject_nul
 from .learner import MeView, me_view
 from .signin import SignedIn
@@ -46,6 +46,7 @@ def me() -> Response:
         "rated": "Thanks — your rating will shape what comes next.",
         "priorities": "Your priorities are saved; the next recommendations follow them.",
         "opted": "Your choice is saved and applies from now on.",
+        "asked": "Your request is with the compliance office; they will come back to you.",
     }.get(request.args.get("done", ""))
     return doors.render("pages/me.html", title="My learning", view=view, chart=chart, flash=flash)
 
@@ -77,6 +78,20 @@ def opt_outs() -> Response:
     family = request.form.get("family", "")
     _opt(person, family, request.form.get("choice") == "off")
     return doors.back("pages.me", done="opted")
+
+
+@pages.post("/me/requests")
+def ask() -> Response:
+    """Ask the compliance office for a copy of my data, or to be erased (a queued request)."""
+    person = doors.require(ROLE)
+    doors.check_csrf()
+    kind = request.form.get("kind", "")
+    eng = doors.engine()
+    with doors.runtime().db.connection() as conn:
+        compliance_data.file_request(
+            conn, eng, doors.subject(person, ROLE), person.learner_id, kind
+        )
+    return doors.back("pages.me", done="asked")
 
 
 # -- the JSON API --------------------------------------------------------------------------

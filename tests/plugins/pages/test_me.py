@@ -104,3 +104,18 @@ def test_me_errors_outside_the_pages_are_pages_for_a_browser(client):
     assert "<h1>Not found</h1>" in response.get_data(as_text=True)
     api = client.get("/api/v1/no/such", headers=browser)
     assert api.mimetype == "application/problem+json"
+
+
+def test_me_a_learner_asks_for_a_copy_and_the_office_sees_it_queued(client, sample_org, door, db):
+    learner = sample_org.big_team[4]
+    token = door(learner)
+    page = client.get(f"/me?door={token}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+    asked = client.post("/me/requests", data={"door": token, "csrf": csrf, "kind": "access"})
+    assert asked.status_code == 303
+    officer = door(sample_org.manager, via="oidc", groups=["privacy-office"])
+    (queued,) = client.get(f"/api/v1/compliance/requests?door={officer}").get_json()
+    assert queued["kind"] == "access" and queued["learner_id"] == str(learner)
+    assert queued["status"] == "open" and queued["requested_by"].startswith("learner:")
+    bad = client.post("/me/requests", data={"door": token, "csrf": csrf, "kind": "everything"})
+    assert bad.status_code == 400

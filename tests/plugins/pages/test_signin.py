@@ -191,3 +191,31 @@ def test_signin_oidc_callback_without_our_state_is_refused(oidc_client, idp):
     assert response.status_code == 401
     assert _session(other).status_code == 401
     assert idp.token_requests == 0
+
+
+def test_signin_housekeeping_forgets_expired_sessions_memories_and_priorities(
+    runtime, sample_org, door
+):
+    from learnwire.plugins.pages.plugin import housekeeping
+
+    live = door(sample_org.big_team[0])
+    with runtime.db.connection() as conn:
+        conn.execute(
+            "INSERT INTO page_session (token_hash, learner_id, via, expires_at) "
+            "VALUES ('old', %s, 'lti', now() - interval '1 minute')",
+            (sample_org.big_team[1],),
+        )
+        conn.execute(
+            "INSERT INTO served_aggregate (requester, people_hash, people, served_at) VALUES "
+            "('m', 'a', '{}', now() - interval '2 days'), ('m', 'b', '{}', now())"
+        )
+        conn.execute(
+            "INSERT INTO team_priority (source, unit_external_id, skill_id, weight, expires_at) "
+            "VALUES ('hr', 'team-a', 'sql', 1, now() - interval '1 second'), "
+            "('hr', 'team-a', 'coaching', 1, now() + interval '1 day')"
+        )
+    assert housekeeping(runtime) == {"sessions": 1, "served_aggregates": 1, "team_priorities": 1}
+    with runtime.db.connection() as conn:
+        assert conn.execute("SELECT skill_id FROM team_priority").fetchall() == [("coaching",)]
+        assert conn.execute("SELECT count(*) FROM page_session").fetchone()[0] == 1
+    assert live
