@@ -1,9 +1,9 @@
 """Demo-only sign-in: be any sample person in any role, or open the learner page as if the LMS
 had launched it, so a newcomer sees every page in a minute.
 
-Never part of ``register_blueprints``: only the demo (``make demo``) mounts it, with
-``demo_blueprint()``, and every request checks again that the app serves the sample
-organisation's demo (``settings.demo_pages``); anywhere else it answers 404. A demo sign-in
+Mounted only when ``settings.demo_pages`` is on, which ``learnwire demo --serve`` (``make
+demo``) sets and ``learnwire serve`` does not; every request checks it again, so a
+``demo_blueprint()`` mounted anywhere else answers 404. A demo sign-in
 carries the claims the policy's own ``sign_in`` rules look for (the identity provider group a
 role is given by), so what each role sees is still decided by the policy.
 """

@@ -30,10 +30,16 @@ def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .openapi import openapi
     from .team import team_api, team_pages
 
-    return [
+    mounted = [
         *(auth, pages, api, team_pages, team_api),
         *(compliance_pages, compliance_api, ld_pages, ld_api, openapi),
     ]
+    if settings.demo_pages:
+        # Only `learnwire demo --serve` (make demo) sets this: sign in as anyone.
+        from .demo_doors import demo_blueprint
+
+        mounted.append(demo_blueprint())
+    return mounted
 
 
 @hookimpl

@@ -9,19 +9,23 @@ from learnwire.core.web.app import create_app
 from learnwire.plugins.pages.demo_doors import demo_blueprint
 
 
-def _demo_app(runtime, *, demo: bool):  # type: ignore[no-untyped-def]
+def _demo_app(runtime, *, demo: bool, mount: bool = False):  # type: ignore[no-untyped-def]
     settings = runtime.settings.model_copy(update={"demo_pages": demo})
     app = create_app(Runtime(settings, pm=runtime.pm, db=runtime.db))
-    app.register_blueprint(demo_blueprint())
+    if mount:
+        app.register_blueprint(demo_blueprint())
     return app.test_client()
 
 
-def test_demo_doors_are_not_mounted_by_the_app_factory(client, sample_org):
+def test_demo_doors_are_mounted_only_for_the_demo(client, runtime, sample_org):
+    # `learnwire serve` (demo_pages off): not there at all.
     assert client.get("/demo/sign-in").status_code == 404
+    # `learnwire demo --serve` turns demo_pages on: the plugin mounts the chooser.
+    assert _demo_app(runtime, demo=True).get("/demo/sign-in").status_code == 200
 
 
 def test_demo_doors_refuse_outside_a_demo_even_when_mounted(runtime, sample_org):
-    client = _demo_app(runtime, demo=False)
+    client = _demo_app(runtime, demo=False, mount=True)
     assert client.get("/demo/sign-in").status_code == 404
     assert client.post("/demo/sign-in", data={"role": "manager"}).status_code == 404
 
