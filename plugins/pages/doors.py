@@ -10,7 +10,6 @@ token is checked against the store on every request.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -20,7 +19,7 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 from learnwire.core.errors import Forbidden, LearnwireError
 from learnwire.core.runtime import Runtime
 from learnwire.core.web.app import runtime_of
-from learnwire.policies.access import Resource, Subject
+from learnwire.policies.access import Subject
 from learnwire.policies.engine import PolicyEngine, engine_for
 
 from .signin import SignedIn, close_session, load_session, open_session
@@ -99,12 +98,6 @@ def subject(person: SignedIn, role: str) -> Subject:
     return Subject(role, role, person.learner_id)
 
 
-def authorize(person: SignedIn, role: str, action: str, resource: Resource, purpose: str) -> None:
-    """Ask the policy engine (audited: refusals and reads of someone else's data)."""
-    with runtime().db.connection() as conn:
-        engine().authorize(conn, subject(person, role), action, resource, purpose)
-
-
 def sign_in(learner_id: UUID, *, via: str, claims: dict[str, Any], hours: float) -> str:
     """Open a session; the cookie keeps it too, for sign-ins in a top-level window."""
     with runtime().db.connection() as conn:
@@ -179,10 +172,3 @@ def back(endpoint: str, **values: Any) -> Response:
     response = redirect(page_url(endpoint, **values), code=303)
     response.headers.update(PAGE_HEADERS)
     return response
-
-
-def wants_html() -> bool:
-    return not request.path.startswith("/api/")
-
-
-Handler = Callable[..., Any]

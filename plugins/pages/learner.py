@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from learnwire.core.learner.build import build_state
-from learnwire.core.ranker.service import PURPOSE, RecommendationService, store_ranking
+from learnwire.core.ranker.service import RecommendationService, store_ranking
 from learnwire.policies.access import Subject
 from learnwire.policies.consent import opted_out
 from learnwire.policies.utilisation import UtilisationReport, report_from_view
@@ -249,7 +249,3 @@ def _in_words(use: Any) -> tuple[Any, str]:
         named = ", ".join(s.replace("_", " ") for s in use.signals)
         return "used", f"Used ({held}{tail}) by: {named}."
     return "not_used", f"Available ({held}{tail}), but no part of today's ranking read it."
-
-
-def purpose() -> str:
-    return PURPOSE

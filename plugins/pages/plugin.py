@@ -14,6 +14,7 @@ from learnwire.core.migrations_source import MigrationSource
 from learnwire.core.periodic import PeriodicTask, in_runtime
 
 from .settings import pages_settings
+from .signin import purge_expired
 
 
 @hookimpl
@@ -54,7 +55,7 @@ def housekeeping(runtime: Any) -> dict[str, Any]:
     (deleting them moves the model version, so rankings stop reading them)."""
     window = pages_settings(runtime.settings).differencing_window_hours
     with runtime.db.connection() as conn:
-        sessions = conn.execute("DELETE FROM page_session WHERE expires_at <= now()").rowcount
+        sessions = purge_expired(conn)
         served = conn.execute(
             "DELETE FROM served_aggregate WHERE served_at < now() - make_interval(secs => %s)",
             (window * 3600,),
