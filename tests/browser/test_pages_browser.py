@@ -206,7 +206,13 @@ def test_browser_pages_compliance_officer_edits_and_applies_a_policy(
     page.get_by_role("link", name="Compliance").click()
     page.get_by_role("link", name="Edit access.yaml").click()
     editor = page.get_by_label("Contents of access.yaml")
-    editor.fill(editor.input_value().replace("min_group_size: 5", "min_group_size: 7"))
+    original = editor.input_value()
+    # As you type: the schema's complaint appears with its line, before any button.
+    editor.fill(original.replace("min_group_size: 5", "min_group_size: one"))
+    line = original.split("\n").index("  min_group_size: 5") + 1
+    expect(page.locator("#live-problems")).to_contain_text(f"Line {line}:")
+    editor.fill(original.replace("min_group_size: 5", "min_group_size: 7"))
+    expect(page.locator("#live-problems")).to_have_text("No problems so far.")
     page.get_by_role("button", name="Dry run: what would change").click()
     expect(page.get_by_text("now 5, proposed 7")).to_be_visible()
     check_axe(page, axe_source, "the policy editor with a dry run")
