@@ -16,6 +16,8 @@ WIDTH = 640
 LABEL_W = 200
 ROW_H = 30
 PAD = 12
+#: Room on the right for the last axis label, centred on its tick.
+RIGHT = 28
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class LevelRow:
 
 
 def _x(value: float) -> float:
-    return LABEL_W + max(0.0, min(1.0, value)) * (WIDTH - LABEL_W - PAD)
+    return LABEL_W + max(0.0, min(1.0, value)) * (WIDTH - LABEL_W - RIGHT)
 
 
 def levels(
@@ -94,14 +96,14 @@ def lines(
     key: str = "trend",
 ) -> Markup:
     """Lines over time; a missing point (None, e.g. withheld under k) breaks the line."""
-    height = 220
-    left, bottom, top = 48, 30, 12
+    height = 236
+    left, bottom, top = 48, 30, 30
     n = max(1, len(x_labels) - 1)
     values = [v for s in series for v in s.points if v is not None]
     top_value = maximum or (max(values) if values else 1.0) or 1.0
 
     def at(i: int, v: float) -> tuple[float, float]:
-        x = left + i * (WIDTH - left - PAD) / n
+        x = left + i * (WIDTH - left - RIGHT) / n
         y = top + (1 - v / top_value) * (height - top - bottom)
         return x, y
 
@@ -114,7 +116,7 @@ def lines(
     for frac in (0, 0.5, 1):
         _, y = at(0, top_value * frac)
         parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - PAD}" y2="{y:.1f}" class="grid"/>'
+            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="grid"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">'
             f"{_short(top_value * frac, percent)}</text>"
         )
@@ -127,6 +129,12 @@ def lines(
                 f"{escape(label)}</text>"
             )
     for k, s in enumerate(series):
+        # Legend: a swatch and the series' name, left to right along the top.
+        lx = left + k * 180
+        parts.append(
+            f'<line x1="{lx}" y1="10" x2="{lx + 18}" y2="10" class="line s{k % 4}"/>'
+            f'<text x="{lx + 24}" y="14">{escape(s.label)}</text>'
+        )
         run: list[str] = []
         for i, v in enumerate(s.points):
             if v is None:
