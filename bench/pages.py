@@ -31,11 +31,11 @@ warnings.filterwarnings("ignore", module="platformdirs")
 import psycopg  # noqa: E402
 
 from learnwire.core.config import Settings  # noqa: E402
-from learnwire.core.demo.loader import load_demo  # noqa: E402
-from learnwire.core.demo.source import DemoParameters  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
 from learnwire.core.runtime import Runtime  # noqa: E402
 from learnwire.core.web.app import create_app  # noqa: E402
+from learnwire.plugins.demo.loader import load_demo  # noqa: E402
+from learnwire.plugins.demo.source import DemoParameters  # noqa: E402
 from learnwire.plugins.pages.signin import open_session  # noqa: E402
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -12,10 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from authlib.integrations.base_client import OAuthError  # type: ignore[import-untyped]
+from authlib.integrations.flask_client import OAuth  # type: ignore[import-untyped]
+from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
+from learnwire.adapters.lti import launches as lti_launches
+from learnwire.adapters.lti.flask import SESSION_LAUNCHES
+from learnwire.adapters.lti.tool import LtiTool
 from learnwire.core.errors import LearnwireError
 
 from . import doors
@@ -63,9 +67,19 @@ def sign_in_page() -> Response:
 
 
 @auth.get("/sign-in/lti/<launch_id>")
-def from_launch(launch_id: str) -> Response:
+def from_launch(launch_id: str) -> WerkzeugResponse:
+    """Open the pages from a launch this browser holds: its LTI session cookie says so, or
+    (in the LMS iframe, without cookies) the launch's action token from its own page."""
+    tool = _lti_tool()
     with doors.runtime().db.connection() as conn:
-        launch = from_lti_launch(conn, launch_id)
+        record = lti_launches.load(conn, launch_id[:200])
+        lti_launches.require_bound(
+            tool.action_secret(),
+            record,
+            request.args.get("launch_token"),
+            known=launch_id in session.get(SESSION_LAUNCHES, []),
+        )
+        launch = from_lti_launch(conn, record.launch_id)
     lifetime = launch.expires_at - datetime.now(UTC)
     token = doors.sign_in(
         launch.learner_id,
@@ -74,19 +88,28 @@ def from_launch(launch_id: str) -> Response:
         hours=max(lifetime, timedelta(minutes=1)).total_seconds() / 3600,
     )
     # The iframe drops our cookie; the page carries the sign-in from here on.
-    response = redirect(url_for("pages.me", **{doors.DOOR: token}), code=303)
+    response = redirect(url_for("pages.me", door=token), code=303)
     response.headers.update(doors.PAGE_HEADERS)
     return response
 
 
+def _lti_tool() -> LtiTool:
+    """The LTI adapter's tool, for its launch action secret (built once per app)."""
+    found = current_app.extensions.get("learnwire.pages.lti")
+    if found is None:
+        found = LtiTool(doors.runtime())
+        current_app.extensions["learnwire.pages.lti"] = found
+    return found
+
+
 @auth.get("/sign-in/oidc")
-def oidc_start() -> Response:
+def oidc_start() -> WerkzeugResponse:
     client = _idp()
     return client.authorize_redirect(url_for("pages_auth.oidc_callback", _external=True))
 
 
 @auth.get("/sign-in/oidc/callback")
-def oidc_callback() -> Response:
+def oidc_callback() -> WerkzeugResponse:
     client = _idp()
     if request.args.get("error"):
         raise SignInFailed(
@@ -118,7 +141,7 @@ def oidc_callback() -> Response:
 
 
 @auth.post("/sign-out")
-def sign_out() -> Response:
+def sign_out() -> WerkzeugResponse:
     doors.check_csrf()
     doors.sign_out()
     response = redirect(url_for("pages_auth.sign_in_page", reason="signed-out"), code=303)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from learnwire.core.errors import ValidationFailed
-from learnwire.policies import audit, versions
+from learnwire.policies import versions
 from learnwire.policies.cli_privacy import resolve_learner
 
 from . import compliance_data as data
@@ -39,7 +40,7 @@ def _redis() -> Any:
 
 
 @compliance_pages.get("/compliance")
-def compliance() -> Response:
+def compliance() -> WerkzeugResponse:
     _, who, eng = _officer()
     with doors.runtime().db.connection() as conn:
         data.may_manage_policy(conn, eng, who)
@@ -56,7 +57,7 @@ def compliance() -> Response:
 
 
 @compliance_pages.route("/compliance/policy/<name>", methods=["GET", "POST"])
-def edit(name: str) -> Response:
+def edit(name: str) -> WerkzeugResponse:
     _, who, eng = _officer()
     with doors.runtime().db.connection() as conn:
         data.may_manage_policy(conn, eng, who)
@@ -77,7 +78,9 @@ def edit(name: str) -> Response:
     return _editor(name, proposal, report=report, checked=True)
 
 
-def _editor(name: str, proposal: data.Proposal, *, status: int = 200, **extra: Any) -> Response:
+def _editor(
+    name: str, proposal: data.Proposal, *, status: int = 200, **extra: Any
+) -> WerkzeugResponse:
     text = proposal.documents.get(name, "")
     return doors.render(
         "pages/policy_editor.html",
@@ -93,7 +96,7 @@ def _editor(name: str, proposal: data.Proposal, *, status: int = 200, **extra: A
 
 
 @compliance_pages.get("/compliance/history")
-def history() -> Response:
+def history() -> WerkzeugResponse:
     _, who, eng = _officer()
     with doors.runtime().db.connection() as conn:
         data.may_manage_policy(conn, eng, who)
@@ -113,13 +116,13 @@ def history() -> Response:
 
 
 @compliance_pages.get("/compliance/audit")
-def audit_log() -> Response:
+def audit_log() -> WerkzeugResponse:
     _, who, eng = _officer()
     filters = _audit_filters()
     with doors.runtime().db.connection() as conn:
         data.may_read_audit(conn, eng, who)
         entries = data.search_audit(conn, eng, viewer=who, **filters)
-        verified = audit.verify(conn) if request.args.get("verify") else None
+        verified = eng.audit.verify(conn) if request.args.get("verify") else None
     return doors.render(
         "pages/audit.html",
         title="Audit log",
@@ -130,7 +133,7 @@ def audit_log() -> Response:
 
 
 @compliance_pages.route("/compliance/requests", methods=["GET", "POST"])
-def requests_page() -> Response:
+def requests_page() -> WerkzeugResponse:
     _, who, eng = _officer()
     runtime = doors.runtime()
     with runtime.db.connection() as conn:
@@ -146,7 +149,7 @@ def requests_page() -> Response:
 
 
 @compliance_pages.post("/compliance/requests/<int:request_id>")
-def handle_request(request_id: int) -> Response:
+def handle_request(request_id: int) -> WerkzeugResponse:
     _, who, eng = _officer()
     doors.check_csrf()
     with doors.runtime().db.connection() as conn:
@@ -163,7 +166,7 @@ def handle_request(request_id: int) -> Response:
 
 
 @compliance_pages.get("/compliance/requests/<int:request_id>/export")
-def export_page(request_id: int) -> Response:
+def export_page(request_id: int) -> WerkzeugResponse:
     _, who, eng = _officer()
     with doors.runtime().db.connection() as conn:
         export = data.export_for(conn, eng, who, request_id)
@@ -192,7 +195,7 @@ def verify_json() -> Any:
     _, who, eng = _officer()
     with doors.runtime().db.connection() as conn:
         data.may_read_audit(conn, eng, who)
-        result = audit.verify(conn)
+        result = eng.audit.verify(conn)
     return jsonify(result.as_dict()), 200 if result.ok else 409
 
 

@@ -15,6 +15,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from learnwire.core.errors import NotFound, ValidationFailed
+from learnwire.core.store import one
 from learnwire.policies import audit, erasure, versions
 from learnwire.policies.access import Resource, Subject
 from learnwire.policies.documents import DocumentProblem
@@ -110,7 +111,8 @@ def search_audit(
     viewer: Subject | None = None,
 ) -> list[audit.AuditEntry]:
     """Entries newest first; ``person`` is matched through the keyed hash the log keeps."""
-    clauses, params = ["true"], []
+    clauses: list[str] = ["true"]
+    params: list[Any] = []
     if person is not None:
         clauses.append("subject_hash = %s")
         params.append(engine.audit.subject_hash(person))
@@ -182,11 +184,19 @@ def file_request(
         )
     if conn.execute("SELECT 1 FROM learner WHERE id = %s", (learner_id,)).fetchone() is None:
         raise NotFound("no such learner")
-    row = conn.execute(
-        "INSERT INTO privacy_request (kind, subject_learner, subject_hash, note, requested_by) "
-        f"VALUES (%s, %s, %s, %s, %s) RETURNING {_REQUEST}",
-        (kind, learner_id, engine.audit.subject_hash(learner_id), note[:1000], engine.actor(who)),
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "INSERT INTO privacy_request (kind, subject_learner, subject_hash, note, requested_by) "
+            f"VALUES (%s, %s, %s, %s, %s) RETURNING {_REQUEST}",
+            (
+                kind,
+                learner_id,
+                engine.audit.subject_hash(learner_id),
+                note[:1000],
+                engine.actor(who),
+            ),
+        )
+    )
     engine.record(
         conn,
         who,
@@ -244,11 +254,13 @@ def handle(
     else:
         data = erasure.export(conn, engine, found.learner_id, by=who)
         outcome = {"rows": {name: len(rows) for name, rows in data["tables"].items()}}
-    row = conn.execute(
-        "UPDATE privacy_request SET status = %s, handled_by = %s, handled_at = now(), "
-        f"outcome = %s WHERE id = %s RETURNING {_REQUEST}",
-        ("refused" if refuse else "done", engine.actor(who), Jsonb(outcome), request_id),
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "UPDATE privacy_request SET status = %s, handled_by = %s, handled_at = now(), "
+            f"outcome = %s WHERE id = %s RETURNING {_REQUEST}",
+            ("refused" if refuse else "done", engine.actor(who), Jsonb(outcome), request_id),
+        )
+    )
     return PrivacyRequest(*row)
 
 

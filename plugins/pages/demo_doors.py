@@ -1,9 +1,10 @@
 """Demo-only sign-in: be any sample person in any role, or open the learner page as if the LMS
 had launched it, so a newcomer sees every page in a minute.
 
-Mounted only when ``settings.demo_pages`` is on, which ``learnwire demo --serve`` (``make
-demo``) sets and ``learnwire serve`` does not; every request checks it again, so a
-``demo_blueprint()`` mounted anywhere else answers 404. A demo sign-in
+Mounted only by :class:`DemoDoors`, a plugin ``learnwire demo --serve`` (``make demo``)
+registers for its own server, as it does the overview pages; no entry point does, so
+``learnwire serve`` never mounts it. Every request checks again that the plugin is
+registered, so a ``demo_blueprint()`` mounted anywhere else answers 404. A demo sign-in
 carries the claims the policy's own ``sign_in`` rules look for (the identity provider group a
 role is given by), so what each role sees is still decided by the policy.
 """
@@ -15,13 +16,26 @@ from uuid import UUID
 
 from flask import Blueprint, Response, abort, request, url_for
 from markupsafe import escape
+from werkzeug.wrappers import Response as WerkzeugResponse
 
+from learnwire import hookimpl
+from learnwire.core.config import Settings
 from learnwire.core.errors import ValidationFailed
 
 from . import doors
 
 ROLES = ("learner", "manager", "ld_admin", "compliance_officer")
+#: The name ``learnwire demo --serve`` registers :class:`DemoDoors` under.
+PLUGIN_NAME = "demo-doors"
 SAMPLE = 12
+
+
+class DemoDoors:
+    """The plugin that mounts the demo sign-in (registered by ``learnwire demo --serve``)."""
+
+    @hookimpl
+    def register_blueprints(self, settings: Settings) -> list[Blueprint]:
+        return [demo_blueprint()]
 
 
 def demo_blueprint() -> Blueprint:
@@ -29,18 +43,18 @@ def demo_blueprint() -> Blueprint:
 
     @bp.before_request
     def _demo_only() -> None:
-        if not doors.runtime().settings.demo_pages:
+        if doors.runtime().pm.get_plugin(PLUGIN_NAME) is None:
             abort(404)
 
     @bp.get("/sign-in")
-    def chooser() -> Response:
+    def chooser() -> WerkzeugResponse:
         people = _people()
         return doors.render(
             "pages/demo_sign_in.html", title="Demo: sign in as anyone", people=people
         )
 
     @bp.post("/sign-in")
-    def sign_in() -> Response:
+    def sign_in() -> WerkzeugResponse:
         role = request.form.get("role", "")
         if role not in ROLES:
             raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
@@ -59,7 +73,7 @@ def demo_blueprint() -> Blueprint:
         return doors.back(target)
 
     @bp.get("/lms")
-    def simulated_lms() -> Response:
+    def simulated_lms() -> WerkzeugResponse:
         """A course page with learnwire in an iframe, signed in as an LTI launch would."""
         try:
             learner = UUID(request.args.get("learner", ""))

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from learnwire.core.errors import Forbidden, LearnwireError
 from learnwire.core.runtime import Runtime
@@ -167,7 +168,7 @@ def render(template: str, *, status: int = 200, **context: Any) -> Response:
     return Response(html, status=status, mimetype="text/html", headers=PAGE_HEADERS)
 
 
-def back(endpoint: str, **values: Any) -> Response:
+def back(endpoint: str, **values: Any) -> WerkzeugResponse:
     """POST/redirect/GET to a page, keeping the sign-in the page carried."""
     response = redirect(page_url(endpoint, **values), code=303)
     response.headers.update(PAGE_HEADERS)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from learnwire.core.learner import bkt
 from learnwire.core.learner.feedback import VERB_BASE
 from learnwire.core.learner.mastery import is_correct, load_params
+from learnwire.core.store import one
 from learnwire.policies.access import Resource, Subject
 from learnwire.policies.engine import PolicyEngine
 
@@ -89,7 +90,7 @@ class LdView(_Out):
 
 def ld_view(conn: Conn, engine: PolicyEngine, viewer: Subject) -> LdView:
     engine.refresh(conn)
-    learners = conn.execute("SELECT count(*) FROM learner").fetchone()[0]
+    learners = one(conn.execute("SELECT count(*) FROM learner"))[0]
     engine.authorize(
         conn, viewer, "read", Resource("learning_aggregate", group_size=learners), PURPOSE
     )
@@ -252,9 +253,11 @@ def _days(conn: Conn, k: int) -> list[DayFigure]:
 
 def model_health(conn: Conn) -> ModelHealth:
     """AUC and calibration of the fitted BKT model on answers newer than the fit."""
-    fitted = conn.execute(
-        "SELECT max(fitted_at), count(*) FILTER (WHERE n_calibration > 0) FROM bkt_skill_params"
-    ).fetchone()
+    fitted = one(
+        conn.execute(
+            "SELECT max(fitted_at), count(*) FILTER (WHERE n_calibration > 0) FROM bkt_skill_params"
+        )
+    )
     fitted_at, calibrated = fitted
     if fitted_at is None:
         return NO_MODEL

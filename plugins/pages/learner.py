@@ -20,7 +20,7 @@ from learnwire.core.learner.build import build_state
 from learnwire.core.ranker.service import RecommendationService, store_ranking
 from learnwire.policies.access import Subject
 from learnwire.policies.consent import opted_out
-from learnwire.policies.utilisation import UtilisationReport, report_from_view
+from learnwire.policies.model import PolicySet
 
 HORIZONS = (30, 60, 90)
 #: The level's interval shown: about 90% of the model's belief (estimate +/- 1.645 sd).
@@ -88,7 +88,12 @@ class MeView(_Out):
 
 
 def me_view(
-    svc: RecommendationService, learner_id: UUID, *, at: datetime, limit: int = 5
+    svc: RecommendationService,
+    learner_id: UUID,
+    *,
+    at: datetime,
+    policy: PolicySet,
+    limit: int = 5,
 ) -> MeView:
     """Rank for the learner (stored, as the LTI page does) and describe what shaped it."""
     me = Subject.learner(learner_id)
@@ -135,7 +140,7 @@ def me_view(
         )
         for s in sorted(shown, key=lambda s: (-float(state.target[s]), names[s]))
     ]
-    report = _report(view, ranking, signals, svc.engine.policy)
+    report = _report(svc, view, ranking, signals)
     return MeView(
         learner_id=learner_id,
         at=at,
@@ -143,7 +148,7 @@ def me_view(
         today=today,
         skills=skills,
         progress=[_progress(view, items, org, state, days) for days in HORIZONS],
-        data_used=_families(report, svc.engine.policy, switched_off),
+        data_used=_families(report, policy, switched_off),
         policy_version=view.policy_version,
         skills_to_prioritise=[
             {"skill_id": sid, "name": name}
@@ -188,11 +193,10 @@ def _progress(view: Any, items: Any, org: Any, now_state: Any, days: int) -> Pro
     )
 
 
-def _report(view: Any, ranking: Any, signals: dict[str, Any], policy: Any) -> UtilisationReport:
+def _report(svc: RecommendationService, view: Any, ranking: Any, signals: dict[str, Any]) -> Any:
     """The signal-utilisation report for this ranking (as ``learnwire audit signals`` gives
     it), from the view and ranking already in hand rather than ranking again."""
-    descriptions = {n: f.description for n, f in policy.families.items()}
-    report = report_from_view(view, descriptions)
+    report = svc.governance.utilisation_report(view)
     uses = []
     for use in ranking.signals:
         families = signals[use.name].families if use.name in signals else frozenset()
@@ -209,7 +213,7 @@ def _report(view: Any, ranking: Any, signals: dict[str, Any], policy: Any) -> Ut
     return report.with_signals(uses)
 
 
-def _families(report: UtilisationReport, policy: Any, switched_off: set[str]) -> list[FamilyLine]:
+def _families(report: Any, policy: Any, switched_off: set[str]) -> list[FamilyLine]:
     lines = []
     for use in report.families:
         rule = policy.families.get(use.family)

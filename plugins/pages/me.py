@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from learnwire.core.errors import ValidationFailed
 from learnwire.core.learner import feedback
@@ -25,11 +26,11 @@ ROLE = "learner"
 
 
 def _view(person: SignedIn) -> MeView:
-    return me_view(service(), person.learner_id, at=datetime.now(UTC))
+    return me_view(service(), person.learner_id, at=datetime.now(UTC), policy=doors.engine().policy)
 
 
 @pages.get("/me")
-def me() -> Response:
+def me() -> WerkzeugResponse:
     person = doors.require(ROLE)
     view = _view(person)
     chart = charts.levels(
@@ -52,7 +53,7 @@ def me() -> Response:
 
 
 @pages.post("/me/feedback")
-def rate() -> Response:
+def rate() -> WerkzeugResponse:
     person = doors.require(ROLE)
     doors.check_csrf()
     _rate(person, request.form.get("content_id", ""), request.form.get("verdict", ""))
@@ -60,7 +61,7 @@ def rate() -> Response:
 
 
 @pages.post("/me/priorities")
-def priorities() -> Response:
+def priorities() -> WerkzeugResponse:
     person = doors.require(ROLE)
     doors.check_csrf()
     chosen: dict[str, float] = {}
@@ -72,7 +73,7 @@ def priorities() -> Response:
 
 
 @pages.post("/me/opt-outs")
-def opt_outs() -> Response:
+def opt_outs() -> WerkzeugResponse:
     person = doors.require(ROLE)
     doors.check_csrf()
     family = request.form.get("family", "")
@@ -81,7 +82,7 @@ def opt_outs() -> Response:
 
 
 @pages.post("/me/requests")
-def ask() -> Response:
+def ask() -> WerkzeugResponse:
     """Ask the compliance office for a copy of my data, or to be erased (a queued request)."""
     person = doors.require(ROLE)
     doors.check_csrf()

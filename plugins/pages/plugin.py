@@ -11,7 +11,8 @@ from flask import Blueprint
 from learnwire import hookimpl
 from learnwire.core.config import Settings
 from learnwire.core.migrations_source import MigrationSource
-from learnwire.core.periodic import PeriodicTask, in_runtime
+from learnwire.core.periodic import PeriodicTask
+from learnwire.core.runtime import in_runtime
 
 from .settings import pages_settings
 from .signin import purge_expired
@@ -31,16 +32,10 @@ def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .openapi import openapi
     from .team import team_api, team_pages
 
-    mounted = [
+    return [
         *(auth, pages, api, team_pages, team_api),
         *(compliance_pages, compliance_api, ld_pages, ld_api, openapi),
     ]
-    if settings.demo_pages:
-        # Only `learnwire demo --serve` (make demo) sets this: sign in as anyone.
-        from .demo_doors import demo_blueprint
-
-        mounted.append(demo_blueprint())
-    return mounted
 
 
 @hookimpl

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from learnwire.core.errors import Forbidden, NotFound, ValidationFailed
 from learnwire.policies.access import Resource
@@ -68,7 +69,7 @@ def _profiles() -> list[tuple[str, str]]:
 
 
 @team_pages.get("/team")
-def team() -> Response:
+def team() -> WerkzeugResponse:
     person = doors.require(ROLE)
     units = _units(person)
     if not units:
@@ -126,7 +127,7 @@ def team() -> Response:
 
 
 @team_pages.post("/team/priorities")
-def set_priority() -> Response:
+def set_priority() -> WerkzeugResponse:
     person = doors.require(ROLE)
     doors.check_csrf()
     form = request.form

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from learnwire.core.errors import Forbidden, NotFound
 from learnwire.core.models import DataCategory
+from learnwire.core.store import one
 from learnwire.policies.access import Resource, Subject
 from learnwire.policies.consent import opted_out_many
 from learnwire.policies.engine import AccessDenied, PolicyEngine
@@ -272,15 +273,17 @@ def _acting(conn: Conn, policy: Any, people: list[UUID], now: datetime) -> float
     serving = [c.value for c in policy.categories if policy.serves(c, PURPOSE)]
     # EXISTS per (person, item) walks the (learner_id, occurred_at) index from the moment
     # the item was recommended, instead of joining all of a team's events.
-    row = conn.execute(
-        "WITH recommended AS (SELECT learner_id, content_id, min(generated_at) AS at "
-        "FROM recommendation WHERE learner_id = ANY(%s) AND generated_at >= %s GROUP BY 1, 2) "
-        "SELECT count(DISTINCT r.learner_id), count(DISTINCT r.learner_id) FILTER (WHERE "
-        "EXISTS (SELECT 1 FROM learning_event e WHERE e.learner_id = r.learner_id "
-        "AND e.occurred_at >= r.at AND e.content_id = r.content_id AND NOT e.voided "
-        "AND e.data_category::text = ANY(%s))) FROM recommended r",
-        (people, now - timedelta(days=30), serving),
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "WITH recommended AS (SELECT learner_id, content_id, min(generated_at) AS at "
+            "FROM recommendation WHERE learner_id = ANY(%s) AND generated_at >= %s GROUP BY 1, 2) "
+            "SELECT count(DISTINCT r.learner_id), count(DISTINCT r.learner_id) FILTER (WHERE "
+            "EXISTS (SELECT 1 FROM learning_event e WHERE e.learner_id = r.learner_id "
+            "AND e.occurred_at >= r.at AND e.content_id = r.content_id AND NOT e.voided "
+            "AND e.data_category::text = ANY(%s))) FROM recommended r",
+            (people, now - timedelta(days=30), serving),
+        )
+    )
     recommended, acted = int(row[0]), int(row[1])
     if recommended < policy.k:
         return None

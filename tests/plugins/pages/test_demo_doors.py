@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import re
 
+from learnwire.core.plugins import get_plugin_manager
 from learnwire.core.runtime import Runtime
 from learnwire.core.web.app import create_app
-from learnwire.plugins.pages.demo_doors import demo_blueprint
+from learnwire.plugins.pages.demo_doors import PLUGIN_NAME, DemoDoors, demo_blueprint
 
 
 def _demo_app(runtime, *, demo: bool, mount: bool = False):  # type: ignore[no-untyped-def]
-    settings = runtime.settings.model_copy(update={"demo_pages": demo})
-    app = create_app(Runtime(settings, pm=runtime.pm, db=runtime.db))
+    """An app as ``learnwire demo --serve`` makes it (``demo``: the plugin registered)."""
+    pm = get_plugin_manager(runtime.settings)
+    if demo:
+        pm.add_plugin(DemoDoors(), name=PLUGIN_NAME)
+    app = create_app(Runtime(runtime.settings, pm=pm, db=runtime.db))
     if mount:
         app.register_blueprint(demo_blueprint())
     return app.test_client()
 
 
 def test_demo_doors_are_mounted_only_for_the_demo(client, runtime, sample_org):
-    # `learnwire serve` (demo_pages off): not there at all.
+    # `learnwire serve`: not there at all.
     assert client.get("/demo/sign-in").status_code == 404
-    # `learnwire demo --serve` turns demo_pages on: the plugin mounts the chooser.
+    # `learnwire demo --serve` registers the demo door: the chooser is there.
     assert _demo_app(runtime, demo=True).get("/demo/sign-in").status_code == 200
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from learnwire.adapters.lti import launches as lti_launches
+from learnwire.adapters.lti.tool import LtiTool
 from learnwire.core.models import IdentityRef, PersonRecord
 from learnwire.core.runtime import Runtime
 from learnwire.core.sources import SourceBatch
@@ -34,13 +36,21 @@ def _launch(
     return launch_id
 
 
+def _open(runtime: Any, launch_id: str) -> str:
+    """The sign-in link the launch's own page carries (with its action token)."""
+    with runtime.db.connection() as conn:
+        record = lti_launches.load(conn, launch_id, require_verified=False)
+    token = LtiTool(runtime).action_token(record)
+    return f"/sign-in/lti/{launch_id}?launch_token={token}"
+
+
 def _session(client: Any, door: str | None = None) -> Any:
     return client.get("/api/v1/session" + (f"?door={door}" if door else ""))
 
 
 def test_signin_from_an_lti_launch_carries_the_sign_in_in_the_page(client, runtime, sample_org):
     learner = sample_org.big_team[0]
-    response = client.get(f"/sign-in/lti/{_launch(runtime, learner, role='learner')}")
+    response = client.get(_open(runtime, _launch(runtime, learner, role="learner")))
     assert response.status_code == 303
     location = urlsplit(response.headers["Location"])
     assert location.path == "/me" and location.query.startswith("door=")
@@ -53,14 +63,14 @@ def test_signin_from_an_lti_launch_carries_the_sign_in_in_the_page(client, runti
 
 
 def test_signin_roles_come_from_hr_the_lms_role_and_the_policy(client, runtime, sample_org):
-    manager = client.get(f"/sign-in/lti/{_launch(runtime, sample_org.manager, role='learner')}")
+    manager = client.get(_open(runtime, _launch(runtime, sample_org.manager, role="learner")))
     door = urlsplit(manager.headers["Location"]).query.removeprefix("door=")
     assert _session(client, door).get_json()["roles"] == ["learner", "manager"]  # HR says so
     with runtime.db.connection() as conn:
         outsider = conn.execute(
             "INSERT INTO learner (id) VALUES (gen_random_uuid()) RETURNING id"
         ).fetchone()[0]
-    teacher = client.get(f"/sign-in/lti/{_launch(runtime, outsider, role='instructor')}")
+    teacher = client.get(_open(runtime, _launch(runtime, outsider, role="instructor")))
     door = urlsplit(teacher.headers["Location"]).query.removeprefix("door=")
     assert _session(client, door).get_json()["roles"] == ["learner", "manager"]  # LMS role
     # ...and a manager's page then says there is no team to show, rather than any data.
@@ -69,18 +79,32 @@ def test_signin_roles_come_from_hr_the_lms_role_and_the_policy(client, runtime, 
 
 
 @pytest.mark.parametrize(
-    ("verified", "expires"), [(False, "1 hour"), (True, "-1 minute")], ids=["unverified", "expired"]
+    ("verified", "expires", "status"),
+    [(False, "1 hour", 403), (True, "-1 minute", 404)],
+    ids=["unverified", "expired"],
 )
 def test_signin_refuses_unverified_or_expired_launches(
-    client, runtime, sample_org, verified, expires
+    client, runtime, sample_org, verified, expires, status
 ):
     launch = _launch(
         runtime, sample_org.big_team[0], role="learner", verified=verified, expires=expires
     )
-    response = client.get(f"/sign-in/lti/{launch}")
-    assert response.status_code == 401 and response.mimetype == "text/html"
-    assert "open the activity again" in response.get_data(as_text=True)
-    assert client.get(f"/sign-in/lti/{uuid.uuid4().hex}").status_code == 401
+    response = client.get(f"/sign-in/lti/{launch}?launch_token=x")
+    assert response.status_code == status and response.mimetype == "text/html"
+    assert "Open the activity again" in response.get_data(as_text=True) or status == 403
+    assert client.get(f"/sign-in/lti/{uuid.uuid4().hex}").status_code == 404
+
+
+def test_signin_a_launch_id_alone_does_not_sign_in(client, runtime, sample_org):
+    # The launch id travels in URLs and logs; only the launch's own page (its action token)
+    # or the browser that launched it (its LTI session cookie) may open the pages with it.
+    launch = _launch(runtime, sample_org.big_team[0], role="learner")
+    for url in (f"/sign-in/lti/{launch}", f"/sign-in/lti/{launch}?launch_token=forged"):
+        response = client.get(url)
+        assert response.status_code == 403 and "not opened in this browser" in (
+            response.get_data(as_text=True)
+        )
+    assert _session(client).status_code == 401
 
 
 # -- OpenID Connect ------------------------------------------------------------------------
