@@ -117,7 +117,9 @@ def main() -> None:
     args = ap.parse_args()
     data_dir = args.data_dir or Path(__file__).parent / "data" / f"pages-{args.learners}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    runtime = Runtime(Settings(data_dir=data_dir, database_url=None))
+    # LEARNWIRE_DATABASE_URL, when set, is used (the suite runs this at toy size against the
+    # test database); otherwise the embedded PostgreSQL in data_dir.
+    runtime = Runtime(Settings(data_dir=data_dir))
     runtime.upgrade()
     t0 = time.perf_counter()
     load_demo(runtime, DemoParameters(seed=7, learners=args.learners, today=AT.date()))
