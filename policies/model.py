@@ -21,6 +21,7 @@ ResourceKind = Literal[
     "policy",
     "external_processor",
     "consent",
+    "team_priorities",
 ]
 Whose = Literal["self", "team", "anyone"]
 
@@ -111,6 +112,27 @@ class IntakeRules(_Rule):
         return SourceRule.model_validate(merged)
 
 
+class SignInRule(_Rule):
+    """Adds ``role`` to whoever matches any one of its conditions when they sign in."""
+
+    role: str
+    description: str = ""
+    manages_team: bool = False
+    lti_roles: tuple[Literal["learner", "instructor", "administrator"], ...] = ()
+    idp_groups: tuple[str, ...] = ()
+
+    def matches(self, *, manages_team: bool, lti_role: str | None, groups: frozenset[str]) -> bool:
+        return (
+            (self.manages_team and manages_team)
+            or (lti_role is not None and lti_role in self.lti_roles)
+            or bool(groups & set(self.idp_groups))
+        )
+
+
+class SignIn(_Rule):
+    rules: tuple[SignInRule, ...] = ()
+
+
 class KAnonymity(_Rule):
     min_group_size: int = Field(default=5, ge=2)
 
@@ -123,12 +145,25 @@ class PolicySet(_Rule):
     families: dict[str, FamilyRule]
     roles: dict[str, RoleRule]
     k_anonymity: KAnonymity = KAnonymity()
+    sign_in: SignIn = SignIn()
     processors: dict[str, ProcessorRule] = Field(default_factory=dict)
     intake: IntakeRules = IntakeRules()
 
     @property
     def k(self) -> int:
         return self.k_anonymity.min_group_size
+
+    def sign_in_roles(
+        self, *, manages_team: bool, lti_role: str | None, groups: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
+        """The roles a person signs in with: learner, then every role a rule grants them
+        (roles the policy does not define are left out)."""
+        found = ["learner"] if "learner" in self.roles else []
+        for rule in self.sign_in.rules:
+            known = rule.role not in found and rule.role in self.roles
+            if known and rule.matches(manages_team=manages_team, lti_role=lti_role, groups=groups):
+                found.append(rule.role)
+        return tuple(found)
 
     def serves(self, category: DataCategory | str, purpose: str) -> bool:
         """May data of ``category`` be used for ``purpose``?

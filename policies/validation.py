@@ -27,7 +27,16 @@ from .model import PolicySet
 
 SCHEMA_PATH = Path(__file__).parent / "schema.json"
 DEFAULTS_DIR = Path(__file__).parent / "defaults"
-SECTIONS = ("categories", "purposes", "families", "roles", "k_anonymity", "processors", "intake")
+SECTIONS = (
+    "categories",
+    "purposes",
+    "families",
+    "roles",
+    "k_anonymity",
+    "sign_in",
+    "processors",
+    "intake",
+)
 REQUIRED_SECTIONS = ("categories", "purposes", "families", "roles")
 
 
@@ -315,6 +324,14 @@ def _cross_check(merged: dict[str, Any], where: _Where) -> list[DocumentProblem]
     for role, rule in merged.get("roles", {}).items():
         for i, grant in enumerate(rule["grants"]):
             known_purposes("roles", (role, "grants", i, "purposes"), grant["purposes"])
+    roles = merged.get("roles", {})
+    for i, rule in enumerate(merged.get("sign_in", {}).get("rules", [])):
+        if rule["role"] not in roles:
+            problem(
+                "sign_in",
+                ("rules", i, "role"),
+                f"unknown role '{rule['role']}'; expected one of: {', '.join(sorted(roles))}",
+            )
     for name, processor in merged.get("processors", {}).items():
         if processor["purpose"] not in purposes:
             problem(

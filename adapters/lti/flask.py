@@ -21,6 +21,7 @@ from flask import (
     redirect,
     request,
     session,
+    url_for,
 )
 from pylti1p3.contrib.flask import (
     FlaskCookieService,
@@ -39,6 +40,8 @@ from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
 from .tool import LtiTool
 
+#: The pages plugin's sign-in from a launch (learnwire.plugins.pages), when it is installed.
+PAGES_SIGN_IN = "pages_auth.from_launch"
 log = logging.getLogger("learnwire.lti")
 
 #: The launches this browser holds, in its (signed) session cookie; the newest few suffice.
@@ -71,7 +74,14 @@ class FlaskToolLaunch(ToolLaunch, FlaskMessageLaunch):
 def _tool() -> LtiTool:
     extensions = current_app.extensions
     if "learnwire.lti" not in extensions:
-        extensions["learnwire.lti"] = LtiTool(runtime_of())
+        tool = LtiTool(runtime_of())
+        if PAGES_SIGN_IN in current_app.view_functions:
+            tool.pages_url = (
+                url_for(PAGES_SIGN_IN, launch_id="LAUNCH", launch_token="TOKEN")
+                .replace("LAUNCH", "{launch_id}")
+                .replace("TOKEN", "{launch_token}")
+            )
+        extensions["learnwire.lti"] = tool
     return extensions["learnwire.lti"]
 
 

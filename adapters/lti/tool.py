@@ -80,6 +80,10 @@ class LtiTool:
     def http(self) -> TimeoutSession:
         return TimeoutSession(self.settings.http_timeout_seconds)
 
+    #: Where a launch opens the signed-in pages ("{launch_id}" and "{launch_token}" filled
+    #: in), when a plugin serves them; the Flask glue sets it.
+    pages_url: str | None = None
+
     def action_secret(self) -> bytes:
         """The key of launch action tokens, derived from the deployment's secret key (so
         every web node agrees) and read once: pages render it on every request."""
@@ -248,6 +252,14 @@ class LtiTool:
             other_skills=[p for p in priorities if not p.listed],
             weights=feedback.WEIGHTS,
             launch_token=self.action_token(record),
+            pages_url=self._pages_url(record),
+        )
+
+    def _pages_url(self, record: LaunchRecord) -> str | None:
+        if self.pages_url is None:
+            return None
+        return self.pages_url.format(
+            launch_id=record.launch_id, launch_token=self.action_token(record)
         )
 
     def picker_page(

@@ -58,7 +58,10 @@ def load_org(conn: Conn, skill_ids: list[str], *, k: int) -> OrgContext:
     fitted, default = load_params(conn)
     org.params = [fitted.get(s, default or DEFAULT_PARAMS) for s in skill_ids]
     for source, unit, sid, weight in conn.execute(
-        "SELECT source, unit_external_id, skill_id, weight FROM team_priority"
+        # Expired rows are deleted by a periodic task (which moves the model version); until
+        # it runs they are already left out here.
+        "SELECT source, unit_external_id, skill_id, weight FROM team_priority "
+        "WHERE expires_at IS NULL OR expires_at > now()"
     ):
         if sid in index:
             vec = org.team_priority.setdefault((source, unit), np.zeros(n, np.float32))

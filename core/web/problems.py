@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 from flask import Flask, Response, jsonify, request
+from markupsafe import escape
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -17,7 +18,25 @@ from ..errors import LearnwireError
 RETRY_AFTER_SECONDS = 5
 
 
+_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+    'content="width=device-width, initial-scale=1"><title>{title} · learnwire</title></head>'
+    "<body><main><h1>{title}</h1><p>{detail}</p><p>Error {status}.</p></main></body></html>"
+)
+
+
+def _wants_page() -> bool:
+    """A browser asking for a page (not the JSON API) gets its error as a page."""
+    if request.path.startswith("/api/"):
+        return False
+    best = request.accept_mimetypes.best_match(["application/problem+json", "text/html"])
+    return best == "text/html"
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    if _wants_page():
+        page = _PAGE.format(title=escape(title.capitalize()), detail=escape(detail), status=status)
+        return Response(page, status=status, mimetype="text/html")
     body = {
         "type": "about:blank",
         "title": title,

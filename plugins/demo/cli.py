@@ -19,6 +19,8 @@ from ...core.embedders.content import embed_pending
 from ...core.errors import ConfigurationError
 from ...core.ranker.plugin import fit_learner_model
 from ...core.runtime import Runtime
+from ..pages.demo_doors import PLUGIN_NAME as DEMO_DOORS
+from ..pages.demo_doors import DemoDoors
 from .loader import load_demo
 from .organisation import MAX_LEARNERS, MIN_LEARNERS
 from .overview import DemoPages
@@ -96,6 +98,8 @@ def demo(
     if then_serve:
         # Per-learner pages without sign-in: mounted for this demo server only.
         runtime.pm.add_plugin(DemoPages(), name="demo-pages")
+        # Sign in as any sample person in any role (the pages plugin's demo door).
+        runtime.pm.add_plugin(DemoDoors(), name=DEMO_DOORS)
         serve_app(runtime, host, port, threads)
 
 
