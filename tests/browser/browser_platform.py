@@ -97,7 +97,8 @@ class BrowserPlatform(FakePlatform):
         return f"<script>{RESPONDER % values}</script>"
 
     def _course(self, hint: str) -> Response:
-        """The course page: ``?storage=_parent|frame|none`` and ``?window=iframe|top``."""
+        """The course page: ``?storage=_parent|frame|silent|none`` and ``?window=iframe|top``
+        (``silent``: the launch asks for platform storage that never answers)."""
         storage = request.args.get("storage", "_parent")
         top = request.args.get("window") == "top"
         spec = self.launches[hint]
