@@ -127,6 +127,12 @@ def logit_update(x_mastery: float, correct: bool | int, params: BKTParams) -> fl
         x = x_mastery + _log(1.0 - params.slip) - _log(params.guess)
     else:
         x = x_mastery + _log(params.slip) - _log(1.0 - params.guess)
+    return logit_transition(x, params)
+
+
+def logit_transition(x_mastery: float, params: BKTParams) -> float:
+    """The learn/forget step alone, on log-odds: an opportunity whose answer nobody saw."""
+    x = x_mastery
     if math.isinf(x):  # certain before the transition (only if the input was)
         if x > 0:
             return _log(1.0 - params.forget) - _log(params.forget)
