@@ -3,6 +3,7 @@ forgetting curve."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -18,7 +19,7 @@ PUBLISHED_W = [
 
 def test_memory_defaults_and_curve_are_fsrs5():
     assert list(memory.DEFAULT_W) == PUBLISHED_W
-    assert memory.FACTOR == pytest.approx(19 / 81)
+    assert pytest.approx(19 / 81) == memory.FACTOR
     # Stability is by definition the time at which recall has fallen to 90%.
     for s in (0.5, 3.0, 40.0):
         assert memory.retrievability(s, s) == pytest.approx(0.9)
@@ -66,7 +67,7 @@ def test_memory_spaced_reviews_on_the_forgetting_curve_expand_and_lapses_shrink(
         day += gap
         intervals.append(gap)
         state = memory.review(state, memory.GOOD, at=day)
-    assert all(b > a for a, b in zip(intervals, intervals[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(intervals))
     # A lapse makes the next review come sooner than the last interval.
     lapsed = memory.review(state, memory.AGAIN, at=day + memory.interval(state.stability))
     assert memory.interval(lapsed.stability) < intervals[-1]
