@@ -270,24 +270,43 @@ def newton(
                 hess[cols, rows] = block + (lam_s if j == m else 0.0)
                 hess[rows, cols] = hess[cols, rows]
         grad = np.concatenate([g_d, g_v.ravel()])
-        step = np.linalg.solve(hess, grad)
+        if fit_items:
+            step, step_o = _with_items(hess, grad, x, b, sk, it, h, r, o, has_item, lam_o)
+        else:
+            step, step_o = np.linalg.solve(hess, grad), np.zeros_like(o)
         step_w, step_v = step[:d], step[d:].reshape(n_skills, k)
         scale = 1.0
         for _ in range(30):  # halve the step until the objective improves
-            new_eta, new_loss = objective(w - scale * step_w, v - scale * step_v, o)
+            new_eta, new_loss = objective(
+                w - scale * step_w, v - scale * step_v, o - scale * step_o
+            )
             if new_loss <= loss:
                 break
             scale *= 0.5
-        w, v, eta = w - scale * step_w, v - scale * step_v, new_eta
-        if fit_items:
-            # One Newton step per item's easiness (independent given the rest).
-            p = np.exp(-np.logaddexp(0.0, -eta))
-            g_o = np.bincount(it, p - y, n_items) + lam_o * o
-            h_o = np.bincount(it, p * (1.0 - p), n_items) + lam_o
-            o = np.where(has_item, o - g_o / h_o, 0.0)
-        eta, new_loss = objective(w, v, o)
+        w, v, o, eta = w - scale * step_w, v - scale * step_v, o - scale * step_o, new_eta
         gain = (loss - new_loss) / n
         loss = new_loss
-        if gain < tol and np.max(np.abs(scale * step)) < 1e-4:
+        biggest = max(np.max(np.abs(step)), np.max(np.abs(step_o), initial=0.0))
+        if gain < tol and scale * biggest < 1e-4:
             break
     return w, v, o, iterations, float(np.mean(np.logaddexp(0.0, eta) - y * eta))
+
+
+def _with_items(hess, grad, x, b, sk, it, h, r, o, has_item, lam_o):  # type: ignore[no-untyped-def]
+    """The Newton step with item easiness in the same system. Items' own block is diagonal,
+    so it is eliminated first (Schur complement): the solve stays the size of the shared and
+    per-skill weights however many items there are."""
+    n_items, d, k = len(o), x.shape[1], b.shape[1]
+    n_skills = (len(grad) - d) // k
+    g_o = np.where(has_item, np.bincount(it, r, n_items) + lam_o * o, 0.0)
+    d_o = np.where(has_item, np.bincount(it, h, n_items) + lam_o, 1.0)
+    cross = np.empty((len(grad), n_items))  # d2 loss / d(weight) d(item easiness)
+    for c in range(d):
+        cross[c] = np.bincount(it, h * x[:, c], n_items)
+    for j in range(k):
+        flat = np.bincount(sk * n_items + it, h * b[:, j], n_skills * n_items)
+        cross[d + j :: k] = flat.reshape(n_skills, n_items)
+    cross[:, ~has_item] = 0.0
+    scaled = cross / d_o
+    step = np.linalg.solve(hess - scaled @ cross.T, grad - scaled @ g_o)
+    return step, (g_o - cross.T @ step) / d_o
