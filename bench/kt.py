@@ -19,6 +19,7 @@ import argparse
 import importlib.machinery
 import importlib.util
 import io
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -218,6 +219,38 @@ def run_logistic(data: DataSet) -> dict[str, float]:
     }
 
 
+# Run by --pybkt in pyBKT's own environment: its fit time and AUC on the same files.
+PYBKT_SCRIPT = """
+import sys, time, pandas as pd
+from pyBKT.models import Model
+data, forget = sys.argv[1], sys.argv[2] == "1"
+cols = {"student_id": "user_id", "skill_id": "skill_name"}
+tr = pd.read_csv(data + "/train.csv").rename(columns=cols)
+te = pd.read_csv(data + "/test.csv").rename(columns=cols)
+tr["order_id"], te["order_id"] = range(len(tr)), range(len(te))
+model = Model(seed=42, num_fits=1)
+t0 = time.perf_counter()
+model.fit(data=tr, forgets=forget)
+fit_s = time.perf_counter() - t0
+te = te[te.skill_name.isin(tr.skill_name.unique())]
+print(fit_s, model.evaluate(data=te, metric="auc"))
+"""
+
+
+def run_pybkt(python: str, data: Path, forget: bool) -> tuple[float, float] | str:
+    """(fit seconds, test AUC) from pyBKT installed for ``python``, or why not."""
+    done = subprocess.run(
+        [python, "-c", PYBKT_SCRIPT, str(data), "1" if forget else "0"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        return (done.stderr.strip().splitlines() or ["failed"])[-1]
+    fit_s, auc_value = done.stdout.split()[-2:]
+    return float(fit_s), float(auc_value)
+
+
 def report(data: DataSet, variants: list[bool], restarts: int, reference: bool) -> None:
     print(
         f"\n{data.name}: {len(data.train_ok):,} training answers, "
@@ -266,6 +299,13 @@ def main(argv: list[str] | None = None) -> None:
         help="run only BKT with (--forget) or without (--no-forget) forgetting",
     )
     ap.add_argument("--restarts", type=int, default=1, help="EM starts per skill")
+    ap.add_argument(
+        "--pybkt",
+        default=None,
+        metavar="PYTHON",
+        help="an interpreter with pyBKT installed (a side environment): fit pyBKT "
+        "on ASSISTments 2009 in the same run and print its fit time and AUC",
+    )
     args = ap.parse_args(argv)
     missing = [f for f in ("train.csv", "test.csv") if not (args.data / f).is_file()]
     if missing:
@@ -277,6 +317,14 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"no STATICS_train.csv in {args.statics.resolve()}")
     variants = [False, True] if args.forget is None else [args.forget]
     report(load_assistments(args.data.resolve()), variants, args.restarts, reference=True)
+    if args.pybkt:
+        for forget in variants:
+            got = run_pybkt(args.pybkt, args.data.resolve(), forget)
+            name = f"pyBKT{' + forget' if forget else ''} (this run)"
+            if isinstance(got, str):
+                print(f"{name}: could not run: {got}")
+            else:
+                print(f"{name:<32}{got[1]:>8.4f}{'':>8}{got[0]:>8.2f}")
     if args.statics is not None:
         report(load_statics(args.statics.resolve()), variants, args.restarts, reference=False)
 

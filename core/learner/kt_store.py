@@ -53,14 +53,16 @@ def answers(conn: Conn, pass_score: float) -> list[tuple[Any, str, Any, bool, fl
     ]
 
 
-def fit_and_store(conn: Conn, bkt: BKTModel, *, pass_score: float) -> LogisticReport:
-    """Refit from every answer and replace the stored weights; BKT (``bkt``, as just fitted
-    and stored) is the model the logistic one is served with."""
+def fit(
+    conn: Conn, bkt: BKTModel, *, pass_score: float
+) -> tuple[kt_logistic.LogisticKT | None, LogisticReport]:
+    """Refit from every answer (reads only); BKT (``bkt``, as fitted for storing beside it)
+    is the model the logistic one is served with. None when there is too little to fit."""
     started = time.perf_counter()
     rows = answers(conn, pass_score)
     correct = [r[3] for r in rows]
     if len(rows) < MIN_ANSWERS or all(correct) or not any(correct):
-        return LogisticReport(fitted=False, answers=len(rows))
+        return None, LogisticReport(fitted=False, answers=len(rows))
     model = kt_logistic.fit(
         [r[0] for r in rows],
         [r[1] for r in rows],
@@ -69,8 +71,23 @@ def fit_and_store(conn: Conn, bkt: BKTModel, *, pass_score: float) -> LogisticRe
         times=[r[4] for r in rows],
         bkt=bkt,
     )
+    return model, LogisticReport(
+        fitted=True,
+        answers=len(rows),
+        log_loss=round(model.log_loss, 5),
+        iterations=model.iterations,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def store(conn: Conn, model: kt_logistic.LogisticKT | None) -> None:
+    """Replace the stored weights with ``model``'s; None removes them (the evidence no
+    longer supports a fit, for instance after erasures), so BKT predicts again."""
     conn.execute("DELETE FROM kt_logistic_item")
     conn.execute("DELETE FROM kt_logistic_skill")
+    if model is None:
+        conn.execute("DELETE FROM kt_logistic_model")
+        return
     conn.execute(
         "INSERT INTO kt_logistic_model (features, weights, skill_features, n_events, "
         "iterations, log_loss, fitted_at) VALUES (%s, %s, %s, %s, %s, %s, now()) "
@@ -99,13 +116,6 @@ def fit_and_store(conn: Conn, bkt: BKTModel, *, pass_score: float) -> LogisticRe
             "WHERE c IN (SELECT id FROM content_item)",
             ([i for i, _ in items], [e for _, e in items]),
         )
-    return LogisticReport(
-        fitted=True,
-        answers=len(rows),
-        log_loss=round(model.log_loss, 5),
-        iterations=model.iterations,
-        seconds=round(time.perf_counter() - started, 3),
-    )
 
 
 def load(

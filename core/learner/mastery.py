@@ -92,6 +92,9 @@ def fit_and_store(
     started = time.perf_counter()
     rows = list(responses)
     model = bkt.fit(((lid, skill, ok) for lid, skill, ok, _ in rows), forget=forget)
+    # Fitted before anything is written: a write bumps the model version (migration 0004),
+    # whose row stays locked until the transaction ends.
+    logistic, logistic_report = kt_store.fit(conn, model, pass_score=PASS_SCORE)
     known_skills = {r[0] for r in conn.execute("SELECT id FROM skill")}
     with conn.cursor() as cur:
         cur.executemany(
@@ -125,14 +128,14 @@ def fit_and_store(
         state[1] += 1
         state[2] = when
     _store_mastery(conn, mastery)
-    logistic = kt_store.fit_and_store(conn, model, pass_score=PASS_SCORE)
+    kt_store.store(conn, logistic)
     return FitReport(
         skills=len(model.params),
         defaulted=len(model.defaulted),
         responses=len(rows),
         learners=len({k[0] for k in mastery}),
         seconds=round(time.perf_counter() - started, 3),
-        logistic=logistic.as_dict(),
+        logistic=logistic_report.as_dict(),
     )
 
 

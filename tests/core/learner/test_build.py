@@ -204,6 +204,12 @@ def test_build_serves_the_fitted_logistic_model_and_memory(runtime, db):
     assert state.memory_stability[sql] > 0
     assert state.memory_review_at[sql] * 86400 == (NOW - timedelta(days=5)).timestamp()
     assert state.memory_stability[model.items.skills.index["ml"]] == 0
+    # Too few answers left (say, after erasures): the next fit removes the model.
+    with db.connection() as conn:
+        conn.execute("DELETE FROM learning_event WHERE NOT learner_id = ANY(%s)", (learners[:5],))
+        report = fit_and_store(conn, assessment_responses(conn))
+        left = conn.execute("SELECT count(*) FROM kt_logistic_model").fetchone()[0]
+    assert not report.logistic["fitted"] and report.logistic["answers"] == 30 and left == 0
 
 
 def test_build_without_enough_answers_predicts_with_bkt(runtime, db):
