@@ -11,6 +11,11 @@ its one-at-a-time update on every test sequence.
 Without --forget/--no-forget both BKT variants run. STATICS 2011 is the second data set,
 never used to choose anything: take ``data/STATICS/STATICS_{train,test}.csv`` and
 ``STATICS_qid_sid_sname`` from the DKVMN repository (jennyzhang0215/DKVMN on GitHub).
+
+``--pybkt PYTHON`` fits pyBKT in the same run from a side environment, for instance
+``python3 -m venv /tmp/pybkt && /tmp/pybkt/bin/pip install pyBKT "numpy<2" "pandas<2.3"
+"scikit-learn<1.5"`` (pyBKT 1.4.3 needs those older releases; where its C++ core cannot be
+built it runs its pure-Python one, slower than the README's figures).
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ ALL_DECAY = 0.995
 #: Time constants (days) of the exponential time windows: about a day, a week, a month.
 WINDOWS_DAYS = (1.0, 7.0, 30.0)
 
-#: Dense feature names, in the order :meth:`PracticeHistory.features` returns them.
+#: Dense feature names, in the order :meth:`PracticeHistory.features` returns them. The
+#: ``log_right``/``log_wrong`` counts are the slowly fading ones (``log1p`` of the count).
 FEATURES: tuple[str, ...] = (
     "intercept",
     "first_attempt",
