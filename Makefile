@@ -9,7 +9,7 @@ PORT ?= 8000
 # A fresh machine may have no package lists yet: update once if the first try fails.
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive sh -c 'apt-get install -y -qq "$$@" || { apt-get update -qq && apt-get install -y -qq "$$@"; }' apt-install
 
-.PHONY: demo test install lint redis bench clean
+.PHONY: demo test install lint typecheck redis bench clean
 
 $(BIN)/learnwire: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ test: install redis
 	@test -x /usr/bin/chromium || { echo "installing chromium (browser tests)"; \
 	  $(APT_INSTALL) chromium >/dev/null || echo "chromium not installed: browser tests will be skipped"; }
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory typecheck
 	LEARNWIRE_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/pytest
+
+## mypy on the whole package. The repository root *is* the learnwire package, so mypy reads
+## it through a link named learnwire (settings in pyproject.toml).
+typecheck: install
+	@mkdir -p $(VENV)/typecheck && ln -sfn $(CURDIR) $(VENV)/typecheck/learnwire
+	MYPYPATH=$(VENV)/typecheck $(BIN)/mypy -p learnwire
 
 ## Start the machine's Redis if nothing answers on 6379 (tests need a real one).
 redis:

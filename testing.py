@@ -9,8 +9,9 @@ test suite can use these fixtures without importing anything:
     your own instead (it is wiped too: never point it at real data).
 ``learnwire_runtime`` / ``learnwire_runtime_factory``
     a :class:`~learnwire.core.runtime.Runtime` whose plugin manager loads *only* the plugins
-    under test (the ``LEARNWIRE_PLUGINS_ALLOW`` allow-list), so other installed plugins never
-    leak into the test. The factory takes per-plugin settings:
+    under test and learnwire's policy engine (``policies``, without which learnwire refuses
+    to take in data), through the ``LEARNWIRE_PLUGINS_ALLOW`` allow-list, so other installed
+    plugins never leak into the test. The factory takes per-plugin settings:
     ``learnwire_runtime_factory(plugins={"acme": {"path": "..."}})``.
 ``learnwire_clock``
     a :class:`FakeClock`: a callable returning an aware UTC datetime that moves only when
@@ -18,8 +19,9 @@ test suite can use these fixtures without importing anything:
 
 Which plugins are "under test" comes from ``@pytest.mark.learnwire_plugins("acme")`` on a
 test, else the ``learnwire_plugins`` ini option (``[tool.pytest.ini_options]
-learnwire_plugins = ["acme"]``); without either, no plugin loads. Fixture names all start
-with ``learnwire_`` so they never shadow a project's own ``db`` or ``settings`` fixtures.
+learnwire_plugins = ["acme"]``); without either, only the policy engine (``policies``)
+loads. Fixture names all start with ``learnwire_`` so they never shadow a project's own
+``db`` or ``settings`` fixtures.
 
 Imports of learnwire itself happen inside the fixtures: merely having this plugin installed
 costs a pytest session nothing.
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 
 DATABASE_URL_ENV = "LEARNWIRE_TESTING_DATABASE_URL"
 TEST_DATABASE = "learnwire_plugin_test"
+#: The plugin that provides governance; loaded with the plugins under test.
+GOVERNANCE_PLUGIN = "policies"
 #: A Monday morning, so week-relative logic is easy to read in tests.
 CLOCK_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -202,7 +206,9 @@ def _settings(database_url: str, data_dir: Path, *, allow: list[str], **values: 
         "data_dir": data_dir,
         "pseudonym_key": "learnwire-testing-pseudonym-key",
         "secret_key": "learnwire-testing-secret-key",
-        "plugins_allow": allow,
+        # The policy engine always loads too: learnwire refuses to take in data without
+        # governance, and a plugin's records must pass the same intake guard as in production.
+        "plugins_allow": sorted({*allow, GOVERNANCE_PLUGIN}),
     }
     base.update(values)
     return Settings(**base)

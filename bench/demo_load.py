@@ -27,10 +27,10 @@ from pathlib import Path
 
 def _one(learners: int, seed: int) -> dict:
     from learnwire.core.config import Settings
-    from learnwire.core.demo.loader import load_demo
-    from learnwire.core.demo.source import DemoParameters
-    from learnwire.core.demo.summary import demo_summary
     from learnwire.core.runtime import Runtime
+    from learnwire.plugins.demo.loader import load_demo
+    from learnwire.plugins.demo.source import DemoParameters
+    from learnwire.plugins.demo.summary import demo_summary
 
     root = Path(tempfile.mkdtemp(prefix="lw-bench-demo-", dir="/tmp"))
     runtime = Runtime(Settings(data_dir=root, pseudonym_key="bench", secret_key="bench"))

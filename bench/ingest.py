@@ -2,7 +2,7 @@
 
 Starts PostgreSQL (embedded, in a temporary directory, unless LEARNWIRE_DATABASE_URL is set),
 migrates it, issues a credential and runs ``learnwire serve`` (waitress) on 127.0.0.1. The
-statements of the sample organisation (``learnwire.core.demo``) are POSTed in batches of 500
+statements of the sample organisation (``learnwire.plugins.demo``) are POSTed in batches of 500
 by ``--clients`` concurrent connections; each response is checked. Every statement is
 validated, governed by the registered intake guards and stored. ``--rounds`` repeats the
 organisation's statements under fresh ids so the store grows and the figure per round shows
@@ -42,9 +42,9 @@ SEED, TODAY = 7, date(2026, 11, 1)
 
 def sample_statements(learners: int) -> list[dict[str, Any]]:
     """The sample organisation's ninety days of statements, person by person."""
-    from learnwire.core.demo.history import learner_history
-    from learnwire.core.demo.learners import latent_profile
-    from learnwire.core.demo.organisation import build_organisation
+    from learnwire.plugins.demo.history import learner_history
+    from learnwire.plugins.demo.learners import latent_profile
+    from learnwire.plugins.demo.organisation import build_organisation
 
     org = build_organisation(SEED, learners)
     out: list[dict[str, Any]] = []
@@ -111,9 +111,9 @@ def prepare(url: str, workdir: Path, learners: int, organisation: bool) -> tuple
     runtime = Runtime(settings)
     runtime.upgrade()
     if organisation:
-        from learnwire.core.demo.organisation import build_organisation
-        from learnwire.core.demo.source import DemoCatalogue, DemoHrSource, DemoParameters
         from learnwire.core.sync import run_provider, run_source
+        from learnwire.plugins.demo.organisation import build_organisation
+        from learnwire.plugins.demo.source import DemoCatalogue, DemoHrSource, DemoParameters
 
         params = DemoParameters(seed=SEED, learners=learners, today=TODAY)
         intake = runtime.intake()
@@ -136,11 +136,13 @@ def start_server(url: str, workdir: Path, threads: int) -> tuple[subprocess.Pope
         LEARNWIRE_PSEUDONYM_KEY="bench-key",
         LEARNWIRE_DB_POOL_MAX=str(threads + 2),
     )
+    # The server's log goes to a file: a pipe nobody reads would stall the server once full,
+    # and a refused batch is explained by the log's tail.
     server = subprocess.Popen(
         [LEARNWIRE, "serve", "--port", str(port), "--threads", str(threads)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=(workdir / "server.log").open("wb"),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -152,7 +154,12 @@ def start_server(url: str, workdir: Path, threads: int) -> tuple[subprocess.Pope
         except OSError:
             time.sleep(0.3)
     server.kill()
-    raise SystemExit(f"learnwire serve did not start: {server.stderr.read().decode()[-2000:]}")
+    raise SystemExit(f"learnwire serve did not start: {server_log(workdir)}")
+
+
+def server_log(workdir: Path) -> str:
+    """The end of the server's log."""
+    return (workdir / "server.log").read_text(errors="replace")[-3000:]
 
 
 # -- posting --------------------------------------------------------------------------------
@@ -304,7 +311,10 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             payloads = bodies(statements, args.batch, fresh_ids=round_number > 1)
             before = cpu_seconds([server.pid]), cpu_seconds(pg)
-            elapsed = post_all(port, auth, payloads, args.clients)
+            try:
+                elapsed = post_all(port, auth, payloads, args.clients)
+            except SystemExit as refused:
+                raise SystemExit(f"{refused}\nserver log:\n{server_log(workdir)}") from None
             used = cpu_seconds([server.pid]) - before[0], cpu_seconds(pg) - before[1]
             total += len(statements)
             seconds += elapsed

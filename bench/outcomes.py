@@ -34,19 +34,19 @@ warnings.filterwarnings("ignore", module="platformdirs")
 import numpy as np  # noqa: E402
 
 from learnwire.core.config import Settings  # noqa: E402
-from learnwire.core.demo import simulation  # noqa: E402
-from learnwire.core.demo.catalogue import library  # noqa: E402
-from learnwire.core.demo.history import learner_history  # noqa: E402
-from learnwire.core.demo.learners import latent_profile  # noqa: E402
-from learnwire.core.demo.loader import load_demo  # noqa: E402
-from learnwire.core.demo.organisation import build_organisation  # noqa: E402
-from learnwire.core.demo.source import DemoParameters, identities  # noqa: E402
-from learnwire.core.demo.taxonomy import SKILLS  # noqa: E402
 from learnwire.core.learner.build import observe_answer, observe_item  # noqa: E402
 from learnwire.core.learner.calibration import calibrate_and_store  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
 from learnwire.core.ranker.service import RecommendationService  # noqa: E402
 from learnwire.core.runtime import Runtime  # noqa: E402
+from learnwire.plugins.demo import simulation  # noqa: E402
+from learnwire.plugins.demo.catalogue import library  # noqa: E402
+from learnwire.plugins.demo.history import learner_history  # noqa: E402
+from learnwire.plugins.demo.learners import latent_profile  # noqa: E402
+from learnwire.plugins.demo.loader import load_demo  # noqa: E402
+from learnwire.plugins.demo.organisation import build_organisation  # noqa: E402
+from learnwire.plugins.demo.source import DemoParameters, identities  # noqa: E402
+from learnwire.plugins.demo.taxonomy import SKILLS  # noqa: E402
 
 TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 

@@ -26,7 +26,7 @@ from learnwire.core.config import Settings
 from learnwire.core.plugins import get_plugin_manager
 from learnwire.core.store import Database
 from learnwire.core.store import migrations as migration_runner
-from learnwire.policies import audit, erasure, retention
+from learnwire.policies import erasure, retention
 from learnwire.policies.access import Subject
 from learnwire.policies.aggregates import team_aggregate
 from learnwire.policies.engine import PolicyEngine
@@ -176,7 +176,7 @@ def main() -> None:
 
         started = time.perf_counter()
         with db.connection() as conn:
-            check = audit.verify(conn)
+            check = engine.audit.verify(conn)
         elapsed = time.perf_counter() - started
         print(f"audit verify: {check.entries} entries in {elapsed:.2f} s, ok={check.ok}")
         db.close()

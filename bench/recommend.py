@@ -23,8 +23,6 @@ from pathlib import Path
 warnings.filterwarnings("ignore", module="platformdirs")
 
 from learnwire.core.config import Settings  # noqa: E402
-from learnwire.core.demo.loader import load_demo  # noqa: E402
-from learnwire.core.demo.source import DemoParameters  # noqa: E402
 from learnwire.core.learner.build import build_state  # noqa: E402
 from learnwire.core.learner.calibration import calibrate_and_store  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
@@ -32,6 +30,8 @@ from learnwire.core.models import ContentItem  # noqa: E402
 from learnwire.core.ranker.service import RecommendationService, _pgvector_neighbours  # noqa: E402
 from learnwire.core.runtime import Runtime  # noqa: E402
 from learnwire.core.sources import ContentBatch  # noqa: E402
+from learnwire.plugins.demo.loader import load_demo  # noqa: E402
+from learnwire.plugins.demo.source import DemoParameters  # noqa: E402
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 FORMATS = ("video", "article", "exercise", "simulation")
@@ -80,8 +80,8 @@ def extend_catalogue(runtime: Runtime, target: int) -> int:
 
 def embed(runtime: Runtime) -> str:
     try:
+        from learnwire.core.embedders.active import active_embedder
         from learnwire.core.embedders.content import embed_pending
-        from learnwire.core.embedding import active_embedder
 
         embedder = active_embedder(runtime)
     except Exception as exc:  # no embedder installed: semantic signals stay off
@@ -136,9 +136,8 @@ def main() -> None:
         print(f"model load (catalogue arrays, org, peers): {time.perf_counter() - t0:.2f} s")
         learners = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
     sample = learners[:: max(1, len(learners) // args.sample)][: args.sample]
+    from learnwire.core.governance import Subject
     from learnwire.core.ranker.service import _stamp, store_ranking
-    from learnwire.policies.access import Subject
-    from learnwire.policies.view import governed_view
 
     # What a request costs: the service's own path (model check, governed view, state,
     # pgvector search and ranking, storing), timed end to end per learner.
@@ -165,9 +164,8 @@ def main() -> None:
         with runtime.db.connection() as conn:
             _stamp(conn)
             b = time.perf_counter()
-            view = governed_view(
+            view = svc.governance.governed_view(
                 conn,
-                svc.engine,
                 learner,
                 "development_recommendation",
                 Subject.learner(learner),

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Flask session key; generated into data_dir when unset."
     )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the audit log's MACs, kept outside the database; generated into "
+        "data_dir when unset (set it when several hosts write one audit log).",
+    )
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=8, ge=1)
     plugins_allow: list[str] | None = Field(
@@ -93,10 +98,11 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL the LMS and browsers use to reach this tool.",
     )
-    demo_pages: bool = Field(
-        default=False,
-        description="Serve the sample organisation's overview pages at / and /learners/<id>. "
-        "For demos only: they show individual learners' activity without sign-in.",
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (bytes); larger ones get 413 before "
+        "they are read.",
     )
     embedder: str = Field(
         default="minilm",
@@ -157,12 +163,37 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir.resolve()
 
+    def key_dir(self) -> Path:
+        """Where generated keys live: ``data_dir/keys``, mode 0700, apart from everything a
+        user names by path (policy directories, exports), so no such path can reach them."""
+        path = self.ensure_data_dir() / "keys"
+        path.mkdir(mode=0o700, exist_ok=True)
+        path.chmod(0o700)
+        return path
+
     def generated_secret(self, name: str) -> str:
-        """A secret kept in ``data_dir`` so the embedded default survives restarts."""
-        path = self.ensure_data_dir() / f"{name}.key"
+        """A secret kept in the key directory so the embedded default survives restarts."""
+        keys = self.key_dir()
+        path = keys / f"{name}.key"
+        legacy = self.data_dir / f"{name}.key"  # where keys lived before they had a directory
+        if not path.exists() and legacy.is_file() and not legacy.is_symlink():
+            os.replace(legacy, path)
         if not path.exists():
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            # Written whole under a private name, then linked: no other process ever reads a
+            # half-written key, and the first of two racing writers wins.
+            scratch = keys / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            try:
+                os.link(scratch, path)
+            except FileExistsError:
+                pass
+            finally:
+                scratch.unlink()
+        if path.is_symlink():
+            raise ConfigurationError(f"{path} is a symbolic link; a key must be a plain file")
+        path.chmod(0o600)
         return path.read_text().strip()
 
     def pseudonym_secret(self) -> bytes:

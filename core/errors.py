@@ -46,3 +46,10 @@ class PluginError(LearnwireError):
     """A plugin could not be loaded or broke its contract."""
 
     title = "plugin error"
+
+
+class Unauthorized(LearnwireError):
+    """The request names no one the host can recognise (no session, no valid token)."""
+
+    status = 401
+    title = "unauthorized"

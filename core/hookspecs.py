@@ -20,13 +20,36 @@ if TYPE_CHECKING:
     from .config import Settings
     from .delivery import DeliveryChannel
     from .embedding import Embedder
+    from .governance import Governance
     from .intake import IntakeGuard
     from .migrations_source import MigrationSource
     from .periodic import PeriodicTask
+    from .personal_data import PersonalDataHolder
     from .ranker.signals import RankingSignal
     from .sources import ContentProvider, SignalSource
+    from .store import Database
 
 hookspec = pluggy.HookspecMarker("learnwire")
+
+
+# -- governance --------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def register_governance(settings: Settings, db: Database) -> Governance | None:
+    """Return the governance the host enforces: intake guard, governed views, access checks.
+
+    :param settings: the effective settings.
+    :param db: the store, for auditing refusals in their own transaction.
+    :returns: a :class:`~learnwire.core.governance.Governance`, or None to leave it to
+        another plugin. Stops at first non-None result; learnwire's ``policies`` plugin is
+        ``trylast``, so an installed governance plugin wins.
+
+    Called once per runtime, the first time data is taken in or served. Governance is not
+    optional: when no plugin returns one (the ``policies`` plugin is not in
+    ``LEARNWIRE_PLUGINS_ALLOW``, or failed to load or raised here), the host refuses to
+    start ``serve``, ``worker`` or ``beat`` and to take in data, and says why.
+    """
 
 
 # -- intake ------------------------------------------------------------------------------
@@ -58,14 +81,15 @@ def register_content_providers(settings: Settings) -> list[ContentProvider]:
 
 @hookspec
 def register_intake_guards(settings: Settings) -> list[IntakeGuard]:
-    """Return guards that screen every batch before intake writes it.
+    """Return further guards that screen every batch before intake writes it.
 
     :param settings: the effective settings.
     :returns: a list of :class:`~learnwire.core.intake.IntakeGuard`; each may drop fields or
-        records (minimisation, consent) and must say why it refused a record.
+        records and must say why it refused a record.
 
     Called whenever an :class:`~learnwire.core.intake.Intake` is built (sync runs, HTTP
-    intake, the demo loader). The policy layer enforces its intake rules through this hook.
+    intake, the demo loader). They run after the governance's own guard (see
+    ``register_governance``), which always runs and cannot be replaced through this hook.
     """
 
 
@@ -155,6 +179,23 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
     :returns: a list of :class:`~learnwire.core.periodic.PeriodicTask`; names must be unique.
 
     Called when the Celery app is configured (worker, beat, and in-process runs).
+    """
+
+
+# -- governance --------------------------------------------------------------------------
+
+
+@hookspec
+def register_personal_data(settings: Settings) -> list[PersonalDataHolder]:
+    """Return holders of personal data the plugin keeps outside ``learner_id`` columns.
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.personal_data.PersonalDataHolder`; each
+        exports, erases (including the person's traces inside other people's records) and
+        verifies the data it holds. Names must be unique.
+
+    Called for every erasure and access request (``learnwire privacy erase/export`` and the
+    privacy API); erasure is verified only when every holder reports nothing remaining.
     """
 
 

@@ -137,6 +137,28 @@ class LearnwirePluginManager(pluggy.PluginManager):
             results.extend(value)
         return results
 
+    def first(self, hook_name: str, *, expect: type | None = None, **kwargs: Any) -> Any:
+        """Call a ``firstresult`` hook plugin by plugin, in pluggy's order; the first result
+        that is not None (and is an ``expect``) wins. A plugin that raises or returns the
+        wrong type is disabled and the next one is asked; None when no plugin answers."""
+        for impl in reversed(list(getattr(self.hook, hook_name).get_hookimpls())):
+            name = self.get_name(impl.plugin) or "?"
+            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            try:
+                value = impl.function(**args)
+            except Exception as exc:  # isolate, as collect() does; the caller decides
+                self.disable(name, f"{hook_name} raised {exc!r}")
+                continue
+            if value is None:
+                continue
+            if expect is not None and not isinstance(value, expect):
+                self.disable(
+                    name, f"{hook_name} returned {type(value).__name__}, expected {expect.__name__}"
+                )
+                continue
+            return value
+        return None
+
     def call_each(self, hook_name: str, **kwargs: Any) -> None:
         """Call a hook whose implementations act rather than return (e.g. register_commands)."""
         for impl in list(getattr(self.hook, hook_name).get_hookimpls()):

@@ -9,16 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from .errors import LearnwireError, NotFound
 from .intake import Intake, IntakeReport
-from .periodic import PeriodicTask, in_runtime
+from .periodic import PeriodicTask
+from .runtime import Runtime, in_runtime
 from .sources import ContentProvider, SignalSource
 from .store import Database, catalogue, checkpoints
-
-if TYPE_CHECKING:
-    from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -128,28 +127,15 @@ def sync_all(
     listener = listener or SyncListener()
     providers = runtime.collect("register_content_providers", expect=ContentProvider)
     sources = runtime.collect("register_signal_sources", expect=SignalSource)
-    jobs: list[tuple[str, str, Callable[[Progress], SyncReport]]] = []
     intake = runtime.intake()
-    for provider in providers:
-        jobs.append(
-            (
-                provider.name,
-                "content",
-                lambda p, provider=provider: run_provider(
-                    runtime.db, intake, provider, full=full, progress=p
-                ),
-            )
-        )
-    for source in sources:
-        jobs.append(
-            (
-                source.name,
-                "signals",
-                lambda p, source=source: run_source(
-                    runtime.db, intake, source, full=full, progress=p
-                ),
-            )
-        )
+    # Each job is called with progress=...; partial binds its own provider or source.
+    jobs: list[tuple[str, str, Callable[..., SyncReport]]] = [
+        (p.name, "content", partial(run_provider, runtime.db, intake, p, full=full))
+        for p in providers
+    ]
+    jobs += [
+        (s.name, "signals", partial(run_source, runtime.db, intake, s, full=full)) for s in sources
+    ]
     if only is not None:
         known = sorted({name for name, _, _ in jobs})
         jobs = [job for job in jobs if job[0] == only]
@@ -163,7 +149,7 @@ def sync_all(
         listener.started(name, kind)
         counter = _BatchCounter(listener, name, kind)
         try:
-            report = run(counter)
+            report = run(progress=counter)
         except Exception as exc:  # isolate: a broken source must never block the others
             log.warning("sync of %s (%s) failed", name, kind, exc_info=True)
             report = SyncReport(name, kind=kind, batches=counter.batches, error=_describe(exc))

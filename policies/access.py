@@ -8,70 +8,16 @@ the purpose must exist, the data's category must serve it, an aggregate must cov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from uuid import UUID
-
-from ..core.models import DataCategory
+from ..core.governance import Decision, Resource, Subject
 from .model import ACTIONS, RESOURCES, PolicySet
 
 AGGREGATES = ("team_aggregate", "learning_aggregate")
 #: Resources that hold one person's data: reading them for someone else is audited.
 INDIVIDUAL = ("learner_data", "recommendations", "consent")
 
-
-@dataclass(frozen=True)
-class Subject:
-    """Who asks. ``learner_id`` is the person's own pseudonymous id (learners, managers);
-    ``scopes`` narrows a service token to ``"action:resource"`` pairs (None: the role's
-    grants as they are)."""
-
-    role: str
-    name: str
-    learner_id: UUID | None = None
-    scopes: frozenset[str] | None = None
-
-    @classmethod
-    def learner(cls, learner_id: UUID) -> Subject:
-        return cls("learner", "self", learner_id)
-
-    @classmethod
-    def manager(cls, learner_id: UUID) -> Subject:
-        return cls("manager", "manager", learner_id)
-
-    @classmethod
-    def service(cls, name: str, scopes: frozenset[str] | None = None) -> Subject:
-        return cls("service", name, None, scopes)
-
-    @classmethod
-    def compliance(cls, name: str) -> Subject:
-        return cls("compliance_officer", name)
-
-
-@dataclass(frozen=True)
-class Resource:
-    """What is asked for. ``owner`` is whose data it is; ``managers`` who manage the group an
-    aggregate covers; ``group_size`` how many people an aggregate rests on; ``name`` the
-    external processor for ``external_processor``."""
-
-    kind: str
-    owner: UUID | None = None
-    category: DataCategory | None = None
-    managers: frozenset[UUID] = frozenset()
-    group_size: int | None = None
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str
-    rule: str = ""
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-    def as_dict(self) -> dict[str, object]:
-        return {"allowed": self.allowed, "reason": self.reason, "rule": self.rule}
+# Subject, Resource and Decision are the core's words (its governance interface speaks
+# them); importable from here as well, as they always were.
+__all__ = ["AGGREGATES", "INDIVIDUAL", "Decision", "Resource", "Subject", "decide"]
 
 
 def decide(

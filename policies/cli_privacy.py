@@ -21,6 +21,7 @@ from . import audit, consent, erasure, retention
 from .access import Subject
 from .cli_policy import engine_subject
 from .engine import engine_for
+from .export_document import render_html
 from .utilisation import utilisation_report
 
 learner_arg = click.argument("learner")
@@ -68,26 +69,43 @@ def privacy_erase(runtime: Runtime, learner: str, namespace: str, yes: bool, as_
         if not yes and not as_json:
             click.confirm(f"Erase everything held about {learner_id}?", abort=True)
         report = erasure.erase(
-            conn, engine, learner_id, by=engine_subject(), redis_client=_redis(runtime)
+            conn,
+            engine,
+            learner_id,
+            by=engine_subject(),
+            redis_client=_redis(runtime),
+            holders=erasure.holders_of(runtime),
         )
     data = {"learner_id": str(learner_id), **report.as_dict()}
 
     def human(d: dict) -> None:
+        if d["state"] == "already_erased":
+            click.echo("already erased; checked again")
+        elif d["state"] == "finished":
+            click.echo("finishing an erasure that had not verified")
         for name, count in sorted(d["deleted"].items()):
             aggregated = d["aggregated"].get(name)
             extra = f" ({aggregated} folded into anonymous totals first)" if aggregated else ""
             click.echo(f"deleted {count:>7} from {name}{extra}")
+        for name, count in sorted(d["redacted"].items()):
+            click.echo(f"removed or redacted {count:>7} {name}")
         if d["redis"]:
             click.echo(f"redis: {d['redis']}")
+        for name, error in sorted(d["errors"].items()):
+            click.echo(f"{name}: {error}")
         check = d["verification"]
         if check["verified"]:
             click.echo(
                 f"verified: none of {check['tables_scanned']} tables holds the person's "
-                "identifiers any more"
+                "identifiers any more, and no personal-data holder names them"
             )
         else:
             left = check["rows_still_naming_the_person"]
             click.echo(f"NOT verified, rows still naming the person: {left}")
+            click.echo(
+                "What the erasure needs to finish is kept; run the same command again (after "
+                "fixing the cause above) to finish it."
+            )
 
     emit(data, as_json, human)
     if not report.verified:
@@ -103,19 +121,37 @@ def privacy_erase(runtime: Runtime, learner: str, namespace: str, yes: bool, as_
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: stdout).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "html"]),
+    help="json (complete, for machines) or html (a page the person can read); default: "
+    "html when --output ends in .html, else json.",
+)
 @pass_runtime
-def privacy_export(runtime: Runtime, learner: str, namespace: str, output: Path | None) -> None:
-    """Write everything held about LEARNER as JSON (access request)."""
+def privacy_export(
+    runtime: Runtime, learner: str, namespace: str, output: Path | None, fmt: str | None
+) -> None:
+    """Write everything held about LEARNER (access request): every table, LTI launch data,
+    mentions in other learners' statements."""
+    if output is not None and output.resolve().is_relative_to(runtime.settings.key_dir()):
+        raise ValidationFailed("--output must not point into learnwire's key directory")
     engine = engine_for(runtime)
     with runtime.db.connection() as conn:
         learner_id = resolve_learner(runtime, conn, learner, namespace)
-        data = erasure.export(conn, engine, learner_id, by=engine_subject())
-    text = json.dumps(data, indent=2, default=str)
+        data = erasure.export(
+            conn, engine, learner_id, by=engine_subject(), holders=erasure.holders_of(runtime)
+        )
+    if fmt is None:
+        fmt = "html" if output is not None and output.suffix in (".html", ".htm") else "json"
+    text = render_html(data) if fmt == "html" else json.dumps(data, indent=2, default=str)
     if output is None:
         click.echo(text)
     else:
-        output.write_text(text)
-        click.echo(f"wrote {output} ({sum(len(r) for r in data['tables'].values())} records)")
+        output.write_text(text, encoding="utf-8")
+        held = sum(len(r) for s in data["held_by"].values() for r in s.values())
+        records = sum(len(r) for r in data["tables"].values()) + held
+        click.echo(f"wrote {output} ({records} records)")
 
 
 def _opt(
@@ -241,19 +277,48 @@ def audit_group() -> None:
 @json_option
 @pass_runtime
 def audit_verify(runtime: Runtime, as_json: bool) -> None:
-    """Recompute the hash chain; exit 1 if any entry was changed, removed or inserted."""
+    """Recompute the MAC chain and compare it with the checkpoint kept outside the database;
+    exit 1, naming the first bad entry and why, if anything was changed, removed or inserted."""
+    engine = engine_for(runtime, refresh=False)
     with runtime.db.connection() as conn:
-        result = audit.verify(conn)
-    emit(
-        result.as_dict(),
-        as_json,
-        lambda d: click.echo(
-            f"audit log intact: {d['entries']} entries"
-            if d["ok"]
-            else f"audit log BROKEN at entry {d['first_bad_id']}: {d['reason']}"
-        ),
-    )
+        result = engine.audit.verify(conn)
+
+    def human(d: dict) -> None:
+        if not d["ok"]:
+            where = f" at entry {d['first_bad_id']}" if d["first_bad_id"] else ""
+            click.echo(f"audit log BROKEN{where}: {d['reason']}")
+            return
+        legacy = (d["keyed_from"] or 1) - 1
+        note = f" ({legacy} legacy entries anchored by an upgrade)" if legacy > 0 else ""
+        click.echo(f"audit log intact: {d['entries']} entries{note}, checkpoint up to date")
+
+    emit(result.as_dict(), as_json, human)
     if not result.ok:
+        sys.exit(1)
+
+
+@audit_group.command("upgrade")
+@json_option
+@pass_runtime
+def audit_upgrade(runtime: Runtime, as_json: bool) -> None:
+    """Anchor the log as it is now when it has no valid checkpoint: entries written before
+    the log was keyed stay verifiable as legacy up to this point, and every later entry must
+    carry the keyed MAC. Refuses a broken chain; never replaces a valid checkpoint."""
+    engine = engine_for(runtime, refresh=False)
+    with runtime.db.connection() as conn:
+        outcome = engine.audit.upgrade(conn, actor=engine.actor(engine_subject()))
+
+    def human(d: dict) -> None:
+        if d["upgraded"]:
+            click.echo(
+                f"anchored: {d['legacy_entries']} legacy entries, {d['entries']} in all; "
+                "new entries are keyed"
+            )
+        else:
+            click.echo(f"not upgraded: {d['reason']}")
+
+    emit(outcome, as_json, human)
+    if not outcome["upgraded"] and outcome.get("ok") is not True:
         sys.exit(1)
 
 

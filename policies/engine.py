@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from ..core.errors import Forbidden
+from ..core.errors import ConfigurationError
+from ..core.governance import AccessDenied
+from ..core.store import one
 from .access import INDIVIDUAL, Decision, Resource, Subject, decide
 from .audit import AuditLog
 from .model import PolicySet
@@ -33,16 +34,6 @@ log = logging.getLogger(__name__)
 Conn = psycopg.Connection[Any]
 
 
-class AccessDenied(Forbidden):
-    """The policy refused a request; the refusal is already in the audit log."""
-
-    title = "denied by policy"
-
-    def __init__(self, decision: Decision) -> None:
-        super().__init__(decision.reason)
-        self.decision = decision
-
-
 @dataclass(frozen=True)
 class InForce:
     loaded: LoadedPolicy
@@ -53,15 +44,23 @@ class PolicyEngine:
     """Answers ``allowed(...)`` and records what it decided.
 
     :param audit_key: keys the hashes that stand for people in the audit log.
+    :param audit_mac_key: keys the audit entries' MACs (kept outside the database).
+    :param audit_checkpoint: the audit checkpoint file outside the database.
     :param base_dir: documents in force while no version is stored (None: shipped defaults).
     :param db: when given, refusals are audited in their own transaction, so they are kept
         even though the refused request's transaction rolls back.
     """
 
     def __init__(
-        self, *, audit_key: bytes, base_dir: Path | None = None, db: Database | None = None
+        self,
+        *,
+        audit_key: bytes,
+        base_dir: Path | None = None,
+        db: Database | None = None,
+        audit_mac_key: bytes | None = None,
+        audit_checkpoint: Path | None = None,
     ) -> None:
-        self.audit = AuditLog(audit_key)
+        self.audit = AuditLog(audit_key, mac_key=audit_mac_key, checkpoint=audit_checkpoint)
         self.base_dir = base_dir or DEFAULTS_DIR
         self.db = db
         self._lock = threading.Lock()
@@ -70,7 +69,18 @@ class PolicyEngine:
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> PolicyEngine:
-        return cls(audit_key=settings.pseudonym_secret(), base_dir=settings.policy_dir, db=db)
+        mac_key = (
+            settings.audit_key.get_secret_value()
+            if settings.audit_key is not None
+            else settings.generated_secret("audit")
+        )
+        return cls(
+            audit_key=settings.pseudonym_secret(),
+            base_dir=settings.policy_dir,
+            db=db,
+            audit_mac_key=mac_key.encode(),
+            audit_checkpoint=settings.key_dir() / "audit.checkpoint",
+        )
 
     # -- what is in force ------------------------------------------------------------------
 
@@ -109,9 +119,9 @@ class PolicyEngine:
         version = row[0]
         if current is not None and current.version == version:
             return False
-        (documents,) = conn.execute(
-            "SELECT documents FROM policy_version WHERE id = %s", (version,)
-        ).fetchone()
+        (documents,) = one(
+            conn.execute("SELECT documents FROM policy_version WHERE id = %s", (version,))
+        )
         try:
             loaded = load_texts(documents)
         except PolicyInvalid as exc:
@@ -184,15 +194,30 @@ class PolicyEngine:
             info["category"] = resource.category.value
         if resource.name:
             info["resource_name"] = resource.name
-        args = (subject, f"{action}:{resource.kind}", "denied")
-        kwargs = {"purpose": purpose, "learner_id": resource.owner, "detail": info}
+        what = f"{action}:{resource.kind}"
         if self.db is None or self.audit.holds_lock(conn):
             # Same transaction as the request: kept only if the caller commits.
-            self.record(conn, *args, **kwargs)  # type: ignore[arg-type]
+            self.record(
+                conn,
+                subject,
+                what,
+                "denied",
+                purpose=purpose,
+                learner_id=resource.owner,
+                detail=info,
+            )
             return
         with self.db.connection() as own, own.transaction():
             own.execute("SET LOCAL lock_timeout = '10s'")
-            self.record(own, *args, **kwargs)  # type: ignore[arg-type]
+            self.record(
+                own,
+                subject,
+                what,
+                "denied",
+                purpose=purpose,
+                learner_id=resource.owner,
+                detail=info,
+            )
 
     def record(
         self,
@@ -226,19 +251,23 @@ class PolicyEngine:
         return f"{subject.role}:{subject.name}"
 
 
-_engines: weakref.WeakKeyDictionary[Any, PolicyEngine] = weakref.WeakKeyDictionary()
-
-
 def engine_for(runtime: Runtime, *, refresh: bool = True) -> PolicyEngine:
-    """The engine of this runtime (one per process and runtime), refreshed from the store.
+    """The engine of this runtime's governance (one per process and runtime), refreshed
+    from the store.
 
     ``refresh=False`` is for storing a new version: it must work even when the policy in
     force cannot load (e.g. an invalid ``LEARNWIRE_POLICY_DIR`` and no stored version).
+
+    :raises GovernanceMissing: the runtime has no governance (the host refuses to run).
+    :raises ConfigurationError: another plugin's governance is in use, not this engine.
     """
-    engine = _engines.get(runtime)
-    if engine is None:
-        engine = PolicyEngine.from_settings(runtime.settings, runtime.db)
-        _engines[runtime] = engine
+    governance = runtime.governance
+    engine = getattr(governance, "engine", None)
+    if not isinstance(engine, PolicyEngine):
+        raise ConfigurationError(
+            f"the governance in use ({type(governance).__name__}) is not learnwire's policy "
+            "engine, so the policy commands cannot act on it"
+        )
     if refresh:
         with runtime.db.connection() as conn:
             engine.refresh(conn)

@@ -1,15 +1,22 @@
 """Erasure and access requests: everything held about one person, removed or written out.
 
 Tables are found from the catalogue (:mod:`learnwire.policies.tables`), so tables other
-parts of learnwire add later are covered. Records whose category says
-``aggregate_then_delete`` are folded into the anonymous aggregates first, exactly as
-retention would. After deleting, every table is scanned, whole rows as text, for the
-person's identifiers (learner id and identifier hashes); the erasure is reported complete
-only when that scan finds nothing.
+parts of learnwire add later are covered. Data kept in other shapes -- an adapter's launch
+state, the person's hashes inside other people's records -- is reached through the
+:class:`~learnwire.core.personal_data.PersonalDataHolder` each part registers
+(``register_personal_data``). Records whose category says ``aggregate_then_delete`` are
+folded into the anonymous aggregates first, exactly as retention would. After deleting,
+every table is scanned, whole rows as text, for the person's identifiers (learner id and
+identifier hashes) and every holder is asked what remains; the erasure is reported complete
+only when nothing does. An erasure that does not verify keeps what it needs to finish in
+``policy_erasure_pending``; running it again finishes it, and running it on a person
+already erased re-verifies and changes nothing.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,9 +24,12 @@ from uuid import UUID
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from ..core.errors import NotFound
 from ..core.models import DataCategory
+from ..core.personal_data import Person, PersonalDataHolder
+from ..core.store import one
 from .access import Resource, Subject
 from .engine import PolicyEngine
 from .redis_purge import purge_redis
@@ -28,6 +38,8 @@ from .tables import PersonTable, all_tables, person_tables
 
 Conn = psycopg.Connection[Any]
 PURPOSE = "data_subject_request"
+PENDING = "policy_erasure_pending"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,23 +50,38 @@ class ErasureReport:
     redis: dict[str, int] = field(default_factory=dict)
     remaining: dict[str, int] = field(default_factory=dict)
     tables_scanned: int = 0
+    #: Redactions and deletions by personal-data holders, as ``holder.kind``.
+    redacted: dict[str, int] = field(default_factory=dict)
+    #: Holders that failed, by name, with the exception type (never its message).
+    errors: dict[str, str] = field(default_factory=dict)
+    #: ``erased`` (this run), ``finished`` (a pending erasure completed or advanced) or
+    #: ``already_erased`` (nothing was left; re-verified).
+    state: str = "erased"
 
     @property
     def verified(self) -> bool:
-        return not self.remaining
+        return not self.remaining and not self.errors
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "subject_hash": self.learner_subject_hash,
+            "state": self.state,
             "deleted": self.deleted,
             "aggregated": self.aggregated,
+            "redacted": self.redacted,
             "redis": self.redis,
+            "errors": self.errors,
             "verification": {
                 "tables_scanned": self.tables_scanned,
                 "rows_still_naming_the_person": self.remaining,
                 "verified": self.verified,
             },
         }
+
+
+def holders_of(runtime: Any) -> list[PersonalDataHolder]:
+    """Every registered holder of personal data outside ``learner_id`` columns."""
+    return list(runtime.collect("register_personal_data", expect=PersonalDataHolder))
 
 
 def identifiers(conn: Conn, learner_id: UUID) -> list[str]:
@@ -75,18 +102,52 @@ def erase(
     *,
     by: Subject,
     redis_client: Any = None,
+    holders: Sequence[PersonalDataHolder] = (),
 ) -> ErasureReport:
     """Remove the person everywhere, in the caller's transaction, and verify.
 
-    :raises NotFound: no such learner. :raises AccessDenied: ``by`` may not erase.
+    Idempotent: for a person whose erasure is pending it finishes the work; for a person
+    already erased it re-verifies. :raises NotFound: no such learner, and none erased under
+    that id. :raises AccessDenied: ``by`` may not erase.
     """
     engine.refresh(conn)
+    subject = engine.audit.subject_hash(learner_id)
     exists = conn.execute("SELECT 1 FROM learner WHERE id = %s", (learner_id,)).fetchone()
-    if exists is None:
+    pending = conn.execute(
+        f"SELECT needles FROM {PENDING} WHERE subject_hash = %s", (subject,)
+    ).fetchone()
+    if exists is None and pending is None and not _erased_before(conn, subject):
         raise NotFound(f"no learner {learner_id}; nothing to erase")
     engine.authorize(conn, by, "erase", Resource("learner_data", owner=learner_id), PURPOSE)
-    needles = identifiers(conn, learner_id)
-    report = ErasureReport(engine.audit.subject_hash(learner_id))
+    needles = identifiers(conn, learner_id) if exists else [str(learner_id)]
+    if pending is not None:
+        needles += [n for n in pending[0] if n not in needles]
+    person = Person(learner_id, tuple(n for n in needles if n != str(learner_id)))
+    report = ErasureReport(subject)
+    report.state = "erased" if exists else ("finished" if pending else "already_erased")
+    _run_holders(conn, holders, person, report)
+    if exists:
+        _delete_everywhere(conn, engine, learner_id, report)
+    if redis_client is not None:
+        report.redis = purge_redis(redis_client, needles)
+    report.remaining, report.tables_scanned = scan(conn, needles)
+    _ask_holders(conn, holders, person, report)
+    _keep_or_clear_pending(conn, subject, needles, report)
+    engine.record(
+        conn,
+        by,
+        "erase:learner_data",
+        "done" if report.verified else "incomplete",
+        purpose=PURPOSE,
+        learner_id=learner_id,
+        detail={k: v for k, v in report.as_dict().items() if k != "subject_hash"},
+    )
+    return report
+
+
+def _delete_everywhere(
+    conn: Conn, engine: PolicyEngine, learner_id: UUID, report: ErasureReport
+) -> None:
     tables = person_tables(conn)
     _fold_aggregates(conn, engine, tables, learner_id, report)
     pending = [t for t in tables if t.name != "learner"]
@@ -106,38 +167,89 @@ def erase(
         pending = failed
     gone = conn.execute("DELETE FROM learner WHERE id = %s", (learner_id,)).rowcount
     report.deleted["learner"] = gone
-    if redis_client is not None:
-        report.redis = purge_redis(redis_client, needles)
-    report.remaining, report.tables_scanned = scan(conn, needles)
-    engine.record(
-        conn,
-        by,
-        "erase:learner_data",
-        "done" if report.verified else "incomplete",
-        purpose=PURPOSE,
-        learner_id=learner_id,
-        detail={k: v for k, v in report.as_dict().items() if k != "subject_hash"},
+
+
+def _run_holders(
+    conn: Conn, holders: Sequence[PersonalDataHolder], person: Person, report: ErasureReport
+) -> None:
+    for holder in holders:
+        try:
+            with conn.transaction():
+                changed = holder.erase(conn, person)
+        except Exception as exc:  # one broken holder must not stop the rest of the erasure
+            log.exception("personal data holder %s failed to erase", holder.name)
+            report.errors[holder.name] = f"erase failed ({type(exc).__name__})"
+            continue
+        for kind, count in changed.items():
+            report.redacted[f"{holder.name}.{kind}"] = count
+
+
+def _ask_holders(
+    conn: Conn, holders: Sequence[PersonalDataHolder], person: Person, report: ErasureReport
+) -> None:
+    for holder in holders:
+        try:
+            with conn.transaction():
+                left = holder.remaining(conn, person)
+        except Exception as exc:
+            log.exception("personal data holder %s failed to verify", holder.name)
+            report.errors.setdefault(holder.name, f"verify failed ({type(exc).__name__})")
+            continue
+        for kind, count in left.items():
+            report.remaining[f"{holder.name}.{kind}"] = count
+
+
+def _keep_or_clear_pending(
+    conn: Conn, subject: str, needles: list[str], report: ErasureReport
+) -> None:
+    if report.verified:
+        conn.execute(f"DELETE FROM {PENDING} WHERE subject_hash = %s", (subject,))
+        return
+    conn.execute(
+        f"INSERT INTO {PENDING} (subject_hash, needles, remaining) VALUES (%s, %s, %s) "
+        "ON CONFLICT (subject_hash) DO UPDATE SET needles = excluded.needles, "
+        f"remaining = excluded.remaining, attempts = {PENDING}.attempts + 1",
+        (subject, needles, Jsonb({**report.remaining, **report.errors})),
     )
-    return report
+
+
+def _erased_before(conn: Conn, subject: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM policy_audit WHERE action = 'erase:learner_data' AND subject_hash = %s "
+        "LIMIT 1",
+        (subject,),
+    ).fetchone()
+    return row is not None
 
 
 def scan(conn: Conn, needles: list[str]) -> tuple[dict[str, int], int]:
-    """Rows per table whose text contains any of ``needles`` (every column, every table)."""
+    """Rows per table whose text contains any of ``needles`` (every column, every table but
+    the pending-erasure ledger, which holds the needles until the erasure verifies)."""
     remaining: dict[str, int] = {}
-    tables = all_tables(conn)
+    tables = [t for t in all_tables(conn) if t != PENDING]
     for table in tables:
         query = sql.SQL("SELECT count(*) FROM {t} AS r WHERE r::text LIKE ANY(%s)").format(
             t=sql.Identifier(table)
         )
         patterns = [f"%{_escape_like(n)}%" for n in needles]
-        count = conn.execute(query, (patterns,)).fetchone()[0]
+        count = one(conn.execute(query, (patterns,)))[0]
         if count:
             remaining[table] = count
     return remaining, len(tables)
 
 
-def export(conn: Conn, engine: PolicyEngine, learner_id: UUID, *, by: Subject) -> dict[str, Any]:
-    """Everything held about the person, table by table, plus opt-outs (as JSON data)."""
+def export(
+    conn: Conn,
+    engine: PolicyEngine,
+    learner_id: UUID,
+    *,
+    by: Subject,
+    holders: Sequence[PersonalDataHolder] = (),
+) -> dict[str, Any]:
+    """Everything held about the person as JSON data: every table with their
+    ``learner_id`` (opt-outs included) and what each personal-data holder keeps
+    (``held_by``: LTI launch data, mentions in other people's statements...).
+    :func:`learnwire.policies.export_document.render_html` makes it readable."""
     engine.refresh(conn)
     if conn.execute("SELECT 1 FROM learner WHERE id = %s", (learner_id,)).fetchone() is None:
         raise NotFound(f"no learner {learner_id}")
@@ -151,15 +263,23 @@ def export(conn: Conn, engine: PolicyEngine, learner_id: UUID, *, by: Subject) -
         rows = [r[0] for r in conn.execute(query, {"learner": learner_id})]
         if rows:
             tables[table.name] = rows
-    learner = conn.execute(
-        "SELECT to_jsonb(l) FROM learner AS l WHERE id = %s", (learner_id,)
-    ).fetchone()[0]
+    learner = one(
+        conn.execute("SELECT to_jsonb(l) FROM learner AS l WHERE id = %s", (learner_id,))
+    )[0]
+    person = Person(learner_id, tuple(identifiers(conn, learner_id)[1:]))
+    held: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for holder in holders:
+        sections = holder.export(conn, person)
+        if sections:
+            held[holder.name] = sections
     data = {
         "learner_id": str(learner_id),
         "exported_at": datetime.now(UTC).isoformat(),
         "policy_version": engine.version,
         "learner": learner,
         "tables": tables,
+        "held_by": held,
+        "audit": _audit_about(conn, engine, learner_id),
     }
     engine.record(
         conn,
@@ -168,9 +288,30 @@ def export(conn: Conn, engine: PolicyEngine, learner_id: UUID, *, by: Subject) -
         "done",
         purpose=PURPOSE,
         learner_id=learner_id,
-        detail={"rows": {name: len(rows) for name, rows in tables.items()}},
+        detail={
+            "rows": {name: len(rows) for name, rows in tables.items()},
+            "held_by": {
+                f"{name}.{section}": len(records)
+                for name, sections in held.items()
+                for section, records in sections.items()
+            },
+        },
     )
     return data
+
+
+def _audit_about(conn: Conn, engine: PolicyEngine, learner_id: UUID) -> list[dict[str, Any]]:
+    """Who read, changed or was refused the person's data, and why: the audit entries that
+    name them (by keyed hash). They stay after erasure, naming nobody once the id is gone."""
+    rows = conn.execute(
+        "SELECT at, actor, action, outcome, purpose FROM policy_audit WHERE subject_hash = %s "
+        "ORDER BY id",
+        (engine.audit.subject_hash(learner_id),),
+    ).fetchall()
+    return [
+        {"at": at.isoformat(), "by": actor, "action": action, "outcome": outcome, "purpose": p}
+        for at, actor, action, outcome, p in rows
+    ]
 
 
 def _fold_aggregates(

@@ -7,13 +7,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from ..core.errors import ValidationFailed
-from ..core.web.app import runtime_of
-from . import audit, consent, erasure, tokens
+from ..core.web.current import runtime_of
+from . import consent, erasure, tokens
 from .access import Resource
 from .engine import engine_for
+from .export_document import render_html
 from .utilisation import utilisation_report
 
 PURPOSE = "data_subject_request"
@@ -46,19 +47,32 @@ def erase(learner_id: str) -> Any:
     target = _learner(learner_id)
     with runtime.db.connection() as conn:
         subject = tokens.authenticate(conn, request.headers.get("Authorization")).subject()
-        report = erasure.erase(conn, engine, target, by=subject, redis_client=_redis())
+        report = erasure.erase(
+            conn,
+            engine,
+            target,
+            by=subject,
+            redis_client=_redis(),
+            holders=erasure.holders_of(runtime),
+        )
     return jsonify({"learner_id": str(target), **report.as_dict()})
 
 
 @privacy_api.get("/learners/<learner_id>/export")
 def export(learner_id: str) -> Any:
-    """Everything held about the learner (access request)."""
+    """Everything held about the learner (access request): JSON, or with ``?format=html``
+    a page the person can read."""
     runtime = runtime_of()
     engine = engine_for(runtime)
     target = _learner(learner_id)
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "html"):
+        raise ValidationFailed("format must be json or html", field="format")
     with runtime.db.connection() as conn:
         subject = tokens.authenticate(conn, request.headers.get("Authorization")).subject()
-        data = erasure.export(conn, engine, target, by=subject)
+        data = erasure.export(conn, engine, target, by=subject, holders=erasure.holders_of(runtime))
+    if fmt == "html":
+        return Response(render_html(data), mimetype="text/html")
     return jsonify(data)
 
 
@@ -105,5 +119,5 @@ def audit_verify() -> Any:
     with runtime.db.connection() as conn:
         subject = tokens.authenticate(conn, request.headers.get("Authorization")).subject()
         engine.authorize(conn, subject, "read", Resource("audit_log"), PURPOSE)
-        result = audit.verify(conn)
+        result = engine.audit.verify(conn)
     return jsonify(result.as_dict()), 200 if result.ok else 409

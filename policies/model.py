@@ -4,7 +4,7 @@ the cross-reference checks in :mod:`learnwire.policies.validation`."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,9 +24,9 @@ ResourceKind = Literal[
 ]
 Whose = Literal["self", "team", "anyone"]
 
-ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
-RESOURCES: tuple[str, ...] = ResourceKind.__args__  # type: ignore[attr-defined]
-RECORD_KINDS: tuple[str, ...] = RecordKind.__args__  # type: ignore[attr-defined]
+ACTIONS: tuple[str, ...] = get_args(Action)
+RESOURCES: tuple[str, ...] = get_args(ResourceKind)
+RECORD_KINDS: tuple[str, ...] = get_args(RecordKind)
 
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 

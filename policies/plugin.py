@@ -1,5 +1,11 @@
-"""The policy layer as a learnwire plugin (entry point ``policies``): intake guard, tables,
-CLI, privacy API and the scheduled retention sweep and policy reload."""
+"""The policy layer as a learnwire plugin (entry point ``policies``): the host's governance
+(intake guard, governed views, access checks), tables, CLI, privacy API and the scheduled
+retention sweep and policy reload.
+
+The host refuses to take in or serve data without governance, so this plugin must be loaded:
+leaving it out of ``LEARNWIRE_PLUGINS_ALLOW``, or a failure to import it, stops the host with
+the reason instead of running unguarded.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import hookimpl
 from ..core.config import Settings
-from ..core.intake import IntakeGuard
+from ..core.governance import Governance
 from ..core.migrations_source import MigrationSource
-from ..core.periodic import PeriodicTask, in_runtime
-from .engine import PolicyEngine
+from ..core.periodic import PeriodicTask
+from ..core.runtime import in_runtime
+from ..core.store import Database
+from . import versions
+from .cli_policy import policy_group
+from .cli_privacy import audit_group, privacy_group, run_sweep
+from .engine import PolicyEngine, engine_for
+from .governance import PolicyGovernance
+from .http import privacy_api
 
 
 class PoliciesSettings(BaseModel):
@@ -30,11 +43,10 @@ class PoliciesSettings(BaseModel):
     )
 
 
-@hookimpl
-def register_intake_guards(settings: Settings) -> list[IntakeGuard]:
-    from .intake_guard import PolicyIntakeGuard
-
-    return [PolicyIntakeGuard(PolicyEngine.from_settings(settings))]
+@hookimpl(trylast=True)
+def register_governance(settings: Settings, db: Database) -> Governance:
+    # trylast: an installed governance plugin is asked first and wins.
+    return PolicyGovernance(PolicyEngine.from_settings(settings, db))
 
 
 @hookimpl
@@ -44,9 +56,6 @@ def register_migrations() -> list[MigrationSource]:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    from .cli_policy import policy_group
-    from .cli_privacy import audit_group, privacy_group
-
     cli.add_command(policy_group)
     cli.add_command(privacy_group)
     existing = cli.commands.get("audit")
@@ -60,8 +69,6 @@ def register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def register_blueprints(settings: Settings) -> list[Blueprint]:
-    from .http import privacy_api
-
     return [privacy_api]
 
 
@@ -83,17 +90,11 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
 
 
 def _sweep(runtime: Any, batch_size: int) -> dict[str, Any]:
-    from .cli_privacy import run_sweep
-    from .engine import engine_for
-
     return run_sweep(runtime, engine_for(runtime), batch_size=batch_size)
 
 
 def _reload(runtime: Any) -> dict[str, Any]:
     """Store the deployment's policy directory as a new version when its files changed."""
-    from . import versions
-    from .engine import engine_for
-
     engine = engine_for(runtime)
     with runtime.db.connection() as conn:
         return versions.sync_directory(conn, engine, runtime.settings.policy_dir)

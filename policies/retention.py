@@ -8,6 +8,7 @@ started: rerunning it finishes the job without double counting.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,12 +17,14 @@ import psycopg
 from psycopg import sql
 
 from ..core.models import DataCategory
+from ..core.store import one
 from .model import PolicySet, Retention
 from .tables import PersonTable, retention_tables
 
 if TYPE_CHECKING:
     from ..core.store import Database
 
+log = logging.getLogger(__name__)
 Conn = psycopg.Connection[Any]
 _LABELS = ("verb", "fact_type", "situation")
 
@@ -77,7 +80,7 @@ def delete_batch(
             "WITH gone AS (DELETE FROM {t} WHERE ctid = ANY(ARRAY({pick})) RETURNING 1) "
             "SELECT count(*) FROM gone"
         ).format(t=t, pick=pick)
-        return conn.execute(query, args).fetchone()[0]
+        return one(conn.execute(query, args))[0]
     query = sql.SQL(
         "WITH gone AS (DELETE FROM {t} WHERE ctid = ANY(ARRAY({pick})) RETURNING "
         "{source} AS source, date_trunc('month', {time})::date AS period, {label} AS label, "
@@ -104,7 +107,7 @@ def delete_batch(
         success=_column_or(table, "success", "NULL::boolean"),
         score=_column_or(table, "score_scaled", "NULL::double precision"),
     )
-    return conn.execute(query, args).fetchone()[0]
+    return one(conn.execute(query, args))[0]
 
 
 def expired_counts(conn: Conn, policy: PolicySet, *, now: datetime | None = None) -> dict[str, Any]:
@@ -117,7 +120,7 @@ def expired_counts(conn: Conn, policy: PolicySet, *, now: datetime | None = None
             query = sql.SQL(
                 "SELECT count(*) FROM {t} WHERE data_category::text = %s AND {c} < %s"
             ).format(t=sql.Identifier(table.name), c=sql.Identifier(col))
-            count = conn.execute(query, (category.value, cutoff(rule.retention, now))).fetchone()[0]
+            count = one(conn.execute(query, (category.value, cutoff(rule.retention, now))))[0]
             if count:
                 out[f"{table.name}/{category.value}"] = {
                     "rows": count,
@@ -167,7 +170,13 @@ def sweep(
                             limit=batch_size,
                         )
                 except psycopg.Error as exc:  # e.g. a foreign key another table added
-                    report.errors[key] = str(exc).splitlines()[0]
+                    # The server's message can quote row values; the report goes to the
+                    # audit log, so it names the kind of error and where, not the data.
+                    diag = exc.diag
+                    where = diag.constraint_name or diag.table_name or ""
+                    report.errors[key] = f"{type(exc).__name__} (SQLSTATE {exc.sqlstate})" + (
+                        f" on {where}" if where else ""
+                    )
                     report.complete = False
                     break
                 if gone:

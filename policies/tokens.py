@@ -18,17 +18,13 @@ from typing import Any
 
 import psycopg
 
-from ..core.errors import LearnwireError, NotFound, ValidationFailed
-from .access import Subject
+from ..core.errors import NotFound, Unauthorized, ValidationFailed
+from ..core.governance import Subject
+from ..core.store import one
 from .model import ACTIONS, RESOURCES, PolicySet
 
 Conn = psycopg.Connection[Any]
 _TOKEN = re.compile(r"^lwt_([0-9a-f]{32})_([A-Za-z0-9_-]{20,100})$")
-
-
-class Unauthorized(LearnwireError):
-    status = 401
-    title = "unauthorized"
 
 
 @dataclass(frozen=True)
@@ -90,8 +86,8 @@ def create(
         "INSERT INTO policy_token (id, name, role, scopes, secret_hash, created_by) "
         f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
         (token_id, name, role, scopes, _hash(secret), created_by),
-    ).fetchone()
-    return ServiceToken(*row), f"lwt_{token_id.hex}_{secret}"
+    )
+    return ServiceToken(*one(row)), f"lwt_{token_id.hex}_{secret}"
 
 
 def authenticate(conn: Conn, header: str | None) -> ServiceToken:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -92,7 +93,8 @@ def check_documents(docs: list[Document]) -> tuple[LoadedPolicy | None, list[Doc
     problems: list[DocumentProblem] = []
     for doc in docs:
         errors = sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path)))
-        problems.extend(_schema_problem(doc, error) for error in errors)
+        hidden = _rejected_names(errors)
+        problems.extend(_schema_problem(doc, error, hidden) for error in errors)
     if problems:
         return None, problems
     merged, where, problems = _merge(docs)
@@ -102,7 +104,10 @@ def check_documents(docs: list[Document]) -> tuple[LoadedPolicy | None, list[Doc
     try:
         policy = PolicySet.model_validate(merged)
     except PydanticError as exc:  # the schema should have caught it; say so plainly anyway
-        return None, [DocumentProblem("(policy)", None, "", str(exc))]
+        return None, [
+            DocumentProblem("(policy)", None, _dotted(tuple(e["loc"])), e["msg"])
+            for e in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
     texts = {doc.name: doc.text for doc in docs}
     return LoadedPolicy(policy, texts, digest_of(texts)), []
 
@@ -115,42 +120,48 @@ def digest_of(texts: Mapping[str, str]) -> str:
 # -- schema errors in words ---------------------------------------------------------------
 
 
-def _schema_problem(doc: Document, error: ValidationError) -> DocumentProblem:
+def _schema_problem(
+    doc: Document, error: ValidationError, hidden: set[tuple[Any, ...]]
+) -> DocumentProblem:
+    """One schema error in words: file, line, path and rule, never the value found.
+
+    jsonschema's own ``error.message`` quotes the instance, so it is never used; names the
+    schema rejected (``hidden``) are left out of every path shown.
+    """
     path = tuple(error.absolute_path)
-    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    # jsonschema types these as possibly unset or boolean schemas; ours are objects and lists.
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    listed = error.validator_value if isinstance(error.validator_value, list) else []
+    described = schema.get("description")
     expected = described or "a valid value"
     found = _show(error.instance)
     kind = error.validator
     if kind == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(k for k in error.instance if k not in allowed)
-        key = extra[0] if extra else ""
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(str(k) for k in error.instance if k not in allowed)
         return DocumentProblem(
             doc.name,
-            doc.line_of((*path, key)),
-            _dotted((*path, key)),
-            f"unknown key '{key}'; expected one of: {', '.join(allowed)}",
+            doc.line_of((*path, extra[0])) if extra else doc.line_of(path),
+            _dotted(path, hidden),
+            f"unknown key; expected one of: {', '.join(allowed)}",
         )
     if kind == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in listed if k not in error.instance]
         return DocumentProblem(
             doc.name,
             doc.line_of(path),
-            _dotted(path),
-            f"missing key '{missing[0]}'; expected keys: {', '.join(error.validator_value)}",
+            _dotted(path, hidden),
+            f"missing key '{missing[0]}'; expected keys: {', '.join(listed)}",
         )
-    if list(error.relative_schema_path)[-2:-1] == ["propertyNames"] or (
-        "propertyNames" in error.schema_path
-    ):
-        name = str(error.instance)
+    if _is_name_error(error):
         return DocumentProblem(
             doc.name,
-            doc.line_of((*path, name)),
-            _dotted((*path, name)),
-            f"unknown name '{name}'; expected {expected}",
+            doc.line_of((*path, str(error.instance))),
+            _dotted(path, hidden),
+            f"unknown name; expected {expected}",
         )
     if kind == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
+        options = ", ".join(str(v) for v in listed)
         message = f"found {found}; expected one of: {options}"
     elif kind == "const":
         message = f"found {found}; expected {error.validator_value!r} ({expected})"
@@ -158,29 +169,60 @@ def _schema_problem(doc: Document, error: ValidationError) -> DocumentProblem:
         # The root's description is a sentence about files; say plainly what a file is.
         wanted = expected if path else "a mapping of sections (learnwire_policy: 1, ...)"
         message = f"found {found}; expected {wanted}"
-    elif kind in ("minItems", "maxItems", "uniqueItems", "minimum", "maximum", "maxLength"):
-        message = f"{error.message}; expected {expected}"
+    elif kind in _LIMITS:
+        message = f"{_LIMITS[kind].format(limit=error.validator_value)}; expected {expected}"
     else:
         message = f"found {found}; expected {expected}"
-    return DocumentProblem(doc.name, doc.line_of(path), _dotted(path), message)
+    return DocumentProblem(doc.name, doc.line_of(path), _dotted(path, hidden), message)
+
+
+_LIMITS = {
+    "minItems": "fewer than {limit} item(s)",
+    "maxItems": "more than {limit} item(s)",
+    "uniqueItems": "an item appears twice",
+    "minimum": "below the minimum {limit}",
+    "maximum": "above the maximum {limit}",
+    "maxLength": "longer than {limit} characters",
+    "minLength": "shorter than {limit} characters",
+}
+
+
+def _is_name_error(error: ValidationError) -> bool:
+    return list(error.relative_schema_path)[-2:-1] == ["propertyNames"] or (
+        "propertyNames" in error.schema_path
+    )
+
+
+def _rejected_names(errors: list[ValidationError]) -> set[tuple[Any, ...]]:
+    """Paths of mapping keys the schema refused as names: never repeated in a message."""
+    return {(*e.absolute_path, str(e.instance)) for e in errors if _is_name_error(e)}
 
 
 def _show(value: Any) -> str:
+    """What kind of value was found, not the value: a document may hold anything."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
+        return "true/false"
     if value is None:
         return "nothing"
-    text = repr(value)
-    kind = {str: "text", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-    return f"{kind} {text[:60]}"
+    return {str: "text", int: "a number", float: "a number"}.get(type(value), "a value")
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path if p != "")
+def _dotted(path: tuple[Any, ...], hidden: AbstractSet[tuple[Any, ...]] = frozenset()) -> str:
+    shown = []
+    for i, part in enumerate(path):
+        if part == "":
+            continue
+        if isinstance(part, int):
+            shown.append(f"[{part}]")
+        elif tuple(path[: i + 1]) in hidden:
+            shown.append("(name not shown)")
+        else:
+            shown.append(str(part))
+    return ".".join(shown)
 
 
 # -- merging and cross references ----------------------------------------------------------
@@ -238,7 +280,7 @@ def _cross_check(merged: dict[str, Any], where: _Where) -> list[DocumentProblem]
                 problem(
                     section,
                     (*path, i),
-                    f"unknown purpose '{name}'; expected one of: {', '.join(sorted(purposes))}",
+                    f"unknown purpose; expected one of: {', '.join(sorted(purposes))}",
                 )
 
     categories = merged.get("categories", {})
@@ -278,7 +320,6 @@ def _cross_check(merged: dict[str, Any], where: _Where) -> list[DocumentProblem]
             problem(
                 "processors",
                 (name, "purpose"),
-                f"unknown purpose '{processor['purpose']}'; expected one of: "
-                f"{', '.join(sorted(purposes))}",
+                f"unknown purpose; expected one of: {', '.join(sorted(purposes))}",
             )
     return problems

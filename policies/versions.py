@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from ..core.errors import NotFound
+from ..core.store import one
 from .access import Subject
 from .engine import PolicyEngine
 from .validation import DEFAULTS_DIR, LoadedPolicy, PolicyInvalid, check_directory
@@ -108,8 +109,8 @@ def store(
         "INSERT INTO policy_version (digest, documents, author, comment, diff) "
         f"VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
         (loaded.digest, json.dumps(dict(loaded.documents)), author, comment, diff),
-    ).fetchone()
-    version = PolicyVersion(*row)
+    )
+    version = PolicyVersion(*one(row))
     engine.record(
         conn,
         Subject("compliance_officer", author),

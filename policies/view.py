@@ -1,6 +1,7 @@
-"""The governed view: one learner's data as one purpose may see it.
+"""Building the governed view: one learner's data as one purpose may see it.
 
-This is the only way the learner model and the ranker read personal data. A record is in the
+The view's shape (:class:`~learnwire.core.governed_view.GovernedView`) is declared by the
+core; this is the only way the learner model and the ranker read personal data. A record is in the
 view only if its category serves the purpose, it is within its retention period and the
 learner has not opted out of any signal family it belongs to. What was held back is counted
 per family with the reason (``purpose``, ``opt_out``, ``retention``), so a ranking signal can
@@ -10,14 +11,21 @@ tell "no data" from "not allowed" and the utilisation report can say why.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 import psycopg
 
 from ..core.errors import NotFound, ValidationFailed
+from ..core.governed_view import (
+    FamilyStatus,
+    GovernedView,
+    ViewCalendar,
+    ViewEvent,
+    ViewFact,
+    ViewMembership,
+)
 from ..core.models import DataCategory
 from .access import Decision, Resource, Subject
 from .consent import OPTED_OUT_SQL
@@ -28,95 +36,18 @@ from .retention import cutoff
 #: Category by its stored name: a dict lookup per record instead of an Enum call.
 CATEGORY: dict[str, DataCategory] = {c.value: c for c in DataCategory}
 Conn = psycopg.Connection[Any]
-Reason = Literal["opt_out", "purpose", "retention"]
-Status = Literal["available", "blocked", "empty"]
 
-
-@dataclass(frozen=True, slots=True)
-class ViewEvent:
-    statement_id: UUID
-    occurred_at: datetime
-    source: str
-    data_category: DataCategory
-    verb: str
-    object_id: str
-    content_id: UUID | None
-    skill_ids: tuple[str, ...]
-    success: bool | None
-    completion: bool | None
-    score_scaled: float | None
-    duration_seconds: float | None
-    families: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ViewFact:
-    source: str
-    fact_type: str
-    key: str
-    value: Any
-    data_category: DataCategory
-    occurred_at: datetime
-    families: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ViewCalendar:
-    source: str
-    situation: str
-    starts_at: datetime
-    duration_minutes: float
-    data_category: DataCategory
-    occurred_at: datetime
-    families: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ViewMembership:
-    source: str
-    unit_external_id: str
-    is_manager: bool
-    data_category: DataCategory
-    occurred_at: datetime
-    families: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FamilyStatus:
-    """One signal family in this view: ``available`` (records present), ``empty`` (allowed,
-    nothing held) or ``blocked`` with the ``reason``; ``withheld`` counts held-back records
-    per reason (some may be withheld by retention while the family is available)."""
-
-    family: str
-    status: Status
-    reason: Reason | None
-    detail: str
-    records: int
-    withheld: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class GovernedView:
-    learner_id: UUID
-    purpose: str
-    policy_version: int | None
-    as_of: datetime
-    timezone: str
-    locale: str
-    events: tuple[ViewEvent, ...]
-    facts: tuple[ViewFact, ...]
-    calendar: tuple[ViewCalendar, ...]
-    memberships: tuple[ViewMembership, ...]
-    families: dict[str, FamilyStatus]
-
-    def allows(self, family: str) -> bool:
-        """May a signal reading ``family`` run on this view? False when blocked or unknown."""
-        status = self.families.get(family)
-        return status is not None and status.status != "blocked"
-
-    @property
-    def blocked(self) -> list[FamilyStatus]:
-        return [s for s in self.families.values() if s.status == "blocked"]
+# The view's records are the core's; importable from here as well, as they always were.
+__all__ = [
+    "CATEGORY",
+    "FamilyStatus",
+    "GovernedView",
+    "ViewCalendar",
+    "ViewEvent",
+    "ViewFact",
+    "ViewMembership",
+    "governed_view",
+]
 
 
 def governed_view(
@@ -179,8 +110,10 @@ def governed_view(
     screen = _Screen(policy, purpose, now, dict(opt_rows))
 
     events = tuple(
-        ViewEvent(sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams)
-        for sid, at, src, cat, verb, obj, cid, skills, *result in event_rows
+        ViewEvent(
+            sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), ok, done, sc, dur, fams
+        )
+        for sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur in event_rows
         if (fams := screen.admit("events", cat, None, at)) is not None
     )
     facts = tuple(

@@ -69,7 +69,7 @@ def governed_views(
     screens = {lid: _Screen(policy, purpose, now, opted.get(lid, {})) for lid in learners}
     wanted = list(learners)
     events: dict[UUID, list[ViewEvent]] = defaultdict(list)
-    for lid, sid, at, src, cat, verb, obj, cid, skills, *result in conn.execute(
+    for lid, sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur in conn.execute(
         "SELECT learner_id, statement_id, occurred_at, source, data_category::text, verb, "
         "object_id, content_id, skill_ids, success, completion, score_scaled, duration_seconds "
         "FROM learning_event WHERE learner_id = ANY(%s) AND NOT voided "
@@ -78,7 +78,21 @@ def governed_views(
     ):
         if (fams := screens[lid].admit("events", cat, None, at)) is not None:
             events[lid].append(
-                ViewEvent(sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), *result, fams)
+                ViewEvent(
+                    sid,
+                    at,
+                    src,
+                    CATEGORY[cat],
+                    verb,
+                    obj,
+                    cid,
+                    tuple(skills),
+                    ok,
+                    done,
+                    sc,
+                    dur,
+                    fams,
+                )
             )
     facts: dict[UUID, list[ViewFact]] = defaultdict(list)
     for lid, src, ftype, key, value, cat, at in conn.execute(

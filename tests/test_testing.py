@@ -33,12 +33,17 @@ def test_testing_fake_clock_moves_only_when_told() -> None:
 @pytest.mark.learnwire_plugins("calendar")
 def test_testing_runtime_loads_only_the_plugins_under_test(learnwire_runtime: Runtime) -> None:
     infos = {i.name: i.status for i in learnwire_runtime.pm.plugin_list()}
-    assert infos["calendar"] == "loaded"
-    assert {status for name, status in infos.items() if name != "calendar"} == {"skipped"}
+    # The policy engine always loads: without governance learnwire takes in no data.
+    assert infos["calendar"] == "loaded" and infos["policies"] == "loaded"
+    others = {status for name, status in infos.items() if name not in ("calendar", "policies")}
+    assert others == {"skipped"}
 
 
-def test_testing_without_plugins_named_nothing_loads(learnwire_runtime: Runtime) -> None:
-    assert [i.name for i in learnwire_runtime.pm.plugin_list() if i.status == "loaded"] == []
+def test_testing_without_plugins_named_only_the_policy_engine_loads(
+    learnwire_runtime: Runtime,
+) -> None:
+    loaded = [i.name for i in learnwire_runtime.pm.plugin_list() if i.status == "loaded"]
+    assert loaded == ["policies"]
 
 
 @pytest.mark.learnwire_plugins("calendar")

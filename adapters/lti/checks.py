@@ -8,10 +8,13 @@ of them touches the signature: that stays with PyJWT.
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import jwt
 
 from .errors import LaunchRejected
 
@@ -41,6 +44,66 @@ def check_header(header: Mapping[str, Any]) -> None:
         raise LaunchRejected(
             "missing_kid", "The id_token header has no 'kid', so its signing key cannot be found."
         )
+
+
+_SURROGATES = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: str) -> bool:
+    """No NUL and no lone surrogate: text PostgreSQL (and UTF-8) can hold."""
+    return _SURROGATES.search(value) is None
+
+
+def text_problem(value: str) -> str | None:
+    """What makes ``value`` unstorable, in words; None when it is clean."""
+    found = _SURROGATES.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\x00":
+        return "contains a NUL character (U+0000)"
+    return f"contains a lone surrogate (U+{ord(char):04X}), which is not valid Unicode text"
+
+
+def check_clean_text(body: Claims) -> None:
+    """Refuse a token whose claims (names or values, at any depth) hold NUL characters or
+    lone surrogates: no LMS sends them and nothing can store them, so they are an attack or
+    a broken platform, to be answered with a 400 naming the claim, not a server error."""
+    # Depth first, in document order, so the first offending claim is the one named.
+    stack: list[tuple[str, Any]] = list(reversed(list(body.items())))
+    while stack:
+        path, value = stack.pop()
+        problem = text_problem(path)
+        if problem is None and isinstance(value, str):
+            problem = text_problem(value)
+        if problem is not None:
+            shown = path.encode("unicode_escape").decode("ascii")
+            raise LaunchRejected(
+                "invalid_claim", f"The id_token claim '{shown[:200]}' {problem}.", status=400
+            )
+        if isinstance(value, dict):
+            stack.extend(reversed([(f"{path}.{k}", v) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{path}[{i}]", v) for i, v in enumerate(value)]))
+
+
+def claimed_platform(id_token: str | None) -> tuple[str, str, str] | None:
+    """``(issuer, client_id, kid)`` as an id_token claims them, *unverified*: only to know
+    whose key set to look up before verifying. None for anything that is not a JWT naming
+    them as clean text (validation then refuses it with the precise reason)."""
+    try:
+        header = jwt.get_unverified_header(id_token or "")
+        if header.get("alg") not in ALLOWED_ALGORITHMS:
+            return None  # refused unverified anyway: no reason to fetch anything for it
+        body = jwt.decode(id_token or "", options={"verify_signature": False})
+        issuer, kid = body["iss"], header["kid"]
+        client_id = client_id_of(body)
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError, LaunchRejected):
+        return None
+    named = (issuer, client_id, kid)
+    if not all(isinstance(v, str) and v and clean_text(v) for v in named):
+        return None
+    return named
 
 
 def client_id_of(body: Claims) -> str:

@@ -8,6 +8,7 @@ stores what comes back (client id, deployment id) as a registration.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import keys, registrations
 from .errors import RegistrationFailed
 from .registrations import PlatformRegistration
+from .services import describe_answer
 from .settings import ToolUrls
 
 Conn = psycopg.Connection[Any]
@@ -124,17 +126,46 @@ def client_registration(config: PlatformConfiguration, urls: ToolUrls, name: str
     }
 
 
-def register(
-    conn: Conn,
+@dataclass(frozen=True)
+class DynamicRegistration:
+    registration: PlatformRegistration
+    created: bool
+    #: Client ids of earlier dynamic registrations with this platform, now deactivated.
+    replaced: list[str]
+
+
+def _require_https(config: PlatformConfiguration, openid_configuration: str, allow: bool) -> None:
+    for what, url in (
+        ("the openid configuration URL", openid_configuration),
+        ("the LMS's authorization endpoint", config.authorization_endpoint),
+        ("the LMS's token endpoint", config.token_endpoint),
+        ("the LMS's keyset URL", config.jwks_uri),
+        ("the LMS's registration endpoint", config.registration_endpoint),
+    ):
+        registrations.require_https(
+            url, what, allow_http=allow, hint="LEARNWIRE_PLUGINS__LTI__ALLOW_HTTP=true"
+        )
+
+
+def negotiate(
     session: requests.Session,
     *,
     openid_configuration: str,
     registration_token: str | None,
     urls: ToolUrls,
     tool_name: str,
-) -> tuple[PlatformRegistration, bool]:
-    """Run the whole exchange and store the registration; returns it and whether it is new."""
+    allow_http: bool = False,
+) -> PlatformRegistration:
+    """The exchange with the platform: read its configuration, register with it, and return
+    what it granted. No database work here, so no connection waits on the platform."""
+    registrations.require_https(
+        openid_configuration,
+        "the openid configuration URL",
+        allow_http=allow_http,
+        hint="LEARNWIRE_PLUGINS__LTI__ALLOW_HTTP=true",
+    )
     config = fetch_configuration(session, openid_configuration, registration_token)
+    _require_https(config, openid_configuration, allow_http)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
@@ -144,9 +175,7 @@ def register(
     except requests.RequestException as exc:
         raise RegistrationFailed(f"the LMS's registration endpoint is unreachable: {exc}") from exc
     if response.status_code not in (200, 201):
-        raise RegistrationFailed(
-            f"the LMS refused the registration: HTTP {response.status_code} {response.text[:300]}"
-        )
+        raise RegistrationFailed(f"the LMS refused the registration: {describe_answer(response)}")
     try:
         answer = response.json()
         client_id = str(answer["client_id"])
@@ -170,6 +199,19 @@ def register(
         or None,
         product_family_code=config.platform.get("product_family_code") or None,
     )
+    return registration
+
+
+def store(conn: Conn, registration: PlatformRegistration) -> DynamicRegistration:
+    """Store what :func:`negotiate` obtained.
+
+    Each run makes the platform issue a new client id; the earlier dynamic registrations
+    of the same platform are deactivated (listed in ``replaced``), so only the newest one
+    can launch.
+    """
     keys.ensure_active(conn)
     created = registrations.save(conn, registration)
-    return registration, created
+    replaced = registrations.deactivate_other_dynamic(
+        conn, registration.issuer, registration.client_id
+    )
+    return DynamicRegistration(registration, created, replaced)

@@ -8,7 +8,9 @@ JSON problem document would help nobody) with a 4xx status and the reason.
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -31,11 +33,17 @@ from pylti1p3.exception import LtiException
 from ...core.errors import LearnwireError
 from ...core.web.app import runtime_of
 from ...core.web.recommendations import SESSION_LEARNER, SESSION_ROLE
-from . import dynamic_registration, feedback, keys, launches, pages
+from . import admin_audit, checks, dynamic_registration, feedback, keys, launches, pages
 from .errors import LaunchNotFound, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
 from .tool import LtiTool
+
+log = logging.getLogger("learnwire.lti")
+
+#: The launches this browser holds, in its (signed) session cookie; the newest few suffice.
+SESSION_LAUNCHES = "learnwire_lti_launches"
+MAX_SESSION_LAUNCHES = 20
 
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -76,25 +84,53 @@ def _html(page: str, status: int = 200) -> Response:
 
 
 def _sign_in(record: launches.LaunchRecord) -> None:
-    """Sign the launched person in for the JSON API (where the browser keeps cookies)."""
+    """Sign the launched person in for the JSON API and remember that this browser holds
+    the launch (both only where the browser keeps cookies)."""
     if record.verified:
         session[SESSION_LEARNER] = str(record.learner_id)
         session[SESSION_ROLE] = record.role.policy_role
+        held = [i for i in session.get(SESSION_LAUNCHES, []) if i != record.launch_id]
+        session[SESSION_LAUNCHES] = [*held, record.launch_id][-MAX_SESSION_LAUNCHES:]
+
+
+def _holds(launch_id: str) -> bool:
+    return launch_id in session.get(SESSION_LAUNCHES, [])
+
+
+def _bound(
+    tool: LtiTool, conn: Any, launch_id: str, *, require_verified: bool = True
+) -> launches.LaunchRecord:
+    """The launch ``launch_id``, if this browser launched it: its session holds the launch,
+    or the request carries the action token that only the launch's own pages hold."""
+    record = launches.load(conn, launch_id, require_verified=require_verified)
+    launches.require_bound(
+        tool.action_secret(),
+        record,
+        request.values.get("launch_token"),
+        known=_holds(launch_id),
+    )
+    return record
 
 
 def _signed_in() -> str | None:
     return session.get(SESSION_LEARNER)
 
 
-def _back_to_page(tool: LtiTool, launch_id: str, done: str) -> Response:
-    # POST/redirect/GET: reloading the page must not post the rating again.
-    response = redirect(f"{tool.action_url(launch_id)}?done={done}", code=303)
+def _back_to_page(tool: LtiTool, record: launches.LaunchRecord, done: str) -> Response:
+    # POST/redirect/GET: reloading the page must not post the rating again. A browser
+    # without cookies (the usual case in an LMS iframe) proves itself with the token.
+    query = {"done": done}
+    if not _holds(record.launch_id):
+        query["launch_token"] = tool.action_token(record)
+    response = make_response(
+        redirect(f"{tool.action_url(record.launch_id)}?{urlencode(query)}", code=303)
+    )
     response.headers.update(_PAGE_HEADERS)
     return response
 
 
 def _restore(tool: LtiTool, conn: Any, launch_id: str) -> tuple[Any, launches.LaunchRecord]:
-    record = launches.load(conn, launch_id)
+    record = _bound(tool, conn, launch_id)
     keys.ensure_active(conn)
     try:
         launch = FlaskToolLaunch.from_cache(
@@ -121,6 +157,18 @@ def make_blueprint() -> Blueprint:
         page, status = _tool().refusal(error, step=step)
         return _html(page, status)
 
+    @bp.before_request
+    def _unstorable_text() -> None:
+        # A NUL byte (or a lone surrogate) in any parameter would reach PostgreSQL, which
+        # cannot store it, and come back as a 500; say which parameter is wrong instead.
+        named = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        named += [(k, str(v)) for k, v in (request.view_args or {}).items()]
+        for name, value in named:
+            problem = checks.text_problem(name) or checks.text_problem(value)
+            if problem is not None:
+                shown = name.encode("unicode_escape").decode("ascii")[:100]
+                raise LtiError(f"The request parameter '{shown}' {problem}.")
+
     @bp.route("/login", methods=["GET", "POST"])
     def login() -> Response:
         tool = _tool()
@@ -138,6 +186,8 @@ def make_blueprint() -> Blueprint:
     @bp.post("/deep-linking")
     def launch() -> Response:
         tool = _tool()
+        # Before the connection is taken: the key-set fetch must not hold one.
+        platform_keys = tool.platform_keys_for(request.form.get("id_token"))
         with tool.runtime.db.connection() as conn:
             message = FlaskToolLaunch(
                 _pylti_request(),
@@ -145,7 +195,7 @@ def make_blueprint() -> Blueprint:
                 session_service=tool.session_service(conn),
                 requests_session=tool.http(),
             )
-            ctx, record = tool.accept(conn, message)
+            ctx, record = tool.accept(conn, message, platform_keys)
             _sign_in(record)
             page = tool.landing(
                 conn, record, display_name=ctx.display_name, course=ctx.context_title
@@ -169,7 +219,7 @@ def make_blueprint() -> Blueprint:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
             # An unconfirmed platform-storage launch gets its confirmation page again.
-            record = launches.load(conn, launch_id, require_verified=False)
+            record = _bound(tool, conn, launch_id, require_verified=False)
             page = tool.landing(conn, record, flash=feedback.thanks(request.args.get("done")))
         return _html(page)
 
@@ -177,18 +227,18 @@ def make_blueprint() -> Blueprint:
     def rate(launch_id: str) -> Response:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
-            record = launches.load(conn, launch_id)
+            record = _bound(tool, conn, launch_id)
             done = tool.rate(conn, record, request.form.to_dict(), signed_in=_signed_in())
-        return _back_to_page(tool, launch_id, done)
+        return _back_to_page(tool, record, done)
 
     @bp.post("/launch/<launch_id>/priorities")
     def priorities(launch_id: str) -> Response:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
-            record = launches.load(conn, launch_id)
-            fields = request.form.items(multi=True)
+            record = _bound(tool, conn, launch_id)
+            fields = [(k, v) for k, v in request.form.items(multi=True) if k != "launch_token"]
             done = tool.state_priorities(conn, record, fields, signed_in=_signed_in())
-        return _back_to_page(tool, launch_id, done)
+        return _back_to_page(tool, record, done)
 
     @bp.post("/launch/<launch_id>/score")
     def score(launch_id: str) -> Response:
@@ -213,7 +263,13 @@ def make_blueprint() -> Blueprint:
             report = tool.pull_roster(conn, launch, record)
             flash = (
                 f"Roster updated: {report.active} active members "
-                f"({report.learners_created} new to learnwire)."
+                f"({report.learners_created} new to learnwire"
+                + (
+                    f"; {report.memberships_ended} no longer in the course"
+                    if report.memberships_ended
+                    else ""
+                )
+                + ")."
             )
             page = tool.learner_page(conn, record, flash=flash)
         return _html(page)
@@ -222,7 +278,7 @@ def make_blueprint() -> Blueprint:
     def picker(launch_id: str) -> Response:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
-            record = launches.load(conn, launch_id)
+            record = _bound(tool, conn, launch_id)
             page = tool.picker_page(conn, record, query=request.args.get("q") or None)
         return _html(page)
 
@@ -263,16 +319,25 @@ def make_blueprint() -> Blueprint:
                 "No openid_configuration: paste this URL into the LMS's dynamic registration "
                 "screen instead of opening it directly."
             )
+        granted = dynamic_registration.negotiate(
+            tool.http(),
+            openid_configuration=config_url,
+            registration_token=request.args.get("registration_token") or None,
+            urls=tool.urls,
+            tool_name=tool.name,
+            allow_http=tool.settings.allow_http,
+        )
         with tool.runtime.db.connection() as conn:
-            registration, _ = dynamic_registration.register(
-                conn,
-                tool.http(),
-                openid_configuration=config_url,
-                registration_token=request.args.get("registration_token") or None,
-                urls=tool.urls,
-                tool_name=tool.name,
+            done = dynamic_registration.store(conn, granted)
+            admin_audit.record_dynamic_registration(tool.runtime, conn, done)
+        if done.replaced:
+            log.info(
+                "LTI dynamic registration for %s replaced client id(s) %s with %s",
+                done.registration.issuer,
+                ", ".join(done.replaced),
+                done.registration.client_id,
             )
-        page = pages.render("registered.html", tool_name=tool.name, registration=registration)
+        page = pages.render("registered.html", tool_name=tool.name, registration=done.registration)
         return _html(page)
 
     return bp

@@ -10,18 +10,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 
+from ...core.store import one
 from .context import AGS
 from .deep_linking import LINE_ITEM_TAG, SCORE_MAXIMUM
 from .errors import LtiError, NotAllowed, PlatformUnavailable
 from .launches import LaunchRecord
 from .offers import Offer
+from .services import describe_answer
 
 Conn = psycopg.Connection[Any]
 
@@ -47,11 +49,13 @@ class ScoreReceipt:
 
 
 def learner_result(conn: Conn, learner_id: uuid.UUID, content_id: uuid.UUID) -> LearnerResult:
-    row = conn.execute(
-        "SELECT max(score_scaled), coalesce(bool_or(completion), false), bool_or(success), "
-        "count(*) FROM learning_event WHERE learner_id = %s AND content_id = %s AND NOT voided",
-        (learner_id, content_id),
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "SELECT max(score_scaled), coalesce(bool_or(completion), false), bool_or(success), "
+            "count(*) FROM learning_event WHERE learner_id = %s AND content_id = %s AND NOT voided",
+            (learner_id, content_id),
+        )
+    )
     return LearnerResult(row[0], row[1], row[2], int(row[3]))
 
 
@@ -78,6 +82,38 @@ def grade_for(result: LearnerResult, user_id: str) -> Grade:
     return grade.set_activity_progress(progress).set_grading_progress("NotReady")
 
 
+def placement_tag(item: Offer, resource_link_id: str | None) -> str:
+    """The tag of the column the tool creates for one placement of one item."""
+    if not resource_link_id:
+        return f"{LINE_ITEM_TAG}:{item.content_id}"
+    return f"{LINE_ITEM_TAG}:{item.content_id}:{resource_link_id}"
+
+
+def wanted_lineitem(item: Offer, resource_link_id: str | None) -> LineItem:
+    wanted = (
+        LineItem()
+        .set_tag(placement_tag(item, resource_link_id))
+        .set_resource_id(str(item.content_id))
+        .set_label(item.title)
+        .set_score_maximum(SCORE_MAXIMUM)
+    )
+    if resource_link_id:
+        wanted.set_resource_link_id(resource_link_id)
+    return wanted
+
+
+def placement_lineitem(ags: Any, item: Offer, resource_link_id: str | None) -> LineItem | None:
+    """The course's column for this placement of ``item``: same item *and* same resource
+    link. The same item placed twice in a course has two columns; matching on the item alone
+    would post the second placement's scores into the first one's column."""
+    for found in ags.get_lineitems():
+        if not isinstance(found, dict) or found.get("resourceId") != str(item.content_id):
+            continue
+        if resource_link_id is None or found.get("resourceLinkId") == resource_link_id:
+            return LineItem(cast(Any, found))
+    return None
+
+
 def post_result(conn: Conn, launch: Any, record: LaunchRecord, item: Offer) -> ScoreReceipt:
     """Post the learner's result for ``item`` to the platform's gradebook."""
     body = launch.get_launch_data()
@@ -92,18 +128,11 @@ def post_result(conn: Conn, launch: Any, record: LaunchRecord, item: Offer) -> S
         if endpoint.get("lineitem"):
             lineitem = LineItem({"id": endpoint["lineitem"]})
         elif endpoint.get("lineitems") and ags.can_create_lineitem():
-            wanted = (
-                LineItem()
-                .set_tag(LINE_ITEM_TAG)
-                .set_resource_id(str(item.content_id))
-                .set_label(item.title)
-                .set_score_maximum(SCORE_MAXIMUM)
-            )
-            if record.resource_link_id:
-                wanted.set_resource_link_id(record.resource_link_id)
-            existing = ags.find_lineitem_by_resource_id(str(item.content_id))
+            existing = placement_lineitem(ags, item, record.resource_link_id)
             created = existing is None
-            lineitem = existing or ags.find_or_create_lineitem(wanted, find_by="resource_id")
+            lineitem = existing or ags.find_or_create_lineitem(
+                wanted_lineitem(item, record.resource_link_id), find_by="tag"
+            )
         else:
             raise NotAllowed(
                 "The LMS gave this launch no gradebook column and no right to create one."
@@ -113,8 +142,7 @@ def post_result(conn: Conn, launch: Any, record: LaunchRecord, item: Offer) -> S
         ags.put_grade(grade, lineitem)
     except LtiServiceException as exc:
         raise PlatformUnavailable(
-            f"The LMS refused the grade call: HTTP {exc.response.status_code} "
-            f"{exc.response.text[:300]}"
+            f"The LMS refused the grade call: {describe_answer(exc.response)}"
         ) from exc
     except LtiException as exc:
         raise LtiError(f"The score could not be posted: {exc}.") from exc

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto.jwk import JWK
 
 from ...core.errors import Conflict, NotFound
+from ...core.store import one
 
 Conn = psycopg.Connection[Any]
 
@@ -80,8 +81,8 @@ def rotate(conn: Conn) -> ToolKey:
         f"INSERT INTO lti_tool_key (kid, private_key_pem, public_jwk) VALUES (%s, %s, %s) "
         f"RETURNING {_COLUMNS}",
         (kid, pem, json.dumps(public)),
-    ).fetchone()
-    return _row(row)
+    )
+    return _row(one(row))
 
 
 def active(conn: Conn) -> ToolKey | None:
@@ -130,5 +131,5 @@ def retire(conn: Conn, kid: str) -> ToolKey:
         f"UPDATE lti_tool_key SET retired_at = clock_timestamp() WHERE kid = %s "
         f"RETURNING {_COLUMNS}",
         (kid,),
-    ).fetchone()
-    return _row(row)
+    )
+    return _row(one(row))

@@ -9,12 +9,10 @@ a :class:`LaunchRejected` whose code and message say exactly why.
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jwt
-import requests
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.oidc_login import OIDCLogin
@@ -22,10 +20,12 @@ from pylti1p3.oidc_login import OIDCLogin
 from . import checks
 from .errors import LaunchRejected
 from .login_state import LoginState
+from .platform_keys import KeyLookup, has_kid
+from .registrations import issuer_key
 from .services import ToolServiceConnector
 from .settings import LtiSettings, ToolUrls
 from .storage import ServerSideSessionService
-from .tool_conf import PostgresToolConf
+from .tool_conf import PostgresToolConf, ToolRegistration
 
 
 class ToolLogin(OIDCLogin):
@@ -75,7 +75,9 @@ class ToolLogin(OIDCLogin):
         if urlsplit(target).netloc != self._urls.domain:
             raise LaunchRejected(
                 "foreign_target",
-                f"target_link_uri '{target}' is not on this tool ({self._urls.domain}).",
+                f"target_link_uri '{target}' is not on this tool ({self._urls.domain}). The "
+                f"tool's public URL is {self._urls.origin}; if the LMS reaches the tool at "
+                "another address, set LEARNWIRE_PUBLIC_URL to it and register that.",
                 status=400,
             )
         deployment_id = self._get_request_param("lti_deployment_id")
@@ -101,7 +103,7 @@ class ToolLogin(OIDCLogin):
         return self._session_service.started
 
 
-def _unknown_deployment(iss: str, client_id: str, deployment_id: str) -> LaunchRejected:
+def _unknown_deployment(iss: str, client_id: str | None, deployment_id: str) -> LaunchRejected:
     return LaunchRejected(
         "unknown_deployment",
         f"Deployment '{deployment_id}' of issuer '{iss}' (client id '{client_id}') is not "
@@ -121,10 +123,14 @@ class ToolLaunch(MessageLaunch):
     _tool_config: PostgresToolConf
     login: LoginState | None = None
     binding: str = "server"
+    platform_keys: KeyLookup | None = None
     _settings: LtiSettings = LtiSettings()
 
-    def configure(self, settings: LtiSettings) -> ToolLaunch:
+    def configure(self, settings: LtiSettings, platform_keys: KeyLookup | None) -> ToolLaunch:
+        """Apply the tool's tolerances; ``platform_keys`` is the platform key set looked up
+        for this token before any database connection was taken."""
         self._settings = settings
+        self.platform_keys = platform_keys
         return self
 
     # -- the chain ---------------------------------------------------------------------------
@@ -137,6 +143,7 @@ class ToolLaunch(MessageLaunch):
             self.validate_state()
             self.validate_jwt_format()
             checks.check_header(self._jwt["header"])
+            checks.check_clean_text(self._jwt["body"])
             self.validate_nonce()
             self.validate_registration()
             self.validate_jwt_signature()
@@ -231,11 +238,15 @@ class ToolLaunch(MessageLaunch):
                 f"issuer '{iss}' (wrong 'aud').",
                 status=403,
             ) from exc
-        if self.login is not None and (iss, client_id) != (self.login.issuer, self.login.client_id):
+        started = self.login
+        if started is not None and (issuer_key(iss), client_id) != (
+            issuer_key(started.issuer),
+            started.client_id,
+        ):
             raise LaunchRejected(
                 "issuer_mismatch",
                 f"The id_token comes from '{iss}' (client '{client_id}') but the login was "
-                f"started for '{self.login.issuer}' (client '{self.login.client_id}').",
+                f"started for '{started.issuer}' (client '{started.client_id}').",
                 status=403,
             )
         return self
@@ -244,17 +255,28 @@ class ToolLaunch(MessageLaunch):
         assert self._registration is not None
         url = self._registration.get_key_set_url() or ""
         kid = self._jwt["header"]["kid"]
-        keyset = self._platform_keyset(url, refresh=False)
-        if not _has_kid(keyset, kid):
-            # The platform may have rotated its keys since we cached its key set.
-            keyset = self._platform_keyset(url, refresh=True)
-        if not _has_kid(keyset, kid):
+        found = self.platform_keys
+        if found is None or found.url != url:
+            # The keys are looked up before the database connection is taken (see
+            # LtiTool.platform_keys_for); fetching here would hold it for the whole fetch.
+            raise LaunchRejected(
+                "platform_keys_unavailable",
+                f"The platform's key set ({url}) was not looked up for this launch; try again.",
+                status=502,
+            )
+        if found.keys is None or not has_kid(found.keys, kid):
+            if found.error:
+                raise LaunchRejected(
+                    "platform_keys_unavailable",
+                    f"The platform's key set at {url} could not be fetched: {found.error}.",
+                    status=502,
+                )
             raise LaunchRejected(
                 "unknown_kid",
                 f"The platform's key set ({url}) has no key with kid '{kid}', so the id_token "
                 "cannot be verified.",
             )
-        self._registration.set_key_set(keyset)
+        self._registration.set_key_set(cast(Any, found.keys))
         try:
             return super().get_public_key()
         except LtiException as exc:
@@ -262,31 +284,6 @@ class ToolLaunch(MessageLaunch):
                 "unknown_kid",
                 f"The platform key '{kid}' cannot verify alg '{self._jwt['header']['alg']}'.",
             ) from exc
-
-    def _platform_keyset(self, url: str, *, refresh: bool) -> dict[str, Any]:
-        storage = self._session_service.data_storage
-        cache_key = "keyset-" + hashlib.sha256(url.encode()).hexdigest()
-        if not refresh:
-            cached = storage.get_value(cache_key)
-            if cached:
-                return cached
-        try:
-            response = self._requests_session.get(url, timeout=self._settings.http_timeout_seconds)
-            response.raise_for_status()
-            keyset = response.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise LaunchRejected(
-                "platform_keys_unavailable",
-                f"The platform's key set at {url} could not be fetched ({exc}).",
-                status=502,
-            ) from exc
-        if not isinstance(keyset, dict) or not isinstance(keyset.get("keys"), list):
-            raise LaunchRejected(
-                "platform_keys_unavailable", f"{url} did not return a JWKS document.", status=502
-            )
-        if self._settings.keyset_cache_seconds:
-            storage.set_value(cache_key, keyset, self._settings.keyset_cache_seconds)
-        return keyset
 
     def validate_jwt_signature(self) -> ToolLaunch:
         public_key, alg = self.get_public_key()
@@ -341,15 +338,24 @@ class ToolLaunch(MessageLaunch):
             ) from exc
         return self
 
+    def save_launch_data(self) -> ToolLaunch:
+        # Kept with the issuer spelt as registered, like every other record of the launch:
+        # restoring it finds the registration, and erasure matches it to the person.
+        if isinstance(self._registration, ToolRegistration):
+            self._jwt["body"] = {**self._jwt["body"], "iss": self._registration.platform.issuer}
+        super().save_launch_data()
+        return self
+
     # -- after validation --------------------------------------------------------------------
 
     def claims(self) -> dict[str, Any]:
-        return dict(self._get_jwt_body())
+        """The validated claims, ``iss`` spelt as the registration stores it (identities are
+        namespaced by it, whichever way the platform writes its issuer today)."""
+        claims = dict(self._get_jwt_body())
+        if isinstance(self._registration, ToolRegistration):
+            claims["iss"] = self._registration.platform.issuer
+        return claims
 
     def get_service_connector(self) -> ToolServiceConnector:
         assert self._registration is not None, "Registration not yet set"
         return ToolServiceConnector(self._registration, self._requests_session)
-
-
-def _has_kid(keyset: dict[str, Any], kid: str) -> bool:
-    return any(isinstance(k, dict) and k.get("kid") == kid for k in keyset.get("keys", []))

@@ -3,6 +3,7 @@ what later page actions (deep linking, scores, rosters) need, for a limited time
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import uuid
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ import psycopg
 from ...core.intake import Intake
 from ...core.models import PersonRecord
 from ...core.sources import SourceBatch
+from ...core.store import one
 from .context import SOURCE, LaunchContext, lti_identity
 from .errors import LaunchNotFound, LaunchRejected
 from .roles import LearnwireRole
@@ -103,7 +105,24 @@ def load(conn: Conn, launch_id: str, *, require_verified: bool = True) -> Launch
         raise LaunchNotFound(
             "This launch is unknown or has expired. Open the activity again from the LMS."
         )
-    found = LaunchRecord(*row[:6], LearnwireRole(row[6]), *row[7:])
+    launch_id, learner_id, issuer, client_id, deployment_id, message_type, role, *rest = row
+    context_id, resource_link_id, content_id, state, nonce, binding, verified = rest
+    found = LaunchRecord(
+        launch_id,
+        learner_id,
+        issuer,
+        client_id,
+        deployment_id,
+        message_type,
+        LearnwireRole(role),
+        context_id,
+        resource_link_id,
+        content_id,
+        state,
+        nonce,
+        binding,
+        verified,
+    )
     if require_verified and not found.verified:
         raise LaunchRejected(
             "unverified_launch",
@@ -128,6 +147,32 @@ def verify(conn: Conn, launch_id: str, state: str, nonce: str) -> LaunchRecord:
     return load(conn, launch_id)
 
 
+def action_token(secret: bytes, record: LaunchRecord) -> str:
+    """The proof a browser shows for actions on a launch: only pages rendered for that
+    launch carry it. Keyed by the deployment's secret over the launch id and its nonce, so
+    the launch id alone (in URLs, logs, a screenshot) no longer acts for the learner."""
+    message = f"learnwire.lti.launch-action\x1f{record.launch_id}\x1f{record.nonce}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def require_bound(secret: bytes, record: LaunchRecord, token: str | None, *, known: bool) -> None:
+    """Refuse an action on ``record`` from a browser that did not launch it.
+
+    ``known``: this browser's session already holds the launch (where cookies work);
+    otherwise ``token`` must be the launch's action token from one of its pages.
+    """
+    if known:
+        return
+    if token and hmac.compare_digest(token, action_token(secret, record)):
+        return
+    raise LaunchRejected(
+        "unbound_launch",
+        "This launch was not opened in this browser, so its pages and actions are not "
+        "available here. Open the activity again from the LMS.",
+        status=403,
+    )
+
+
 def upsert_memberships(
     conn: Conn, rows: Sequence[tuple[uuid.UUID, str, str, LearnwireRole]]
 ) -> int:
@@ -145,9 +190,23 @@ def upsert_memberships(
     return len(rows)
 
 
+def end_memberships_except(
+    conn: Conn, issuer: str, context_id: str, members: Sequence[uuid.UUID]
+) -> int:
+    """End the course memberships of everyone not in ``members``; how many ended."""
+    cur = conn.execute(
+        "DELETE FROM lti_course_membership WHERE issuer = %s AND context_id = %s "
+        "AND NOT (learner_id = ANY(%s))",
+        (issuer, context_id, list(members)),
+    )
+    return cur.rowcount
+
+
 def course_size(conn: Conn, issuer: str, context_id: str) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM lti_course_membership WHERE issuer = %s AND context_id = %s",
-        (issuer, context_id),
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "SELECT count(*) FROM lti_course_membership WHERE issuer = %s AND context_id = %s",
+            (issuer, context_id),
+        )
+    )
     return int(row[0])

@@ -54,7 +54,10 @@ def get(conn: Conn, state: str) -> LoginState | None:
     ).fetchone()
     if row is None:
         return None
-    return LoginState(*row[:5], params=row[5] or {}, used=row[6], expired=row[7])
+    state_, nonce, issuer, client_id, target, params, used, expired = row
+    return LoginState(
+        state_, nonce, issuer, client_id, target, params=params or {}, used=used, expired=expired
+    )
 
 
 def redeem(conn: Conn, state: str, nonce: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ... import hookimpl
 from ...core.migrations_source import MigrationSource
+from .personal_data import LtiLaunchData
 
 
 @hookimpl
@@ -26,3 +27,8 @@ def register_commands(cli: Any) -> None:
 @hookimpl
 def register_migrations() -> list[MigrationSource]:
     return [MigrationSource(namespace="lti", directory=Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def register_personal_data(settings: Any) -> list[Any]:
+    return [LtiLaunchData.from_settings(settings)]

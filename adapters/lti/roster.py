@@ -18,9 +18,9 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 from ...core.intake import Intake
 from .context import person_record
 from .errors import LtiError, PlatformUnavailable, RegistrationFailed
-from .launches import resolve_learners, upsert_memberships
+from .launches import end_memberships_except, resolve_learners, upsert_memberships
 from .roles import learnwire_role
-from .services import TimeoutSession, ToolServiceConnector
+from .services import TimeoutSession, ToolServiceConnector, describe_answer
 from .tool_conf import PostgresToolConf
 
 Conn = psycopg.Connection[Any]
@@ -38,6 +38,7 @@ class RosterReport:
     skipped_inactive: int = 0
     learners_created: int = 0
     memberships: int = 0
+    memberships_ended: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -47,7 +48,11 @@ class RosterReport:
 def pull(
     conn: Conn, intake: Intake, nrps: NamesRolesProvisioningService, issuer: str, url: str
 ) -> RosterReport:
-    """Read every page of the membership container at ``url`` and take in its members."""
+    """Read every page of the membership container at ``url`` and take in its members.
+
+    The roster is the LMS's word on who is in the course: once every page was read,
+    memberships of people it no longer lists as active (set Inactive, or removed) end.
+    """
     report = RosterReport(issuer=issuer)
     people: dict[str, tuple[Any, list[str]]] = {}
     next_url: str | None = url
@@ -69,10 +74,13 @@ def pull(
                 person = person_record(issuer, str(user_id), member.get("email"))
                 people[str(user_id)] = (person, list(member.get("roles") or []))
             next_url = page.get("next_page_url")
+        if next_url:
+            raise PlatformUnavailable(
+                f"The roster at {url} has more than {MAX_PAGES} pages; it was not taken in."
+            )
     except LtiServiceException as exc:
         raise PlatformUnavailable(
-            f"The LMS refused the roster call: HTTP {exc.response.status_code} "
-            f"{exc.response.text[:300]}"
+            f"The LMS refused the roster call: {describe_answer(exc.response)}"
         ) from exc
     except LtiException as exc:
         raise LtiError(f"The roster could not be read: {exc}.") from exc
@@ -88,6 +96,7 @@ def pull(
             for learner_id, (_, roles) in zip(ids, people.values(), strict=True)
         ]
         report.memberships = upsert_memberships(conn, rows)
+        report.memberships_ended = end_memberships_except(conn, issuer, report.context_id, ids)
     return report
 
 

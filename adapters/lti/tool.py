@@ -7,6 +7,7 @@ refused launch leaves nothing behind, an accepted one is stored whole.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,12 +18,23 @@ import psycopg
 from ...core.intake import IntakeReport
 from ...core.learner import feedback as learner_feedback
 from ...core.runtime import Runtime
-from . import deep_linking, feedback, grades, launches, offers, pages, registrations, roster
+from . import (
+    checks,
+    deep_linking,
+    feedback,
+    grades,
+    launches,
+    offers,
+    pages,
+    registrations,
+    roster,
+)
 from .checks import DEEP_LINKING_REQUEST, DEEP_LINKING_SETTINGS
 from .context import AGS, NRPS, LaunchContext
 from .errors import FeedbackRefused, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .launches import LaunchRecord
+from .platform_keys import KeyLookup, PlatformKeyCache
 from .services import TimeoutSession
 from .settings import LtiSettings, ToolUrls, lti_settings, tool_urls
 from .storage import ServerSideSessionService
@@ -41,6 +53,8 @@ class LtiTool:
         self.settings: LtiSettings = lti_settings(runtime.settings)
         self.urls: ToolUrls = tool_urls(runtime.settings)
         self._offers: offers.OfferSource | None = None
+        self._action_secret: bytes | None = None
+        self.platform_keys = PlatformKeyCache.from_settings(self.settings)
 
     @property
     def name(self) -> str:
@@ -65,6 +79,17 @@ class LtiTool:
 
     def http(self) -> TimeoutSession:
         return TimeoutSession(self.settings.http_timeout_seconds)
+
+    def action_secret(self) -> bytes:
+        """The key of launch action tokens, derived from the deployment's secret key (so
+        every web node agrees) and read once: pages render it on every request."""
+        if self._action_secret is None:
+            secret = self.runtime.settings.flask_secret().encode()
+            self._action_secret = hashlib.sha256(b"learnwire.lti.actions\x1f" + secret).digest()
+        return self._action_secret
+
+    def action_token(self, record: LaunchRecord) -> str:
+        return launches.action_token(self.action_secret(), record)
 
     def action_url(self, launch_id: str, action: str = "") -> str:
         return f"{self.urls.launch_url}/{launch_id}" + (f"/{action}" if action else "")
@@ -96,9 +121,29 @@ class LtiTool:
             values=pages.storage_keys(started.state, started.nonce),
         )
 
-    def accept(self, conn: Conn, launch: ToolLaunch) -> tuple[LaunchContext, LaunchRecord]:
+    def platform_keys_for(self, id_token: str | None) -> KeyLookup | None:
+        """The key set of the platform that (by its unverified claims) issued ``id_token``.
+
+        Called before the launch takes its database connection: the registration is read
+        in a short transaction of its own, and the fetch, which may take up to its deadline,
+        holds no connection. None when the token names no registered platform or is not a
+        JWT at all; validation then refuses it with the precise reason.
+        """
+        claimed = checks.claimed_platform(id_token)
+        if claimed is None:
+            return None
+        issuer, client_id, kid = claimed
+        with self.runtime.db.connection() as conn:
+            registration = registrations.find(conn, issuer, client_id)
+        if registration is None:
+            return None
+        return self.platform_keys.lookup(registration.issuer, registration.keyset_url, kid)
+
+    def accept(
+        self, conn: Conn, launch: ToolLaunch, platform_keys: KeyLookup | None
+    ) -> tuple[LaunchContext, LaunchRecord]:
         """Validate the launch, resolve the learner, store the launch."""
-        launch.configure(self.settings).validate()
+        launch.configure(self.settings, platform_keys).validate()
         assert launch.login is not None
         ctx = LaunchContext.from_claims(
             launch.claims(),
@@ -202,6 +247,7 @@ class LtiTool:
             priorities=[(p, feedback.choice_for(p.weight)) for p in priorities if p.listed],
             other_skills=[p for p in priorities if not p.listed],
             weights=feedback.WEIGHTS,
+            launch_token=self.action_token(record),
         )
 
     def picker_page(
@@ -227,6 +273,7 @@ class LtiTool:
             items=offers.catalogue(conn, query=query, limit=PICKER_SIZE),
             multiple=deep_linking.accepts(settings, "accept_multiple"),
             accepts_lineitem=deep_linking.accepts(settings, "accept_lineitem"),
+            launch_token=self.action_token(record),
         )
 
     # -- actions on a stored launch ------------------------------------------------------------
@@ -360,7 +407,7 @@ class LtiTool:
             raise NotAllowed(f"Only instructors, managers and administrators may {what}.")
 
     def _launch_data(self, conn: Conn, record: LaunchRecord) -> dict[str, Any]:
-        return self.session_service(conn).get_launch_data(record.launch_id) or {}
+        return dict(self.session_service(conn).get_launch_data(record.launch_id) or {})
 
     @staticmethod
     def _has_nrps(launch_data: dict[str, Any]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
@@ -38,7 +39,7 @@ class ToolRegistration(Registration):
     def get_kid(self) -> str | None:
         return self._kid
 
-    def get_jwks(self) -> list[dict[str, Any]]:
+    def get_jwks(self) -> list[Mapping[str, Any]]:
         return [Registration.get_jwk(self.get_tool_public_key())] if self._kid else []
 
 

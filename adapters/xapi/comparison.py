@@ -20,6 +20,7 @@ import orjson
 from .formats import FormatError, check_timestamp
 
 _LRS_OWNED = ("stored", "authority", "version")
+_GROUP_PLACES = frozenset({"team", "instructor", "contextGroups"})
 
 
 def digest(statement: dict[str, Any], timestamp: datetime | None = None) -> bytes:
@@ -42,11 +43,14 @@ def _comparable(statement: dict[str, Any], timestamp: datetime | None) -> dict[s
         )
     # Only these places can hold Groups (whose member order does not count) or scores;
     # walking the whole statement would cost more than everything else in the digest.
+    actor = out.get("actor")
+    if isinstance(actor, dict) and actor.get("objectType") == "Group":
+        out["actor"] = _members_sorted(actor)
     target = out.get("object")
     if isinstance(target, dict) and target.get("objectType") in ("Group", "SubStatement"):
         out["object"] = _members_sorted(target)
     context = out.get("context")
-    if isinstance(context, dict) and "team" in context:
+    if isinstance(context, dict) and _GROUP_PLACES.intersection(context):
         out["context"] = _members_sorted(context)
     result = out.get("result")
     if isinstance(result, dict) and "score" in result:

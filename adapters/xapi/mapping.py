@@ -8,9 +8,16 @@ pseudonymous learner ids, :meth:`StatementMapper.event` builds the
 
 The statement kept in the event never holds a person's identifiers: the actor becomes an
 account named by the learner's pseudonymous id, and every other agent (instructor, team,
-agents as objects, sub-statement actors) becomes an account named by the keyed hash under
-which :mod:`learnwire.core.store.identities` links that identifier. Properties the LRS owns
-(``stored``, ``authority``) are dropped on the way in and rendered on the way out.
+``contextAgents`` and ``contextGroups``, agents as objects, sub-statement actors, group
+members) becomes an account named by the keyed hash under which
+:mod:`learnwire.core.store.identities` links that identifier.
+
+A Group as actor is a learner too: an identified Group through its own identifier, an
+anonymous Group as the set of its members (kind ``xapi_group``, valued by the members' keyed
+hashes in order), so a group's statement never counts as one of its members' own.
+
+Properties the LRS owns (``stored``, ``authority``) are dropped on the way in and rendered on
+the way out.
 """
 
 from __future__ import annotations
@@ -25,8 +32,13 @@ from pydantic import BaseModel
 from learnwire.core.models import EventResult, IdentityRef, LearningEvent
 from learnwire.core.store.identities import IdentityResolver, canonical_forms
 
-from .validation import VOIDED, CheckedStatement, StatementInvalid
+from .validation import VOIDED, CheckedStatement
 from .verbs import category_of
+
+_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+#: Identifiers longer than this are not memoised: the memos hold at most 100,000 entries
+#: each, so this bounds them by bytes too (about 60 MB at worst).
+_MEMO_KEY_MAX = 512
 
 
 @dataclass(slots=True)
@@ -37,6 +49,8 @@ class PreparedStatement:
     id: uuid.UUID
     subject: IdentityRef
     checked: CheckedStatement
+    #: The key it is stored under: its id, unless another source holds that id.
+    key: uuid.UUID
 
     @property
     def is_voiding(self) -> bool:
@@ -84,17 +98,22 @@ class StatementMapper:
     def prepare(self, checked: CheckedStatement, index: int, path: str) -> PreparedStatement:
         data = checked.data
         actor = data["actor"]
-        if actor.get("objectType") == "Group":
-            raise StatementInvalid(
-                f"{path}.actor" if path else "actor",
-                "learnwire records what one learner did; a Group cannot be the actor",
-            )
         statement_id = checked.id or uuid.uuid4()
-        return PreparedStatement(index, statement_id, self._identity(actor), checked)
+        if actor.get("objectType") == "Group" and not any(k in actor for k in _IFIS):
+            # An anonymous Group is the set of its members: that set is the learner the
+            # statement is about, with a pseudonymous id of its own (no member's record).
+            members = sorted({self.hash_of(m) for m in actor["member"]})
+            subject = IdentityRef.model_construct(
+                kind="xapi_group", namespace="", value=",".join(members)
+            )
+            return PreparedStatement(index, statement_id, subject, checked, statement_id)
+        return PreparedStatement(index, statement_id, self._identity(actor), checked, statement_id)
 
     def _identity(self, actor: dict[str, Any]) -> IdentityRef:
         # One learner sends many statements: the ref (and so its hashes) is shared.
         ref = identity_of(actor)
+        if len(ref.namespace) + len(ref.value) > _MEMO_KEY_MAX:
+            return ref
         key = (ref.kind, ref.namespace, ref.value)
         found = self._refs.get(key)
         if found is None:
@@ -121,7 +140,7 @@ class StatementMapper:
             data_category=category_of(verb),
             occurred_at=occurred,
             stored_at=None,
-            statement_id=prepared.id,
+            statement_id=prepared.key,
             verb=verb,
             object_id=self._object_id(statement["object"]),
             result=_result(data.get("result"), prepared.checked),
@@ -142,17 +161,21 @@ class StatementMapper:
             if len(self._names) > 100_000:
                 self._names.clear()
             name = self._names[learner_id] = str(learner_id)
-        data["actor"] = {
-            "objectType": "Agent",
+        actor = data["actor"]
+        pseudonymous: dict[str, Any] = {
+            "objectType": "Group" if actor.get("objectType") == "Group" else "Agent",
             "account": {"homePage": self.learner_home, "name": name},
         }
+        if "member" in actor:
+            pseudonymous["member"] = [self.pseudonymous_agent(m) for m in actor["member"]]
+        data["actor"] = pseudonymous
         self._hash_agents_in(data)
         return data
 
     def pseudonymous_agent(self, agent: dict[str, Any]) -> dict[str, Any]:
         """An Agent or Group with every identifier replaced by its keyed hash, names dropped."""
         out: dict[str, Any] = {"objectType": agent.get("objectType", "Agent")}
-        if any(k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):
+        if any(k in agent for k in _IFIS):
             out["account"] = {"homePage": self.pseudonym_home, "name": self.hash_of(agent)}
         if "member" in agent:
             out["member"] = [self.pseudonymous_agent(m) for m in agent["member"]]
@@ -162,6 +185,8 @@ class StatementMapper:
         """The keyed hash identity links use for this agent's identifier."""
         # The SHA-1 form when there is one, so mbox and mbox_sha1sum agents agree.
         form = canonical_forms(identity_of(agent))[-1]
+        if len(form[1]) + len(form[2]) > _MEMO_KEY_MAX:
+            return self.resolver.hash(*form)
         found = self._hashes.get(form)
         if found is None:
             if len(self._hashes) > 100_000:
@@ -184,6 +209,9 @@ class StatementMapper:
             for key in ("instructor", "team"):
                 if key in context:
                     context[key] = self.pseudonymous_agent(context[key])
+            for key, role in (("contextAgents", "agent"), ("contextGroups", "group")):
+                for entry in context.get(key, ()):
+                    entry[role] = self.pseudonymous_agent(entry[role])
             if "registration" in context:
                 context["registration"] = context["registration"].lower()
             if "statement" in context:

@@ -17,6 +17,7 @@ from learnwire.core.periodic import PeriodicTask
 from learnwire.core.runtime import Runtime
 
 from . import credentials
+from .personal_data import XapiAgents
 from .settings import xapi_settings
 
 
@@ -112,6 +113,8 @@ def credentials_group() -> None:
 @pass_runtime
 def credentials_create(runtime: Runtime, source: str, as_json: bool) -> None:
     """Issue a key and secret for SOURCE; the secret is shown only now."""
+    # Usually the first command on a fresh install: its table must exist.
+    runtime.upgrade()
     with runtime.db.connection() as conn:
         issued = credentials.create(conn, source)
     endpoint = runtime.settings.public_url.rstrip("/") + "/xapi/"
@@ -215,3 +218,8 @@ def pull_command(
             click.echo(f"  invalid {bad['id']}: {bad['reason']}")
 
     emit(report.as_dict(), as_json, human)
+
+
+@hookimpl(trylast=True)
+def register_personal_data(settings: Settings) -> list[Any]:
+    return [XapiAgents()]

@@ -1,4 +1,4 @@
-"""Which properties each xAPI 1.0.3 object may have (anything else is refused)."""
+"""Which properties each xAPI object may have (anything else is refused)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ CONTEXT_KEYS = frozenset(
         "extensions",
     }
 )
+#: xAPI 2.0 (IEEE 9274.1.1) adds who else took part, with their roles.
+CONTEXT_KEYS_2 = CONTEXT_KEYS | {"contextAgents", "contextGroups"}
 CONTEXT_ACTIVITY_KEYS = frozenset({"parent", "grouping", "category", "other"})
 ATTACHMENT_KEYS = frozenset(
     {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"}

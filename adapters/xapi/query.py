@@ -25,6 +25,7 @@ from learnwire.core.store.identities import IdentityResolver
 from . import formats
 from .formats import FormatError
 from .mapping import identity_of
+from .statements import scoped_key
 from .validation import StatementInvalid, validate_actor
 
 Conn = psycopg.Connection[Any]
@@ -92,6 +93,7 @@ class StatementReader:
     def __init__(self, resolver: IdentityResolver, public_url: str, max_limit: int) -> None:
         self.resolver = resolver
         self.public_url = public_url.rstrip("/")
+        self.learner_home = f"{self.public_url}/learners"
         self.max_limit = max_limit
 
     def one(self, conn: Conn, source: str, query: StatementQuery) -> dict[str, Any]:
@@ -99,10 +101,11 @@ class StatementReader:
         raw = query.voidedStatementId if voided else query.statementId
         field = "voidedStatementId" if voided else "statementId"
         statement_id = _parse(formats.check_uuid, raw, field)
+        keys = [statement_id, scoped_key(self.resolver, source, statement_id)]
         row = conn.execute(
-            f"SELECT {_COLUMNS} FROM learning_event WHERE statement_id = %s AND source = %s "
-            "AND voided = %s",
-            (statement_id, source, voided),
+            f"SELECT {_COLUMNS} FROM learning_event WHERE statement_id = ANY(%s) "
+            "AND source = %s AND voided = %s",
+            (keys, source, voided),
         ).fetchone()
         if row is None:
             state = "voided " if voided else ""
@@ -110,7 +113,8 @@ class StatementReader:
         return self.render(row, query.format)
 
     def page(self, conn: Conn, source: str, query: StatementQuery, after: Any = None) -> Page:
-        where, params = ["source = %s", "NOT voided"], [source]
+        where: list[str] = ["source = %s", "NOT voided"]
+        params: list[Any] = [source]
         if query.agent is not None and not self._agent_condition(conn, query, where, params):
             return Page([], "")
         if query.verb is not None:
@@ -170,9 +174,14 @@ class StatementReader:
         if not any(k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):
             raise ValidationFailed("agent: must be an Agent or an identified Group", field="agent")
         ref = identity_of(agent)
-        known = self.resolver.lookup(conn, [ref])
         hashes = [h for h, _ in self.resolver.hashes(ref)]
-        learner = next((known[h] for h in hashes if h in known), None)
+        learner = self._learner_named(agent)
+        if learner is not None:
+            # The pseudonymous actor GET returns finds the statements it was returned with.
+            hashes = [str(learner)]
+        else:
+            known = self.resolver.lookup(conn, [ref])
+            learner = next((known[h] for h in hashes if h in known), None)
         if not query.related_agents:
             if learner is None:
                 return False
@@ -186,6 +195,16 @@ class StatementReader:
         params += [learner, hashes[-1]]
         return True
 
+    def _learner_named(self, agent: dict[str, Any]) -> uuid.UUID | None:
+        """The learner id of a pseudonymous actor as rendered by :meth:`render`, else None."""
+        account = agent.get("account")
+        if not isinstance(account, dict) or account.get("homePage") != self.learner_home:
+            return None
+        try:
+            return uuid.UUID(str(account.get("name")))
+        except ValueError:
+            return None
+
     # -- rendering ----------------------------------------------------------------------
 
     def render(self, row: tuple[Any, ...], fmt: str = "exact") -> dict[str, Any]:
@@ -193,11 +212,20 @@ class StatementReader:
         statement_id, learner_id, source, stored_at, occurred_at, statement = row
         out = _pruned(statement)
         stored = iso(stored_at)
-        out["id"] = str(statement_id)
-        out["actor"] = {
-            "objectType": "Agent",
-            "account": {"homePage": f"{self.public_url}/learners", "name": str(learner_id)},
+        # The id it was sent with: the storage key differs when another source holds that id.
+        out["id"] = str(out.get("id") or statement_id)
+        kept = out.get("actor") if isinstance(out.get("actor"), dict) else {}
+        actor: dict[str, Any] = {
+            "objectType": "Group" if kept.get("objectType") == "Group" else "Agent",
+            "account": {"homePage": self.learner_home, "name": str(learner_id)},
         }
+        if "member" in kept:
+            actor["member"] = kept["member"]
+        out["actor"] = actor
+        _context_activities_as_arrays(out.get("context"))
+        target = out.get("object")
+        if isinstance(target, dict) and target.get("objectType") == "SubStatement":
+            _context_activities_as_arrays(target.get("context"))
         out.setdefault("timestamp", iso(occurred_at))
         out["stored"] = stored
         out["authority"] = {
@@ -267,6 +295,17 @@ def _pruned(value: Any) -> Any:
     if isinstance(value, list):
         return [_pruned(v) for v in value]
     return value
+
+
+def _context_activities_as_arrays(context: Any) -> None:
+    """xAPI lets a sender give one context activity as an object; an LRS returns arrays."""
+    if not isinstance(context, dict):
+        return
+    activities = context.get("contextActivities")
+    if isinstance(activities, dict):
+        for key, value in activities.items():
+            if isinstance(value, dict):
+                activities[key] = [value]
 
 
 def _ids_only(statement: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,13 @@ The contract of :meth:`StatementIntake.store`, run inside the caller's transacti
 - voiding statements mark their targets voided, and a statement arriving after the statement
   that voids it is stored already voided. A voiding statement is never voided itself.
 
+Every source has a statement-id space of its own: a source can neither see, replace, nor
+void (even ahead of time) a statement another source stored, and nothing it is told reveals
+that another source used an id. Statement ids are unique across the store, so when the id a
+statement arrives with is already taken by another source, the statement is kept under a
+storage key derived from the source and the id with the keyed hash identities use (so
+nobody can take that key ahead of time); it is still read and written by its own id.
+
 The caller commits; any exception leaves nothing of the batch behind.
 """
 
@@ -27,8 +34,10 @@ from learnwire.core.errors import Conflict
 from learnwire.core.intake import Intake, Rejection
 from learnwire.core.models import DataCategory, LearningEvent
 from learnwire.core.sources import SourceBatch
+from learnwire.core.store.identities import IdentityResolver
 
 from .comparison import digest
+from .dropped import recording
 from .mapping import PreparedStatement, StatementMapper
 from .validation import VOIDED, CheckedStatement, StatementInvalid
 
@@ -48,6 +57,8 @@ class StoreOutcome:
     replayed: int = 0
     refused: list[Rejection] = field(default_factory=list)
     voided: int = 0
+    #: Dotted paths of the fields the intake policy dropped from the statements stored.
+    dropped: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +89,9 @@ class StatementIntake:
         prepared = [self.mapper.prepare(c, i, paths[i]) for i, c in enumerate(checked)]
         outcome = StoreOutcome(ids=[p.id for p in prepared])
         _refuse_repeated_ids(prepared, paths)
+        keys, existing = _lookup(conn, self.intake.resolver, source, outcome.ids)
+        for p in prepared:
+            p.key = keys[p.id]
         # Each distinct actor is resolved once (a batch holds many statements per learner).
         subjects = list({id(p.subject): p.subject for p in prepared}.values())
         resolved = self.intake.resolver.resolve_subjects(conn, subjects, source=source)
@@ -86,21 +100,20 @@ class StatementIntake:
         digests = [
             digest(e.statement, p.checked.timestamp) for e, p in zip(events, prepared, strict=True)
         ]
-        existing = _stored(conn, outcome.ids)
         fresh: list[int] = []
         for i, p in enumerate(prepared):
-            if p.id in existing:
-                _check_replay(events[i], digests[i], existing[p.id], paths[i])
+            if p.key in existing:
+                _check_replay(events[i], digests[i], existing[p.key], paths[i])
                 outcome.replayed += 1
             else:
                 fresh.append(i)
         if not fresh:
             return outcome
-        fresh_ids = [prepared[i].id for i in fresh]
+        fresh_ids = [prepared[i].key for i in fresh]
         # Digests go in first: a digest already there (a concurrent request) is kept, and the
         # race check below compares against it.
         _save_digests(conn, fresh_ids, [digests[i] for i in fresh])
-        report = self.intake.store(
+        report = recording(self.intake, outcome.dropped).store(
             conn,
             # Not model_construct: it inspects every default factory's signature per call.
             SourceBatch(events=[events[i] for i in fresh]),
@@ -120,15 +133,52 @@ class StatementIntake:
         raced = len(fresh) - outcome.stored - len(report.rejected)
         if raced > 0:
             # Another request stored some of these ids between our check and our write.
-            stored = _stored(conn, fresh_ids)
+            stored = _stored(conn, fresh_ids, source)
             for i in fresh:
-                if prepared[i].id in stored:
-                    _check_replay(events[i], digests[i], stored[prepared[i].id], paths[i])
+                if prepared[i].key in stored:
+                    _check_replay(events[i], digests[i], stored[prepared[i].key], paths[i])
+                elif _stored(conn, [prepared[i].key], None):
+                    # Another source took this id in the meantime: sent again, the
+                    # statement is kept under this source's own key.
+                    raise Conflict(
+                        f"{paths[i] or 'statement'}: not stored because of a concurrent "
+                        "request; send it again"
+                    )
             outcome.replayed += raced
         if report.rejected:
             _forget_unstored_digests(conn, fresh_ids)
-        outcome.voided = _apply_voiding(conn, [prepared[i] for i in fresh])
+        outcome.voided = _apply_voiding(
+            conn, self.intake.resolver, source, [prepared[i] for i in fresh]
+        )
         return outcome
+
+
+def scoped_key(resolver: IdentityResolver, source: str, statement_id: uuid.UUID) -> uuid.UUID:
+    """The storage key of ``statement_id`` from ``source`` when another source holds the id."""
+    return uuid.UUID(resolver.hash("xapi_statement", source, str(statement_id))[:32], version=4)
+
+
+def _lookup(
+    conn: Conn, resolver: IdentityResolver, source: str, ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, _Stored]]:
+    """The key each of ``source``'s statement ids is (or will be) stored under, and what
+    ``source`` already stored under those keys; one query for the whole batch."""
+    scoped = {i: scoped_key(resolver, source, i) for i in ids}
+    rows = conn.execute(
+        "SELECT e.statement_id, e.source, d.digest, e.learner_id, e.verb, e.object_id "
+        "FROM learning_event e LEFT JOIN xapi_statement_digest d USING (statement_id) "
+        "WHERE e.statement_id = ANY(%s::uuid[])",
+        (uuid_array([*ids, *scoped.values()]),),
+    ).fetchall()
+    owner = {row[0]: row[1] for row in rows}
+    keys = {}
+    for i in ids:
+        if owner.get(scoped[i]) == source or owner.get(i, source) != source:
+            keys[i] = scoped[i]
+        else:
+            keys[i] = i
+    existing = {row[0]: _Stored(*row[2:]) for row in rows if row[1] == source}
+    return keys, existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +216,13 @@ def _refuse_repeated_ids(prepared: list[PreparedStatement], paths: Sequence[str]
             )
 
 
-def _stored(conn: Conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, _Stored]:
+def _stored(conn: Conn, keys: list[uuid.UUID], source: str | None) -> dict[uuid.UUID, _Stored]:
+    """The statements stored under ``keys`` by ``source`` (by any source when None)."""
     rows = conn.execute(
         "SELECT e.statement_id, d.digest, e.learner_id, e.verb, e.object_id "
         "FROM learning_event e LEFT JOIN xapi_statement_digest d USING (statement_id) "
-        "WHERE e.statement_id = ANY(%s::uuid[])",
-        (uuid_array(ids),),
+        "WHERE e.statement_id = ANY(%s::uuid[]) AND (%s::text IS NULL OR e.source = %s)",
+        (uuid_array(keys), source, source),
     ).fetchall()
     return {row[0]: _Stored(*row[1:]) for row in rows}
 
@@ -204,27 +255,38 @@ def uuid_array(ids: list[uuid.UUID]) -> str:
     return "{" + ",".join(map(str, ids)) + "}"
 
 
-def _apply_voiding(conn: Conn, fresh: list[PreparedStatement]) -> int:
-    """Void the targets of new voiding statements, and new statements already voided."""
+def _apply_voiding(
+    conn: Conn, resolver: IdentityResolver, source: str, fresh: list[PreparedStatement]
+) -> int:
+    """Void the targets of new voiding statements, and new statements already voided; only
+    ever within ``source``."""
     voided = 0
     targets = [t for p in fresh if (t := p.voids) is not None]
     if targets:
+        keys = [*targets, *(scoped_key(resolver, source, t) for t in targets)]
         voided += conn.execute(
-            "UPDATE learning_event SET voided = true WHERE statement_id = ANY(%s) "
-            "AND verb <> %s AND NOT voided",
-            (targets, VOIDED),
+            "UPDATE learning_event SET voided = true WHERE statement_id = ANY(%s::uuid[]) "
+            "AND source = %s AND verb <> %s AND NOT voided",
+            (uuid_array(keys), source, VOIDED),
         ).rowcount
-    plain = [str(p.id) for p in fresh if not p.is_voiding]
+    plain = [p for p in fresh if not p.is_voiding]
     if plain:
         # A voiding statement's object_id is its target's id (see mapping._object_id). The
         # verb is spelt out, not bound, so the planner can use the partial index
         # xapi_event_voiding (only voiding statements) in every plan.
+        # The (usually empty) set of hits is found in that small index first; only hits
+        # are then looked up by key.
         voided += conn.execute(
-            "UPDATE learning_event SET voided = true WHERE statement_id IN ("
-            "  SELECT v.object_id::uuid FROM learning_event v"
-            "  WHERE v.object_id = ANY(%s::text[])"
-            "  AND v.verb = 'http://adlnet.gov/expapi/verbs/voided'"
-            ") AND verb <> 'http://adlnet.gov/expapi/verbs/voided' AND NOT voided",
-            ("{" + ",".join(plain) + "}",),
+            "UPDATE learning_event e SET voided = true FROM ("
+            "  SELECT t.key FROM unnest(%s::uuid[], %s::text[]) AS t(key, id)"
+            "  WHERE EXISTS (SELECT 1 FROM learning_event v WHERE v.object_id = t.id"
+            "  AND v.verb = 'http://adlnet.gov/expapi/verbs/voided' AND v.source = %s)"
+            ") AS hit WHERE e.statement_id = hit.key AND e.source = %s AND NOT e.voided",
+            (
+                uuid_array([p.key for p in plain]),
+                "{" + ",".join(str(p.id) for p in plain) + "}",
+                source,
+                source,
+            ),
         ).rowcount
     return voided

@@ -1,11 +1,13 @@
-"""Validation of xAPI 1.0.3 statements, naming the exact property at fault.
+"""Validation of xAPI statements (1.0.x, and 2.0 / IEEE 9274.1.1 when the request says so),
+naming the exact property at fault.
 
-Contract: a statement this module accepts is also accepted by ralph-malph's strict
-``BaseXapiStatement`` (the reference the issue names), and where xAPI 1.0.3 is stricter than
-ralph (no empty values inside lists, exactly one identifier per agent, timestamps in ISO 8601,
-``min < max`` for scores, ...) the specification wins. The differential tests in
-``tests/adapters/xapi/test_validation.py`` generate valid and broken statements and check
-that whatever ralph rejects is rejected here.
+Contract: the specification decides. ralph-malph's strict ``BaseXapiStatement`` is the
+reference the differential tests in ``tests/adapters/xapi/test_validation.py`` compare with:
+whatever ralph rejects is rejected here too, except where ralph refuses what xAPI allows
+(empty values, e-mail addresses of intranet domains, Groups as instructor or as a
+SubStatement's object, the statement version "1.0"), and where xAPI is stricter than ralph
+(exactly one identifier per agent, timestamps in ISO 8601, ``min < max`` for scores, ...)
+the specification wins.
 
 It is a hand-written walk over the parsed JSON instead of a pydantic model because intake
 has to validate tens of thousands of statements a second; the formats that repeat (IRIs,
@@ -22,7 +24,8 @@ from uuid import UUID
 
 from . import formats
 from . import properties as props
-from .shapes import ShapeChecks, StatementInvalid, at, memo_key, remember, seen
+from .outcomes import OutcomeChecks
+from .shapes import StatementInvalid, at, memo_key, remember, seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,28 +41,37 @@ class CheckedStatement:
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
-def validate_statement(value: Any, path: str = "") -> CheckedStatement:
-    """Check one statement; raise :class:`StatementInvalid` naming the first fault."""
-    return _Walk().statement(value, path)
+def is_v2(version: str) -> bool:
+    """Whether an ``X-Experience-API-Version`` value asks for xAPI 2.0's rules."""
+    return version.startswith("2.")
 
 
-def validate_batch(values: list[Any]) -> list[CheckedStatement]:
+def validate_statement(value: Any, path: str = "", *, version: str = "1.0.3") -> CheckedStatement:
+    """Check one statement by the rules of ``version``; raise :class:`StatementInvalid`
+    naming the first fault."""
+    return _Walk(is_v2(version)).statement(value, path)
+
+
+def validate_batch(values: list[Any], *, version: str = "1.0.3") -> list[CheckedStatement]:
     """Check every statement of a batch; the first fault fails the whole batch."""
-    walk = _Walk()
+    walk = _Walk(is_v2(version))
     return [walk.statement(v, f"[{i}]") for i, v in enumerate(values)]
 
 
 def validate_actor(value: Any, path: str) -> None:
     """Check an Agent or Group on its own (e.g. the ``agent`` query parameter)."""
-    _Walk().actor(value, path)
+    _Walk(False).actor(value, path)
 
 
-class _Walk(ShapeChecks):
+class _Walk(OutcomeChecks):
     """One pass over a statement; keeps the parsed timestamp and duration it meets."""
 
-    def __init__(self) -> None:
+    def __init__(self, v2: bool) -> None:
         self.timestamp: datetime | None = None
         self.duration: timedelta | None = None
+        self.v2 = v2
+        self.check_timestamp = formats.check_timestamp_2 if v2 else formats.check_timestamp
+        self.context_keys = props.CONTEXT_KEYS_2 if v2 else props.CONTEXT_KEYS
 
     # -- statement ----------------------------------------------------------------------
 
@@ -71,11 +83,12 @@ class _Walk(ShapeChecks):
             statement_id = self.fmt(formats.check_uuid, data["id"], path, "id")
         self.body(data, path, substatement=False)
         if "stored" in data:
-            self.fmt(formats.check_timestamp, data["stored"], path, "stored")
+            self.fmt(self.check_timestamp, data["stored"], path, "stored")
         if "authority" in data:
-            self.actor(data["authority"], at(path, "authority"))
+            self.authority(data["authority"], at(path, "authority"))
         if "version" in data:
-            self.fmt(formats.check_version, data["version"], path, "version")
+            check = formats.check_version_2 if self.v2 else formats.check_version
+            self.fmt(check, data["version"], path, "version")
         return CheckedStatement(data, statement_id, self.timestamp, self.duration)
 
     def body(self, data: dict[str, Any], path: str, *, substatement: bool) -> None:
@@ -86,12 +99,22 @@ class _Walk(ShapeChecks):
         self.actor(data["actor"], at(path, "actor"))
         self.verb(data["verb"], at(path, "verb"))
         is_activity = self.object(data["object"], at(path, "object"), substatement)
+        if (
+            type(data["verb"]) is dict
+            and data["verb"].get("id") == VOIDED
+            and data["object"].get("objectType") != "StatementRef"
+        ):
+            raise StatementInvalid(
+                at(at(path, "object"), "objectType"),
+                "a statement with the verb voided must have a StatementRef object "
+                "(the statement it voids)",
+            )
         if "result" in data:
             self.result(data["result"], at(path, "result"))
         if "context" in data:
             self.context(data["context"], at(path, "context"), is_activity)
         if "timestamp" in data:
-            parsed = self.fmt(formats.check_timestamp, data["timestamp"], path, "timestamp")
+            parsed = self.fmt(self.check_timestamp, data["timestamp"], path, "timestamp")
             if not substatement:
                 self.timestamp = parsed
         if "attachments" in data:
@@ -123,16 +146,14 @@ class _Walk(ShapeChecks):
             return True
         if kind == "StatementRef":
             self.statement_ref(value, path)
-        elif substatement:
-            # ralph's reference model allows only Activities and StatementRefs here.
-            raise StatementInvalid(
-                at(path, "objectType"),
-                "a SubStatement's object must be an Activity or StatementRef",
-            )
         elif kind == "Agent":
             self.agent(value, path)
         elif kind == "Group":
             self.group(value, path)
+        elif kind == "SubStatement" and substatement:
+            raise StatementInvalid(
+                at(path, "objectType"), "a SubStatement cannot have a SubStatement as its object"
+            )
         elif kind == "SubStatement":
             sub = self.obj(value, path, props.SUBSTATEMENT_KEYS)
             self.body(sub, path, substatement=True)
@@ -148,6 +169,20 @@ class _Walk(ShapeChecks):
     def actor(self, value: Any, path: str) -> None:
         if type(value) is dict and value.get("objectType") == "Group":
             self.group(value, path)
+        else:
+            self.agent(value, path)
+
+    def authority(self, value: Any, path: str) -> None:
+        """An Agent, or the anonymous Group of two Agents that OAuth's three-legged flow
+        names (the application and the user)."""
+        if type(value) is dict and value.get("objectType") == "Group":
+            self.group(value, path)
+            if any(key in value for key in props.IFIS) or len(value.get("member", [])) != 2:
+                raise StatementInvalid(
+                    path,
+                    "an authority that is a Group must be an anonymous Group of exactly two "
+                    "Agents (an OAuth application and its user)",
+                )
         else:
             self.agent(value, path)
 
@@ -176,10 +211,12 @@ class _Walk(ShapeChecks):
             self.ifi(group, path)
         if "member" in group or ifis == 0:
             members = group.get("member")
-            if type(members) is not list or (ifis == 0 and not members):
+            if ifis == 0 and not members:
                 raise StatementInvalid(
                     at(path, "member"), "an anonymous Group needs a non-empty member array"
                 )
+            if type(members) is not list:
+                raise StatementInvalid(at(path, "member"), "must be an array of Agents")
             for i, member in enumerate(members):
                 self.agent(member, at(at(path, "member"), i))
 
@@ -272,52 +309,14 @@ class _Walk(ShapeChecks):
             raise StatementInvalid(at(path, "id"), "is required")
         self.fmt(formats.check_uuid, ref["id"], path, "id")
 
-    # -- result, context, attachments ---------------------------------------------------
-
-    def result(self, value: Any, path: str) -> None:
-        result = self.obj(value, path, props.RESULT_KEYS)
-        if "score" in result:
-            self.score(result["score"], at(path, "score"))
-        for key in ("success", "completion"):
-            if key in result and type(result[key]) is not bool:
-                raise StatementInvalid(at(path, key), "must be true or false")
-        if "response" in result:
-            self.text(result["response"], path, "response")
-        if "duration" in result:
-            self.duration = self.fmt(formats.check_duration, result["duration"], path, "duration")
-        if "extensions" in result:
-            self.extensions(result["extensions"], at(path, "extensions"))
-
-    def score(self, value: Any, path: str) -> None:
-        score = self.obj(value, path, props.SCORE_KEYS)
-        for key, number in score.items():
-            if (
-                type(number) not in (int, float)
-                or number != number
-                or number
-                in (
-                    float("inf"),
-                    float("-inf"),
-                )
-            ):
-                raise StatementInvalid(at(path, key), "must be a number")
-        if "scaled" in score and not -1 <= score["scaled"] <= 1:
-            raise StatementInvalid(at(path, "scaled"), "must be between -1 and 1")
-        low, high, raw = score.get("min"), score.get("max"), score.get("raw")
-        if low is not None and high is not None and not low < high:
-            raise StatementInvalid(at(path, "max"), "must be greater than min")
-        if raw is not None and low is not None and raw < low:
-            raise StatementInvalid(at(path, "raw"), "must not be below min")
-        if raw is not None and high is not None and raw > high:
-            raise StatementInvalid(at(path, "raw"), "must not be above max")
+    # -- context --------------------------------------------------------------------------
 
     def context(self, value: Any, path: str, object_is_activity: bool) -> None:
-        context = self.obj(value, path, props.CONTEXT_KEYS)
+        context = self.obj(value, path, self.context_keys)
         if "registration" in context:
             self.fmt(formats.check_uuid, context["registration"], path, "registration")
         if "instructor" in context:
-            # ralph's reference model takes only an Agent as instructor.
-            self.agent(context["instructor"], at(path, "instructor"))
+            self.actor(context["instructor"], at(path, "instructor"))
         if "team" in context:
             self.group(context["team"], at(path, "team"))
         if "contextActivities" in context:
@@ -335,6 +334,36 @@ class _Walk(ShapeChecks):
             self.statement_ref(context["statement"], at(path, "statement"))
         if "extensions" in context:
             self.extensions(context["extensions"], at(path, "extensions"))
+        for key, role, kind in (
+            ("contextAgents", "agent", "contextAgent"),
+            ("contextGroups", "group", "contextGroup"),
+        ):
+            if key in context:
+                self.context_members(context[key], at(path, key), role, kind)
+
+    def context_members(self, value: Any, path: str, role: str, kind: str) -> None:
+        """xAPI 2.0's ``contextAgents`` / ``contextGroups``: who else took part, and how."""
+        if type(value) is not list:
+            raise StatementInvalid(path, f"must be an array of {kind} objects")
+        for i, item in enumerate(value):
+            where = at(path, i)
+            entry = self.obj(item, where, frozenset({"objectType", role, "relevantTypes"}))
+            if entry.get("objectType") != kind:
+                raise StatementInvalid(at(where, "objectType"), f"must be {kind}")
+            if role not in entry:
+                raise StatementInvalid(at(where, role), "is required")
+            if role == "agent":
+                self.agent(entry[role], at(where, role))
+            else:
+                self.group(entry[role], at(where, role))
+            if "relevantTypes" in entry:
+                types = entry["relevantTypes"]
+                if type(types) is not list or not types:
+                    raise StatementInvalid(
+                        at(where, "relevantTypes"), "must be a non-empty array of IRIs"
+                    )
+                for j, iri in enumerate(types):
+                    self.fmt(formats.check_iri, iri, at(where, "relevantTypes"), j)
 
     def context_activities(self, value: Any, path: str) -> None:
         activities = self.obj(value, path, props.CONTEXT_ACTIVITY_KEYS)
@@ -345,20 +374,3 @@ class _Walk(ShapeChecks):
                     self.activity(activity, at(where, i))
             else:
                 self.activity(entry, where)
-
-    def attachment(self, value: Any, path: str) -> None:
-        attachment = self.obj(value, path, props.ATTACHMENT_KEYS)
-        for key in ("usageType", "display", "contentType", "length", "sha2"):
-            if key not in attachment:
-                raise StatementInvalid(at(path, key), "is required")
-        self.fmt(formats.check_iri, attachment["usageType"], path, "usageType")
-        self.language_map(attachment["display"], at(path, "display"))
-        if "description" in attachment:
-            self.language_map(attachment["description"], at(path, "description"))
-        self.text(attachment["contentType"], path, "contentType")
-        length = attachment["length"]
-        if type(length) is not int or length < 0:
-            raise StatementInvalid(at(path, "length"), "must be a non-negative integer")
-        self.text(attachment["sha2"], path, "sha2")
-        if "fileUrl" in attachment:
-            self.fmt(formats.check_url, attachment["fileUrl"], path, "fileUrl")

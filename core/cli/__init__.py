@@ -11,12 +11,10 @@ import click
 
 from ..errors import LearnwireError
 from . import recommend as _recommend  # noqa: F401  (registers its commands)
-from .demo import demo
 from .root import cli
 from .sync import sync
 
 cli.add_command(sync)
-cli.add_command(demo)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
 
 from ..runtime import Runtime
+from ..store import one
 from .output import emit, json_option, table
 from .root import cli, pass_runtime
+
+if TYPE_CHECKING:
+    # Imported when a command runs: the CLI starts without loading numpy and the ranker.
+    from ..ranker.service import RecommendationService
 
 
 def _at(value: str | None) -> datetime:
@@ -22,7 +29,7 @@ def _at(value: str | None) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _service(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _service(runtime: Runtime) -> RecommendationService:
     from ..ranker.service import RecommendationService
 
     runtime.upgrade()
@@ -129,11 +136,9 @@ def recommend_all(
 
     svc = _service(runtime)
     with runtime.db.connection() as conn:
-        total = conn.execute("SELECT count(*) FROM learner").fetchone()[0]
+        total = one(conn.execute("SELECT count(*) FROM learner"))[0]
     started = time.perf_counter()
-    with click.progressbar(
-        length=total, label="ranking", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=total, label="ranking", file=sys.stderr) as bar:
         done = svc.recommend_all(at=_at(at), limit=limit, processes=processes, progress=bar.update)
     seconds = round(time.perf_counter() - started, 1)
     emit(
@@ -174,9 +179,7 @@ def audit_divergence(
     svc = _service(runtime)
     with runtime.db.connection() as conn:
         total = sum(len(v) for v in people_by_role(conn).values())
-    with click.progressbar(
-        length=total, label="ranking", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=total, label="ranking", file=sys.stderr) as bar:
         results = divergence(svc, at=_at(at), top=top, role=role, progress=bar.update)
     data = [r.as_dict() for r in results]
     emit(

@@ -13,6 +13,7 @@ from ... import __version__
 from ..errors import LearnwireError
 from ..runtime import Runtime
 from .output import emit, json_option, table
+from .public_url import settle_public_url
 from .scaffold import new_plugin
 
 pass_runtime = click.make_pass_decorator(Runtime)
@@ -109,6 +110,10 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
 
     from ..web.app import create_app
 
+    # Fail closed, before anything is migrated or served (create_app checks again).
+    runtime.require_governance()
+    for warning in settle_public_url(runtime.settings, host, port):
+        click.echo(f"warning: {warning}", err=True)
     runtime.upgrade()
     app = create_app(runtime)
     # Everything built so far lives as long as the process: freezing it spares the garbage
@@ -119,8 +124,20 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
     # A service manager stops us with SIGTERM: unwind like Ctrl-C so the runtime closes
     # and an embedded PostgreSQL is stopped rather than left running.
     signal.signal(signal.SIGTERM, _interrupt)
-    click.echo(f"learnwire serving on http://{host}:{port} (health: /healthz)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="learnwire")
+    click.echo(
+        f"learnwire serving on http://{host}:{port} (health: /healthz); public URL "
+        f"{runtime.settings.public_url}"
+    )
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="learnwire",
+        # waitress reads a whole body (up to 1 GiB by default) before the app sees it: refuse
+        # anything past the app's own limit while it arrives.
+        max_request_body_size=runtime.settings.max_request_bytes + 1,
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -152,6 +169,8 @@ def _celery(runtime: Runtime, argv: list[str]) -> None:
             "set LEARNWIRE_REDIS_URL (e.g. redis://127.0.0.1:6379/0): without a broker, "
             "tasks already run inside the process that starts them"
         )
+    # Fail closed: tasks take in and rank personal data, so no worker runs ungoverned.
+    runtime.require_governance()
     app = make_celery(runtime.settings, runtime.collect("register_periodic_tasks"))
     app.start(argv)
 

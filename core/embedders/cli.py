@@ -9,7 +9,7 @@ import click
 from ..cli.output import emit, json_option
 from ..cli.root import pass_runtime
 from ..runtime import Runtime
-from .plugin import embed_content
+from .active import embed_content
 
 
 @click.group()

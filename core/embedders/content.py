@@ -18,7 +18,7 @@ import psycopg
 
 from ..embedding import Embedder
 from ..errors import ConfigurationError
-from ..store import Database
+from ..store import Database, one
 
 Conn = psycopg.Connection[Any]
 
@@ -83,10 +83,12 @@ def embedding_array(value: Any) -> np.ndarray:
 
 def column_dimension(conn: Conn) -> int:
     """The dimension of ``content_item.embedding`` (pgvector keeps it in the type modifier)."""
-    row = conn.execute(
-        "SELECT atttypmod FROM pg_attribute WHERE attrelid = 'content_item'::regclass "
-        "AND attname = 'embedding'"
-    ).fetchone()
+    row = one(
+        conn.execute(
+            "SELECT atttypmod FROM pg_attribute WHERE attrelid = 'content_item'::regclass "
+            "AND attname = 'embedding'"
+        )
+    )
     return int(row[0])
 
 
@@ -119,9 +121,11 @@ def embed_pending(db: Database, embedder: Embedder, *, batch_size: int = 128) ->
                 )
         embedded += len(rows)
     with db.connection() as conn:
-        pending = conn.execute(
-            "SELECT count(*) FROM content_item WHERE embedding IS NULL AND retired_at IS NULL"
-        ).fetchone()[0]
+        pending = one(
+            conn.execute(
+                "SELECT count(*) FROM content_item WHERE embedding IS NULL AND retired_at IS NULL"
+            )
+        )[0]
     return EmbedReport(embedder.name, embedded, pending, time.perf_counter() - started)
 
 

@@ -216,7 +216,7 @@ class BKTModel:
         sk_code, labels = _factorize(skills)
         table = np.array([self.params_for(s).as_array() for s in labels]).reshape(-1, 5)
         seq_id, seq_skill = _sequences(st_code, sk_code, len(labels))
-        return _f.predict_correct(_f.pack(seq_id, seq_skill, correct), table)
+        return _f.predict_correct(_f.pack(seq_id, seq_skill, np.asarray(correct)), table)
 
 
 def _factorize(values: Sequence[Hashable] | np.ndarray) -> tuple[np.ndarray, list[Hashable]]:
@@ -256,9 +256,9 @@ def _fit_packed(
     n_restarts: int,
     max_guess: float,
     max_slip: float,
-):
+) -> tuple[np.ndarray, np.ndarray, int]:
     """EM from each start; keep, per skill, the run with the highest likelihood."""
-    best_p = best_ll = None
+    runs = []
     total_it = 0
     for init in _inits(packed.n_skills, max(n_restarts, 1), seed, max_guess, max_slip):
         p, ll, it = _f.em(
@@ -271,11 +271,12 @@ def _fit_packed(
             max_slip=max_slip,
         )
         total_it += it
-        if best_p is None:
-            best_p, best_ll = p, ll
-        else:
-            better = ll > best_ll
-            best_p[better], best_ll[better] = p[better], ll[better]
+        runs.append((p, ll))
+    # There is always at least one start (n_restarts is raised to 1).
+    best_p, best_ll = runs[0]
+    for p, ll in runs[1:]:
+        better = ll > best_ll
+        best_p[better], best_ll[better] = p[better], ll[better]
     return best_p, best_ll, total_it
 
 

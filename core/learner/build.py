@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..governed_view import GovernedView
 from ..ranker.items import FORMATS, ItemMatrix
 from . import engagement, facts, level
 from .bkt import logit_transition, logit_update, sigmoid
@@ -37,8 +38,8 @@ RECENT_DAYS = 7.0
 Answers = list[tuple[int, float, float, bool]]
 
 
-def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
-    """``view`` is a :class:`learnwire.policies.view.GovernedView`."""
+def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> LearnerState:
+    """The learner's state as ``view`` (the governance's view for one purpose) shows it."""
     state = _new_state(view, org)
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org, now)
@@ -60,7 +61,7 @@ def build_state(view: Any, items: ItemMatrix, org: OrgContext) -> LearnerState:
     return state
 
 
-def replay_answers(view: Any, items: ItemMatrix, org: OrgContext) -> Answers:
+def replay_answers(view: GovernedView, items: ItemMatrix, org: OrgContext) -> Answers:
     """Every answer in ``view``, in order, with the level the learner model held when it was
     given (what answer calibration fits): the levels' replay alone, without the rest of
     :func:`build_state`."""
@@ -71,7 +72,7 @@ def replay_answers(view: Any, items: ItemMatrix, org: OrgContext) -> Answers:
     return answers
 
 
-def _new_state(view: Any, org: OrgContext) -> LearnerState:
+def _new_state(view: GovernedView, org: OrgContext) -> LearnerState:
     state = LearnerState(
         learner_id=view.learner_id,
         n_skills=len(org.skill_index),
@@ -109,7 +110,7 @@ def _from_facts(
         elif kind in ("career_interest", "succession_target"):
             profile = org.profiles.get(facts.profile_id(fact.value) or "")
             if profile is not None:
-                for s in np.flatnonzero(profile.target):
+                for s in np.flatnonzero(profile.target).tolist():
                     state.goals[s] = max(state.goals[s], 0.5 * float(profile.weight[s]))
                     state.goal_origin.setdefault(int(s), f"{GOAL_ORIGINS[kind]} ({profile.name})")
         elif kind == "hire_date":

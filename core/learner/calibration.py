@@ -27,8 +27,11 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from ..ranker.items import load_items
+from ..ranker.service import PURPOSE, RecommendationService
 from .build import Answers, replay_answers
 from .level import ELO_SCALE
+from .org import load_org
 
 Conn = psycopg.Connection[Any]
 
@@ -113,25 +116,19 @@ class CalibrationReport:
         return self.__dict__.copy()
 
 
-def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
+def calibrate_and_store(conn: Conn, service: RecommendationService) -> CalibrationReport:
     """Replay every assessed learner's governed view (the recommendation purpose's, as the
     learner model itself reads it) with labelled difficulties, fit, and store the offsets
-    and slope beside the skills' BKT parameters. ``service`` is a
-    :class:`learnwire.core.ranker.service.RecommendationService`; run it after
+    and slope beside the skills' BKT parameters. Run it after
     :func:`learnwire.core.learner.mastery.fit_and_store`, whose guess and slip it uses."""
-    from ...policies.view_bulk import governed_views
-    from ..ranker.items import load_items
-    from ..ranker.service import PURPOSE
-    from .org import load_org
-
     started = time.perf_counter()
     # The catalogue arrays and organisation only, not the service's whole model: its peer
     # and situation signals (and the embedder they load) would be rebuilt anyway once the
     # calibration moves the model version.
-    engine = service.engine
-    engine.refresh(conn)
+    governance = service.governance
+    governance.refresh(conn)
     items = load_items(conn)
-    fitted = load_org(conn, items.skills.ids, k=engine.policy.k)
+    fitted = load_org(conn, items.skills.ids, k=governance.min_group_size)
     labelled = [replace(p, difficulty_offset=0.0, difficulty_slope=1.0) for p in fitted.params]
     org = replace(fitted, params=labelled)
     learners = [
@@ -146,7 +143,7 @@ def calibrate_and_store(conn: Conn, service: Any) -> CalibrationReport:
     # Each learner's own governed view, read a chunk of learners at a time (one query per
     # table per chunk rather than per learner).
     for start in range(0, len(learners), CHUNK):
-        views = governed_views(conn, engine, learners[start : start + CHUNK], PURPOSE)
+        views = governance.governed_views(conn, learners[start : start + CHUNK], PURPOSE)
         for view in views.values():
             replayed = replay_answers(view, items, org)
             answers.extend(replayed)

@@ -55,8 +55,14 @@ class Activity:
     completion: bool | None = None
 
 
+def _no_data() -> np.ndarray:
+    return np.zeros(0, np.float32)
+
+
 @dataclass
 class EngagementProfile:
+    """A learner's engagement; the arrays are empty until :func:`profile` fills them."""
+
     n_formats: int
     minutes_on_task: float = 0.0
     sessions: int = 0
@@ -64,10 +70,10 @@ class EngagementProfile:
     revisits: int = 0
     abandons: int = 0
     saves: int = 0
-    completion_by_format: np.ndarray = field(default=None)  # type: ignore[assignment]
-    format_daypart: np.ndarray = field(default=None)  # type: ignore[assignment]
-    hour_rhythm: np.ndarray = field(default=None)  # type: ignore[assignment]
-    weekday_rhythm: np.ndarray = field(default=None)  # type: ignore[assignment]
+    completion_by_format: np.ndarray = field(default_factory=_no_data)
+    format_daypart: np.ndarray = field(default_factory=_no_data)
+    hour_rhythm: np.ndarray = field(default_factory=_no_data)
+    weekday_rhythm: np.ndarray = field(default_factory=_no_data)
     completed: dict[int, datetime] = field(default_factory=dict)
     engaged: dict[int, float] = field(default_factory=dict)
 

@@ -8,8 +8,10 @@ listed in ``blocked``; every signal reading it then contributes nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -45,6 +47,15 @@ class Situation:
     minutes: float
 
 
+#: Stands for an array field not given: ``__post_init__`` replaces it with the prior, sized
+#: to the skill graph and formats (a dataclass cannot size a default from other fields).
+_UNSET = np.empty(0, np.float32)
+
+
+def _unset() -> np.ndarray:
+    return _UNSET
+
+
 @dataclass
 class LearnerState:
     learner_id: UUID
@@ -55,66 +66,66 @@ class LearnerState:
     role_name: str | None = None
     #: Estimated level per skill on the job profile's 0..1 scale (see learner.level); what
     #: gaps, difficulty calibration and prerequisites compare against.
-    mastery: np.ndarray = field(default=None)  # type: ignore[assignment]
+    mastery: np.ndarray = field(default_factory=_unset)
     #: BKT's P(mastered) per skill as assessed; the population prior without evidence. The
     #: model carries it as log-odds (``known_logit``), which long runs cannot saturate.
-    p_known: np.ndarray = field(default=None)  # type: ignore[assignment]
-    known_logit: np.ndarray = field(default=None)  # type: ignore[assignment]
+    p_known: np.ndarray = field(default_factory=_unset)
+    known_logit: np.ndarray = field(default_factory=_unset)
     #: P(the next answer on the skill is right): the logistic knowledge-tracing model's
     #: prediction when one is fitted, BKT's otherwise (see learner.recall).
-    p_correct: np.ndarray = field(default=None)  # type: ignore[assignment]
+    p_correct: np.ndarray = field(default_factory=_unset)
     #: Memory per skill (FSRS, see learner.memory): stability in days (0 = never practised)
     #: and when the last review began (POSIX days, NaN = never).
-    memory_stability: np.ndarray = field(default=None)  # type: ignore[assignment]
-    memory_review_at: np.ndarray = field(default=None)  # type: ignore[assignment]
+    memory_stability: np.ndarray = field(default_factory=_unset)
+    memory_review_at: np.ndarray = field(default_factory=_unset)
     #: Whether the estimate rests on the learner's own assessment evidence.
-    mastery_known: np.ndarray = field(default=None)  # type: ignore[assignment]
+    mastery_known: np.ndarray = field(default_factory=_unset)
     #: How much evidence the level rests on (answers count 1, finished items less).
-    evidence: np.ndarray = field(default=None)  # type: ignore[assignment]
+    evidence: np.ndarray = field(default_factory=_unset)
     #: Level credited by the practice curve that no answer has confirmed since: the part of
     #: the estimate that rests on the model's assumptions about this person's pace.
-    unverified: np.ndarray = field(default=None)  # type: ignore[assignment]
+    unverified: np.ndarray = field(default_factory=_unset)
     #: Level credited by the practice curve in all (at the person's pace as estimated then),
     #: and the person's estimated pace (log, multiplies the practice curve) with the
     #: precision of that estimate: see :func:`learnwire.core.learner.level.pace_update`.
-    practised: np.ndarray = field(default=None)  # type: ignore[assignment]
+    practised: np.ndarray = field(default_factory=_unset)
     log_pace: float = 0.0
     pace_precision: float = 0.0
     #: Required level per skill from the job profile (0 = not required) and its weight.
-    target: np.ndarray = field(default=None)  # type: ignore[assignment]
-    target_weight: np.ndarray = field(default=None)  # type: ignore[assignment]
+    target: np.ndarray = field(default_factory=_unset)
+    target_weight: np.ndarray = field(default_factory=_unset)
     #: Skill index -> the required skill it is a prerequisite of, for skills the role does
     #: not name itself but that stand in the way of one it does.
     prerequisite_for: dict[int, int] = field(default_factory=dict)
     #: Goal weight per skill (development items, career interests, stated goals, ...).
-    goals: np.ndarray = field(default=None)  # type: ignore[assignment]
+    goals: np.ndarray = field(default_factory=_unset)
     #: Short phrase naming the goal's origin per skill index, e.g. "your development plan".
     goal_origin: dict[int, str] = field(default_factory=dict)
     #: Team's mean gap per skill (only when the team is at least k people), and priorities.
-    team_gap: np.ndarray = field(default=None)  # type: ignore[assignment]
-    manager_priority: np.ndarray = field(default=None)  # type: ignore[assignment]
+    team_gap: np.ndarray = field(default_factory=_unset)
+    manager_priority: np.ndarray = field(default_factory=_unset)
     situations: list[Situation] = field(default_factory=list)
     #: Smoothed completion ratio per content format, and per (format, part of day).
-    format_pref: np.ndarray = field(default=None)  # type: ignore[assignment]
-    format_daypart: np.ndarray = field(default=None)  # type: ignore[assignment]
+    format_pref: np.ndarray = field(default_factory=_unset)
+    format_daypart: np.ndarray = field(default_factory=_unset)
     #: Typical session length in minutes and activity rhythm (sums to 1) in local time.
     session_minutes: float = 10.0
-    hour_rhythm: np.ndarray = field(default=None)  # type: ignore[assignment]
-    weekday_rhythm: np.ndarray = field(default=None)  # type: ignore[assignment]
+    hour_rhythm: np.ndarray = field(default_factory=_unset)
+    weekday_rhythm: np.ndarray = field(default_factory=_unset)
     #: item index -> when the learner last completed it.
     done_items: dict[int, datetime] = field(default_factory=dict)
     #: item index -> weight of positive engagement (completed, passed, saved).
     engaged_items: dict[int, float] = field(default_factory=dict)
     #: Days since each skill was last practised (inf = never), and recent-practice weight.
-    days_since_practice: np.ndarray = field(default=None)  # type: ignore[assignment]
-    recent_practice: np.ndarray = field(default=None)  # type: ignore[assignment]
+    days_since_practice: np.ndarray = field(default_factory=_unset)
+    recent_practice: np.ndarray = field(default_factory=_unset)
     #: Explicit feedback: item index -> latest verdict, skill and format adjustments.
     item_feedback: dict[int, str] = field(default_factory=dict)
-    skill_feedback: np.ndarray = field(default=None)  # type: ignore[assignment]
-    format_feedback: np.ndarray = field(default=None)  # type: ignore[assignment]
+    skill_feedback: np.ndarray = field(default_factory=_unset)
+    format_feedback: np.ndarray = field(default_factory=_unset)
     more_like: list[int] = field(default_factory=list)
     #: Learner-stated priorities per skill (from the feedback UI), 0..1.
-    stated_priority: np.ndarray = field(default=None)  # type: ignore[assignment]
+    stated_priority: np.ndarray = field(default_factory=_unset)
     #: Signal family -> why the policy withheld it for this purpose.
     blocked: dict[str, str] = field(default_factory=dict)
     #: gap, level_sd and weighted_need, memoised on the arrays they read (one ranking asks
@@ -152,12 +163,14 @@ class LearnerState:
             "stated_priority": np.zeros(s, np.float32),
         }
         for name, value in defaults.items():
-            if getattr(self, name) is None:
+            if getattr(self, name) is _UNSET:
                 setattr(self, name, value)
         if self.pace_precision <= 0.0:
             self.pace_precision = 1.0 / level.PACE_PRIOR_SD**2
 
-    def _memo(self, name: str, inputs: tuple[np.ndarray, ...], compute) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def _memo(
+        self, name: str, inputs: tuple[np.ndarray, ...], compute: Callable[[], Any]
+    ) -> np.ndarray:
         key = b"".join(a.tobytes() for a in inputs)
         hit = self._derived.get(name)
         if hit is not None and hit[0] == key:

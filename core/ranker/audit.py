@@ -94,13 +94,10 @@ def signal_report(
     svc: RecommendationService, learner_id: UUID, *, at: datetime, limit: int = 5
 ) -> Any:
     """The policy's utilisation report for this learner, extended with the ranker's signals."""
-    from ...policies.utilisation import report_from_view
-
     with svc.runtime.db.connection() as conn:
         ranking, view = svc.rank(conn, learner_id, at=at, limit=limit)
         signals = {s.name: s for s in svc.model(conn).ranker.signals}
-    descriptions = {n: f.description for n, f in svc.engine.policy.families.items()}
-    report = report_from_view(view, descriptions)
+    report = svc.governance.utilisation_report(view)
     uses = []
     for use in ranking.signals:
         families = signals[use.name].families if use.name in signals else frozenset()

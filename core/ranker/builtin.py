@@ -8,8 +8,6 @@ reported as blocked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from ... import hookimpl
@@ -70,7 +68,7 @@ def _prerequisite_phrase(ctx: RankContext, skill: int, name: str) -> str:
 
 
 class _Signal(RankingSignal):
-    def score(self, *, view: RankContext, candidates: Sequence[int]) -> np.ndarray:
+    def score(self, *, view: RankContext, candidates: np.ndarray) -> np.ndarray:
         idx = np.asarray(candidates, dtype=np.int64)
         return self.values(view, idx).astype(np.float32)
 
@@ -224,7 +222,7 @@ class UpcomingSituation(_Signal):
     def values(self, ctx, idx):
         out = np.zeros(len(idx), np.float32)
         for situation, urgency in ctx.upcoming():
-            fit = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
+            fit = ctx.shared.situation_fit.get(situation.kind)
             if fit is not None:
                 out = np.maximum(out, fit[idx] * urgency)
         return out

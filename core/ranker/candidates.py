@@ -8,18 +8,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .context import RankContext
+from .context import RankContext, top
 
 #: (learner need vector, how many) -> item indices; the store offers pgvector's HNSW search.
 Neighbours = Callable[[np.ndarray, int], np.ndarray]
-
-
-def top(values: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` largest positive ``values`` (in no particular order)."""
-    positive = np.flatnonzero(values > 0)
-    if positive.size <= n:
-        return positive
-    return positive[np.argpartition(-values[positive], n)[:n]]
 
 
 def in_memory_neighbours(ctx: RankContext) -> Neighbours:
@@ -56,7 +48,7 @@ def generate(
         out["peers"] = top(peers, per_source // 2)
     for situation, _ in ctx.upcoming():
         # Urgency scales a situation's fit but not its order: its best items are shared.
-        near = ctx.shared.situation_top(situation.kind, per_source // 3)  # type: ignore[attr-defined]
+        near = ctx.shared.situation_top(situation.kind, per_source // 3)
         if near is not None:
             out["context"] = np.union1d(out.get("context", np.array([], np.int64)), near)
     if adjacent.any():

@@ -11,8 +11,16 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from ..learner import level
-from ..learner.state import LearnerState
+from ..learner.state import LearnerState, Situation
 from .items import ItemMatrix
+
+
+def top(values: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` largest positive ``values`` (in no particular order)."""
+    positive = np.flatnonzero(values > 0)
+    if positive.size <= n:
+        return positive
+    return positive[np.argpartition(-values[positive], n)[:n]]
 
 
 @dataclass
@@ -45,8 +53,6 @@ class SharedSignals:
             return None
         key = (kind, n)
         if key not in self._situation_top:
-            from .candidates import top
-
             self._situation_top[key] = top(fit, n)
         return self._situation_top[key]
 
@@ -59,7 +65,7 @@ class RankContext:
     shared: SharedSignals
     #: The learner's need as a unit vector in embedding space (zeros when unknown).
     need_vector: np.ndarray | None = None
-    _upcoming: dict[float, list[tuple[object, float]]] = field(
+    _upcoming: dict[float, list[tuple[Situation, float]]] = field(
         default_factory=dict, init=False, repr=False
     )
 
@@ -76,12 +82,12 @@ class RankContext:
         except (KeyError, ValueError):
             return self.at
 
-    def upcoming(self, horizon_days: float = 7.0) -> list[tuple[object, float]]:
+    def upcoming(self, horizon_days: float = 7.0) -> list[tuple[Situation, float]]:
         """Situations ahead within the horizon, with urgency in (0, 1] (sooner = higher)."""
         known = self._upcoming.get(horizon_days)
         if known is not None:
             return known
-        out = []
+        out: list[tuple[Situation, float]] = []
         for situation in self.state.situations:
             days = (situation.starts_at - self.at).total_seconds() / 86400
             if 0 <= days <= horizon_days:

@@ -26,6 +26,8 @@ from uuid import UUID
 import psycopg
 from pydantic import ValidationError
 
+from ..governance import AccessDenied, Governance
+from ..governed_view import GovernedView
 from ..learner.state import LearnerState
 from ..models import Recommendation, SignalContribution
 from .contextual_payload import build_payload, has_rich_context
@@ -41,7 +43,6 @@ from .engine import Ranking, SignalUse
 from .items import ItemMatrix
 
 if TYPE_CHECKING:
-    from ...policies.engine import PolicyEngine
     from ..config import Settings
     from ..store import Database
 
@@ -69,16 +70,16 @@ Pool = Callable[[int], Ranking]
 class ContextualReranker:
     """Reranks a learner's deterministic ranking with Claude when it can, else leaves it.
 
-    :param engine: the policy engine whose egress filter decides what leaves.
+    :param governance: the policy engine whose egress filter decides what leaves.
     :param db: for the token budget, the answer cache and the egress audit, each committed
         on its own connection.
     """
 
     def __init__(
-        self, settings: Settings, engine: PolicyEngine, db: Database, *, top_k: int = TOP_K
+        self, settings: Settings, governance: Governance, db: Database, *, top_k: int = TOP_K
     ) -> None:
         self.settings = settings
-        self.engine = engine
+        self.governance = governance
         self.db = db
         self.top_k = top_k
         self.model = settings.anthropic_model
@@ -110,7 +111,7 @@ class ContextualReranker:
         conn: Conn,
         ranking: Ranking,
         state: LearnerState,
-        view: Any,
+        view: GovernedView,
         items: ItemMatrix,
         *,
         pool: Pool | None = None,
@@ -137,7 +138,7 @@ class ContextualReranker:
         conn: Conn,
         ranking: Ranking,
         state: LearnerState,
-        view: Any,
+        view: GovernedView,
         items: ItemMatrix,
         pool: Pool | None,
     ) -> tuple[list[Recommendation], Ranking, RerankAnswer, str]:
@@ -179,36 +180,25 @@ class ContextualReranker:
     def _preview(self, conn: Conn, payload: dict[str, Any], learner_id: UUID) -> dict[str, Any]:
         """What the policy would let leave, without sending (so without an egress record);
         a refusal goes through :meth:`_egress`, which audits it."""
-        from ...policies.access import Resource, Subject
-        from ...policies.egress import filter_payload
-
-        self.engine.refresh(conn)
-        rule = self.engine.policy.processors.get(PROCESSOR)
-        subject, target = Subject.service("egress"), Resource("external_processor", name=PROCESSOR)
-        if rule is None or not self.engine.allowed(subject, "send", target, rule.purpose).allowed:
+        self.governance.refresh(conn)
+        preview = self.governance.egress_preview(PROCESSOR, payload)
+        if preview is None:
             self._egress(conn, payload, learner_id)  # raises _Skip with the policy's reason
-        assert rule is not None
-        return filter_payload(PROCESSOR, rule, payload).payload
+            raise _Skip(f"the policy does not let data go to '{PROCESSOR}'")
+        return preview
 
     def _egress(self, conn: Conn, payload: dict[str, Any], learner_id: UUID) -> dict[str, Any]:
         """The payload as the policy lets it leave; the egress is audited and committed."""
-        from ...policies.egress import egress_filter
-        from ...policies.engine import AccessDenied
-
         try:
-            if self.engine.audit.holds_lock(conn):
+            if self.governance.holds_audit_lock(conn):
                 # The caller's transaction already appended to the audit chain; a second
                 # connection would wait for it. The egress is audited with the caller's work.
-                return egress_filter(
-                    conn, self.engine, PROCESSOR, payload, learner_id=learner_id
-                ).payload
+                return self.governance.egress(conn, PROCESSOR, payload, learner_id=learner_id)
             # Committed before the call, so the record of what left survives a rollback
             # and the audit chain's lock is not held while Claude answers.
             with self.db.connection() as own, own.transaction():
                 own.execute("SET LOCAL lock_timeout = '10s'")
-                return egress_filter(
-                    own, self.engine, PROCESSOR, payload, learner_id=learner_id
-                ).payload
+                return self.governance.egress(own, PROCESSOR, payload, learner_id=learner_id)
         except AccessDenied as denied:
             raise _Skip(f"the policy does not let data go to '{PROCESSOR}': {denied}") from None
         except psycopg.errors.LockNotAvailable:

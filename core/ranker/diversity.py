@@ -54,7 +54,11 @@ def select(
     # Something imminent on the calendar (a feedback conversation tomorrow) earns one place
     # for the best item preparing for it, even when long-term gaps outscore it.
     urgent = _imminent_fit(ctx, idx)
-    context = np.flatnonzero((urgent >= CONTEXT_FIT) & ~is_stretch) if limit >= 3 else []
+    context = (
+        np.flatnonzero((urgent >= CONTEXT_FIT) & ~is_stretch)
+        if limit >= 3
+        else np.empty(0, np.int64)
+    )
     if len(context):
         best = int(context[int(np.argmax(relevance[context] + urgent[context]))])
         chosen.append(best)
@@ -102,7 +106,7 @@ CONTEXT_FIT, IMMINENT_DAYS = 0.5, 2.0
 def _imminent_fit(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
     fit = np.zeros(len(idx), np.float32)
     for situation, urgency in ctx.upcoming(IMMINENT_DAYS):
-        per_item = ctx.shared.situation_fit.get(situation.kind)  # type: ignore[attr-defined]
+        per_item = ctx.shared.situation_fit.get(situation.kind)
         if per_item is not None and "calendar" not in ctx.state.blocked:
             fit = np.maximum(fit, per_item[idx] * min(1.0, urgency * 1.5))
     return fit

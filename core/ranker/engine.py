@@ -80,9 +80,9 @@ class Ranker:
             return None
         need = ctx.state.weighted_need()
         terms = [
-            (situation.kind, urgency * float(need.max() or 1.0))  # type: ignore[attr-defined]
+            (situation.kind, urgency * float(need.max() or 1.0))
             for situation, urgency in ctx.upcoming()
-            if situation.kind in shared.situation_vectors  # type: ignore[attr-defined]
+            if situation.kind in shared.situation_vectors
         ]
         v = need @ vectors
         for kind, c in terms:

@@ -66,7 +66,7 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
     # Prerequisite gate: for each item skill, every prerequisite must be mastered enough.
     prereq = items.skills.prereq_level
     unmet = (prereq > 0) & (state.mastery[None, :] < prereq)  # [skill, prerequisite]
-    blocked_skill = unmet.any(axis=1)
+    blocked_skill = np.asarray(unmet.any(axis=1), dtype=bool)
     advanced = items.difficulty[idx] > INTRODUCTORY
     skill_mask = items.item_skill[idx] > 0
     gated = advanced & (skill_mask & blocked_skill[None, :]).any(axis=1)

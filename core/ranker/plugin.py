@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ... import hookimpl
 from ..config import Settings
-from ..periodic import PeriodicTask, in_runtime
+from ..periodic import PeriodicTask
+from ..runtime import in_runtime
 from .builtin import register_ranking_signals
 
 # Re-exported: pluggy registers the hook implementations it finds on this module.

@@ -18,13 +18,17 @@ import psycopg
 from pydantic import TypeAdapter
 from threadpoolctl import threadpool_limits
 
-from ..embedding import Embedder, active_embedder
+from ..embedders.active import active_embedder
+from ..embedding import Embedder
 from ..errors import ConfigurationError
+from ..governance import Subject
+from ..governed_view import GovernedView
 from ..learner.build import build_state
 from ..learner.org import OrgContext, load_org
 from ..learner.state import LearnerState
 from ..models import SignalContribution
 from ..runtime import Runtime
+from .candidates import Neighbours
 from .context import SharedSignals
 from .contextual import ContextualReranker
 from .engine import Ranker, RankerConfig, Ranking
@@ -64,16 +68,14 @@ def _stamp(conn: Conn) -> int | None:
 
 class RecommendationService:
     def __init__(self, runtime: Runtime) -> None:
-        from ...policies.engine import engine_for
-
         self.runtime = runtime
-        self.engine = engine_for(runtime)
+        self.governance = runtime.governance
         # Ranking is many small matrix-vector products; BLAS threads only add hand-off
         # latency (measured: 5 ms vs 0.07 ms for 2,000 x 384 on 2 busy cores), and a
         # server already runs requests in parallel.
         threadpool_limits(limits=1, user_api="blas")
         # Optional reranking with Claude; inert without LEARNWIRE_ANTHROPIC_API_KEY.
-        self.contextual = ContextualReranker(runtime.settings, self.engine, runtime.db)
+        self.contextual = ContextualReranker(runtime.settings, self.governance, runtime.db)
         self._lock = threading.Lock()
         self._model: Model | None = None
 
@@ -93,10 +95,11 @@ class RecommendationService:
         stamp = _stamp(conn)
         with self._lock:
             if self._model is None or self._model.stamp != stamp:
-                self.engine.refresh(conn)
+                self.governance.refresh(conn)
+                k = self.governance.min_group_size
                 items = load_items(conn)
-                org = load_org(conn, items.skills.ids, k=self.engine.policy.k)
-                shared = build_shared(conn, items, k=self.engine.policy.k, embedder=self.embedder())
+                org = load_org(conn, items.skills.ids, k=k)
+                shared = build_shared(conn, items, k=k, embedder=self.embedder())
                 self._model = self._assemble(ModelData(stamp, items, org, shared))
             return self._model
 
@@ -137,15 +140,12 @@ class RecommendationService:
         learner_id: UUID,
         *,
         at: datetime,
-        viewer: Any = None,
+        viewer: Subject | None = None,
         model: Model | None = None,
-    ) -> tuple[LearnerState, Any]:
-        from ...policies.access import Subject
-        from ...policies.view import governed_view
-
+    ) -> tuple[LearnerState, GovernedView]:
         model = model or self.model(conn)
-        view = governed_view(
-            conn, self.engine, learner_id, PURPOSE, viewer or Subject.learner(learner_id), as_of=at
+        view = self.governance.governed_view(
+            conn, learner_id, PURPOSE, viewer or Subject.learner(learner_id), as_of=at
         )
         return build_state(view, model.items, model.org), view
 
@@ -155,7 +155,7 @@ class RecommendationService:
         *,
         at: datetime | None = None,
         limit: int = 5,
-        viewer: Any = None,
+        viewer: Subject | None = None,
         store: bool = True,
     ) -> Ranking:
         at = at or datetime.now(UTC)
@@ -172,9 +172,9 @@ class RecommendationService:
         *,
         at: datetime,
         limit: int = 5,
-        viewer: Any = None,
+        viewer: Subject | None = None,
         in_memory: bool = False,
-    ) -> tuple[Ranking, Any]:
+    ) -> tuple[Ranking, GovernedView]:
         """Rank without storing; also returns the governed view the ranking read.
 
         Semantic candidates come from pgvector's HNSW index; ``in_memory`` searches the
@@ -218,8 +218,6 @@ class RecommendationService:
         (exact) instead of one round trip per learner. The batch stays deterministic:
         contextual reranking with Claude happens when a learner asks, within its budget.
         """
-        from ...policies.view_bulk import governed_views
-
         at = at or datetime.now(UTC)
         with self.runtime.db.connection() as conn:
             if learners is None:
@@ -234,8 +232,8 @@ class RecommendationService:
         for start in range(0, len(learners), chunk):
             with self.runtime.db.connection() as conn:
                 model = self.model(conn)
-                views = governed_views(
-                    conn, self.engine, learners[start : start + chunk], PURPOSE, as_of=at
+                views = self.governance.governed_views(
+                    conn, learners[start : start + chunk], PURPOSE, as_of=at
                 )
                 rankings = [
                     model.ranker.rank(build_state(view, model.items, model.org), at, limit=limit)
@@ -290,7 +288,7 @@ def _rank_part(
         runtime.close()
 
 
-def _pgvector_neighbours(conn: Conn, items: ItemMatrix):  # type: ignore[no-untyped-def]
+def _pgvector_neighbours(conn: Conn, items: ItemMatrix) -> Neighbours:
     """Nearest live items to a need vector, by pgvector's HNSW index.
 
     The index search explores ``hnsw.ef_search`` candidates (40 by default), so asking for

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+
+import numpy as np
+
+from .context import RankContext
 
 
 class RankingSignal(ABC):
@@ -12,8 +15,10 @@ class RankingSignal(ABC):
 
     ``families`` names the signal families (the policy's opt-out units) the scorer reads;
     when the policy withholds one for the learner, the signal is skipped and reported as
-    blocked. Built-in signals receive a :class:`~learnwire.core.ranker.context.RankContext`
-    as ``view`` and an array of item indices as ``candidates``.
+    blocked. Every signal receives the ranking pass's
+    :class:`~learnwire.core.ranker.context.RankContext` as ``view`` (the learner's governed
+    state, the catalogue arrays, the moment) and the candidates as an integer array of item
+    indices into the catalogue arrays.
     """
 
     name: str
@@ -23,9 +28,11 @@ class RankingSignal(ABC):
     theme: str = ""
 
     @abstractmethod
-    def score(self, *, view: Any, candidates: Sequence[Any]) -> Sequence[float]:
-        """One value in [0, 1] per candidate (0 = no support), in candidate order."""
+    def score(self, *, view: RankContext, candidates: np.ndarray) -> np.ndarray | Sequence[float]:
+        """One value in [0, 1] per candidate (0 = no support), in candidate order: an array
+        or a sequence of floats."""
 
-    def describe(self, *, view: Any, item: Any) -> str:
-        """A short, viewer-safe phrase saying why this signal favours ``item`` (or "")."""
+    def describe(self, *, view: RankContext, item: int) -> str:
+        """A short, viewer-safe phrase saying why this signal favours the item at index
+        ``item`` (or "")."""
         return ""

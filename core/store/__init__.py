@@ -1,5 +1,5 @@
 """PostgreSQL + pgvector store: connection, embedded server, migrations, SQL per table group."""
 
-from .database import Database, open_database
+from .database import Database, one, open_database
 
-__all__ = ["Database", "open_database"]
+__all__ = ["Database", "one", "open_database"]

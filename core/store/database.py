@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from pgvector.psycopg import register_vector
@@ -18,6 +18,16 @@ from .embedded import EmbeddedPostgres
 log = logging.getLogger(__name__)
 
 MIN_SERVER_VERSION = 150000
+_Row = TypeVar("_Row")
+
+
+def one(cursor: psycopg.Cursor[_Row]) -> _Row:
+    """The row of a statement that always returns exactly one (an aggregate, ``SHOW``, an
+    ``INSERT ... RETURNING``): ``one(conn.execute("SELECT count(*) ..."))[0]``."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the statement returned no row where one was certain")
+    return row
 
 
 class Database:
@@ -65,7 +75,7 @@ class Database:
     def check_server(self) -> dict[str, Any]:
         """Server version and pgvector availability; raises if unusable."""
         with self.connection() as conn:
-            version = conn.execute("SHOW server_version_num").fetchone()[0]
+            version = one(conn.execute("SHOW server_version_num"))[0]
             available = conn.execute(
                 "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"
             ).fetchone()

@@ -4,40 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 
 from ... import __version__
 from ..runtime import Runtime
+from ..store import one
 from . import problems
+from .current import EXTENSION, runtime_of
+from .recommendations import api as recommendations_api
+
+# Blueprints' views read the runtime with ``runtime_of``; importable from here as before.
+__all__ = ["create_app", "host", "runtime_of"]
 
 host = Blueprint("host", __name__)
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
     runtime = runtime or Runtime()
+    # Fail closed: every page and API reads or takes in personal data under the policy, so
+    # without governance there is no app (GovernanceMissing says why).
+    runtime.require_governance()
     app = Flask("learnwire")
     app.config["SECRET_KEY"] = runtime.settings.flask_secret()
     # The session (set by an LTI launch) authorises JSON API writes: no cross-site requests.
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["JSON_SORT_KEYS"] = False
-    app.extensions["learnwire"] = runtime
+    # Checked against Content-Length before the body is read, and enforced on streamed bodies.
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_request_bytes
+    app.extensions[EXTENSION] = runtime
     problems.install(app)
     app.register_blueprint(host)
-    from .overview import overview
-    from .recommendations import api as recommendations_api
-
     app.register_blueprint(recommendations_api)
-    if runtime.settings.demo_pages:
-        # Per-learner pages without sign-in: only for the sample organisation's demo.
-        app.register_blueprint(overview)
     for blueprint in runtime.collect("register_blueprints", expect=Blueprint):
         app.register_blueprint(blueprint)
     return app
-
-
-def runtime_of(app: Flask | None = None) -> Runtime:
-    """The runtime serving this request (or app)."""
-    return (app or current_app).extensions["learnwire"]
 
 
 @host.get("/healthz")
@@ -56,7 +56,7 @@ def _database_status(runtime: Runtime) -> dict[str, Any]:
     try:
         with runtime.db.connection() as conn:
             conn.execute("SELECT 1")
-            applied = conn.execute("SELECT count(*) FROM schema_migration").fetchone()[0]
+            applied = one(conn.execute("SELECT count(*) FROM schema_migration"))[0]
         return {
             "status": "ok",
             "embedded": runtime.db.embedded is not None,

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import LearnwireError
 
@@ -39,12 +39,24 @@ def pydantic_problem(exc: ValidationError, *, status: int = 400) -> Response:
 def install(app: Flask) -> None:
     @app.errorhandler(LearnwireError)
     def _domain(exc: LearnwireError) -> Response:
-        extra = {"field": exc.field} if getattr(exc, "field", None) else {}
+        # ValidationFailed (and subclasses elsewhere) name the field at fault.
+        at = getattr(exc, "field", None)
+        extra = {"field": at} if at else {}
         return problem(exc.status, exc.title, str(exc), **extra)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> Response:
         return pydantic_problem(exc)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        return problem(
+            413,
+            "request body too large",
+            f"the request body is larger than the {limit} bytes this server accepts "
+            "(setting LEARNWIRE_MAX_REQUEST_BYTES); send a smaller body",
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

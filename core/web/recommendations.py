@@ -18,11 +18,12 @@ from uuid import UUID
 from flask import Blueprint, current_app, jsonify, request, session
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import Forbidden, ValidationFailed
+from ..errors import Forbidden, Unauthorized, ValidationFailed
+from ..governance import Resource, Subject
 from ..learner import feedback
 from ..ranker.contextual import contextual_status
 from ..ranker.service import PURPOSE, RecommendationService
-from .app import runtime_of
+from .current import runtime_of
 
 api = Blueprint("recommendations", __name__, url_prefix="/api/v1/learners")
 
@@ -38,30 +39,23 @@ def service() -> RecommendationService:
     return found
 
 
-def viewer() -> Any:
-    from ...policies.access import Subject
-    from ...policies.tokens import authenticate
-
+def viewer() -> Subject:
     header = request.headers.get("Authorization")
     if header:
         with runtime_of().db.connection() as conn:
-            return authenticate(conn, header).subject()
+            return service().governance.authenticate(conn, header)
     learner = session.get(SESSION_LEARNER)
     if learner:
         role = session.get(SESSION_ROLE, "learner")
         return Subject(role, "self", UUID(learner))
-    from ...policies.tokens import Unauthorized
-
     raise Unauthorized("sign in through your LMS, or send 'Authorization: Bearer <token>'")
 
 
-def _authorize(who: Any, action: str, kind: str, learner_id: UUID) -> bool:
+def _authorize(who: Subject, action: str, kind: str, learner_id: UUID) -> bool:
     """Raise unless allowed; True when the viewer is the learner themself."""
-    from ...policies.access import Resource
-
     svc = service()
     with runtime_of().db.connection() as conn:
-        svc.engine.authorize(conn, who, action, Resource(kind, owner=learner_id), PURPOSE)
+        svc.governance.authorize(conn, who, action, Resource(kind, owner=learner_id), PURPOSE)
     return who.learner_id == learner_id
 
 
@@ -125,12 +119,9 @@ def recommendations(learner_id: UUID) -> Any:
     return jsonify(body)
 
 
-def _may_read_personal(who: Any, learner_id: UUID) -> bool:
-    from ...policies.access import Resource
-
-    return bool(
-        service().engine.allowed(who, "read", Resource("learner_data", owner=learner_id), PURPOSE)
-    )
+def _may_read_personal(who: Subject, learner_id: UUID) -> bool:
+    resource = Resource("learner_data", owner=learner_id)
+    return bool(service().governance.allowed(who, "read", resource, PURPOSE))
 
 
 class FeedbackIn(BaseModel):

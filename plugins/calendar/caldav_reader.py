@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-import caldav
 import icalendar
+from caldav.davclient import DAVClient
 from caldav.elements import dav
 
 from .feeds import CalendarFetchError
@@ -52,7 +52,7 @@ class CalDavReader:
         self._secret = password
         self._client = self._call(
             "connect",
-            lambda: caldav.DAVClient(
+            lambda: DAVClient(
                 url=account.url,
                 username=account.username,
                 password=password,

@@ -130,7 +130,8 @@ class CalendarSettings(_Config):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"feed and CalDAV account names must be unique: {duplicates}")
-        orphans = [c.name for c in [*self.feeds, *self.caldav] if c.owner is None]
+        orphans = [f.name for f in self.feeds if f.owner is None]
+        orphans += [a.name for a in self.caldav if a.owner is None]
         if orphans and not self.org_domains:
             raise ValueError(
                 f"calendars {orphans} have no owner, so events are attributed to attendees "

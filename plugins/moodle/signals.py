@@ -206,12 +206,12 @@ class MoodleSignalSource(SignalSource):
     ) -> list[LearningEvent]:
         course_id = int(course["id"])
         events = []
-        for status in self.client.activities_completion(course_id, user_id):
-            state, when = int(status.get("state", 0)), int(status.get("timecompleted") or 0)
+        for activity in self.client.activities_completion(course_id, user_id):
+            state, when = int(activity.get("state", 0)), int(activity.get("timecompleted") or 0)
             if state not in _SUCCESS or when <= 0:
                 continue
-            cmid = int(status["cmid"])
-            object_id = activity_iri(self.site, str(status.get("modname")), cmid)
+            cmid = int(activity["cmid"])
+            object_id = activity_iri(self.site, str(activity.get("modname")), cmid)
             skills = [s.skill_id for s in index.for_activity(course_id, cmid)]
             sid = statement_id(self.site, "completion", cmid, user_id, state, when)
             events.append(

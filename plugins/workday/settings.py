@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_val
 from ...core.config import env_dict, env_list
 
 LinkKey = Literal["email", "employee_id"]
+DEFAULT_LINK_KEYS: tuple[LinkKey, ...] = ("email", "employee_id")
 
 
 class ReportPaths(BaseModel):
@@ -52,7 +53,7 @@ class WorkdaySettings(BaseModel):
         default_factory=dict, description="Report column aliases over the defaults (docs)."
     )
     link_keys: list[LinkKey] = Field(
-        default_factory=lambda: ["email", "employee_id"],
+        default_factory=lambda: list(DEFAULT_LINK_KEYS),
         description="Identifiers that link a worker to LMS users.",
     )
     employee_id_namespace: str = ""

@@ -46,8 +46,17 @@ def test_config_rejects_unknown_keys(tmp_path):
 def test_config_generated_secrets_persist(tmp_path):
     first = Settings(data_dir=tmp_path).pseudonym_secret()
     assert Settings(data_dir=tmp_path).pseudonym_secret() == first
-    assert (tmp_path / "pseudonym.key").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "keys" / "pseudonym.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "keys").stat().st_mode & 0o777 == 0o700
 
 
 def test_config_mask_url_keeps_url_without_password():
     assert mask_url("postgresql://db/learnwire") == "postgresql://db/learnwire"
+
+
+def test_config_keys_from_before_the_key_directory_move_into_it(tmp_path):
+    (tmp_path / "flask.key").write_text("a" * 64)
+    (tmp_path / "flask.key").chmod(0o644)
+    assert Settings(data_dir=tmp_path).flask_secret() == "a" * 64, "sessions survive the move"
+    assert not (tmp_path / "flask.key").exists()
+    assert (tmp_path / "keys" / "flask.key").stat().st_mode & 0o777 == 0o600

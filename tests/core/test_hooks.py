@@ -30,6 +30,9 @@ from learnwire.core.store import migrations as migration_runner
 from learnwire.core.sync import run_provider, run_source
 from learnwire.core.web.app import create_app
 from learnwire.core.worker import make_celery
+from learnwire.policies import plugin as policies_plugin
+from learnwire.policies.engine import PolicyEngine
+from learnwire.policies.governance import PolicyGovernance
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -48,7 +51,7 @@ def _spec_signatures() -> dict[str, str]:
 def test_every_hook_is_documented_with_its_exact_signature():
     docs = (ROOT / "docs" / "plugins.md").read_text()
     documented = {
-        " ".join(m.split()) for m in re.findall(r"^def \w+\(.*?\) -> .*?:$", docs, re.M | re.S)
+        " ".join(m.split()) for m in re.findall(r"^def \w+\([^)]*\) -> [^\n]*:$", docs, re.M)
     }
     specs = _spec_signatures()
     assert set(specs) == set(hookspecs.HOOK_NAMES)
@@ -65,7 +68,9 @@ def test_every_hook_has_a_test():
 
 
 def _pm(settings, plugin):
-    return get_plugin_manager(settings, load_entry_points=False, extra_plugins=[("p", plugin)])
+    # Every runtime needs governance: the policy engine, then the plugin under test.
+    plugins = [("policies", policies_plugin), ("p", plugin)]
+    return get_plugin_manager(settings, load_entry_points=False, extra_plugins=plugins)
 
 
 def _event(n: int) -> LearningEvent:
@@ -131,6 +136,34 @@ def test_hook_register_content_providers(settings, db):
     [provider] = runtime.collect("register_content_providers", expect=ContentProvider)
     report = run_provider(runtime.db, runtime.intake(), provider)
     assert report.report.count("content").new == 1
+
+
+def test_hook_register_governance(settings, db):
+    class Quarantine(PolicyGovernance):
+        """The policy engine's governance, with an intake guard that keeps nothing."""
+
+        def intake_guard(self):
+            class KeepNothing(IntakeGuard):
+                def screen(self, conn, batch, *, source):
+                    refused = [
+                        Rejection("events", i, "quarantined") for i in range(len(batch.events))
+                    ]
+                    return batch.model_copy(update={"events": []}), refused
+
+            return KeepNothing()
+
+    class Plugin:
+        @hookimpl
+        def register_governance(self, settings, db):
+            return Quarantine(PolicyEngine.from_settings(settings, db))
+
+    # The policies plugin is trylast: the installed governance is asked first and wins.
+    runtime = Runtime(settings, pm=_pm(settings, Plugin()), db=db)
+    assert isinstance(runtime.governance, Quarantine)
+    report = run_source(runtime.db, runtime.intake(), _JiraSource())
+    assert [r.reason for r in report.report.rejected] == ["quarantined"] * 3
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM learning_event").fetchone()[0] == 0
 
 
 def test_hook_register_intake_guards(settings, db):
@@ -278,4 +311,5 @@ def test_hook_register_periodic_tasks(settings):
     app = make_celery(settings, tasks)
     assert app.conf.beat_schedule["jira.sync"]["schedule"] == 900
     assert app.conf.beat_schedule["jira.sync"]["args"] == ("jira.sync",)
-    assert tasks[0].run(settings) == {"new": 0} and runs == [settings]
+    [jira] = [t for t in tasks if t.name == "jira.sync"]
+    assert jira.run(settings) == {"new": 0} and runs == [settings]

@@ -130,8 +130,16 @@ def engine(db: Any, settings: Any) -> PolicyEngine:
 
 
 @pytest.fixture
-def wipe_db(db: Any):  # type: ignore[no-untyped-def]
-    return lambda: wipe(db)
+def wipe_db(db: Any, engine: PolicyEngine):  # type: ignore[no-untyped-def]
+    """Empty the store as a fresh deployment has it: the audit checkpoint goes too (else
+    the emptied audit table is, rightly, reported as truncated)."""
+
+    def fresh() -> None:
+        wipe(db)
+        if engine.audit.checkpoint is not None:
+            engine.audit.checkpoint.path.unlink(missing_ok=True)
+
+    return fresh
 
 
 @pytest.fixture

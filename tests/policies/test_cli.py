@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -84,9 +85,15 @@ def test_cli_privacy_opt_out_utilisation_export_erase_and_audit(run, db, make_or
     erased = json.loads(run("privacy", "erase", str(learner), "--json").output)
     assert erased["verification"]["verified"] and erased["deleted"]["learner"] == 1
     assert json.loads(run("audit", "verify", "--json").output)["ok"]
+    upgrade = json.loads(run("audit", "upgrade", "--json").output)
+    assert upgrade["upgraded"] is False and upgrade["reason"] == "already keyed and checkpointed"
     log = json.loads(run("audit", "log", "--json").output)
     assert log[0]["action"] == "erase:learner_data"
-    run("privacy", "erase", str(learner), "--yes", code=2)
+    again = run("privacy", "erase", str(learner), "--yes")
+    assert "already erased" in again.output and "verified" in again.output
+    page = tmp_path / "export.html"
+    run("privacy", "export", str(uuid.uuid4()), "-o", str(page), code=2)
+    assert not page.exists()
     run("privacy", "opt-out", "email:nobody@example.com", "calendar", code=2)
 
 

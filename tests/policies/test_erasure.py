@@ -11,11 +11,16 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from learnwire import hookimpl
 from learnwire.core.errors import NotFound
+from learnwire.core.personal_data import PersonalDataHolder
+from learnwire.core.plugins import get_plugin_manager
+from learnwire.core.runtime import Runtime
 from learnwire.policies import audit, erasure
 from learnwire.policies.access import Subject
 from learnwire.policies.consent import set_opt_out
 from learnwire.policies.engine import AccessDenied
+from learnwire.policies.export_document import render_html
 
 OFFICER = Subject.compliance("test-officer")
 
@@ -82,7 +87,7 @@ def test_erasure_leaves_zero_rows_with_the_persons_identifiers(
     assert report.deleted["test_later_table"] == 1 and report.deleted["learner"] == 1
     assert entry.action == "erase:learner_data" and entry.outcome == "done"
     with db.connection() as conn:
-        assert audit.verify(conn).ok
+        assert engine.audit.verify(conn).ok
 
 
 def test_erasure_removes_cached_values_and_queued_tasks_from_redis(
@@ -152,3 +157,133 @@ def test_erasure_export_writes_every_table_holding_the_person(db, engine, make_o
         "test_later_table": 1,
     }
     assert str(other) not in json.dumps(data)
+    assert data["audit"] == [], "nothing was recorded about the person before this export"
+    with db.connection() as conn:
+        erasure.export(conn, engine, target, by=OFFICER)
+        again = erasure.export(conn, engine, target, by=Subject.learner(target))
+    assert ("compliance_officer:test-officer", "export:learner_data", "done") in [
+        (e["by"], e["action"], e["outcome"]) for e in again["audit"]
+    ], "who accessed the person's data is part of what is held about them"
+
+
+class _Notes(PersonalDataHolder):
+    """A plugin's own table naming people by identifier hash, without a learner_id column;
+    fails its first ``fail_first`` erasures (a holder with a transient fault)."""
+
+    name = "notes"
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.fail_first = fail_first
+
+    def export(self, conn, person):
+        rows = conn.execute(
+            "SELECT note FROM test_notes WHERE about = ANY(%s)", (list(person.identifier_hashes),)
+        ).fetchall()
+        return {"notes": [{"note": r[0]} for r in rows]} if rows else {}
+
+    def erase(self, conn, person):
+        if self.fail_first:
+            self.fail_first -= 1
+            raise RuntimeError("notes store unavailable")
+        gone = conn.execute(
+            "DELETE FROM test_notes WHERE about = ANY(%s)", (list(person.identifier_hashes),)
+        ).rowcount
+        return {"notes": gone} if gone else {}
+
+    def remaining(self, conn, person):
+        (left,) = conn.execute(
+            "SELECT count(*) FROM test_notes WHERE about = ANY(%s)",
+            (list(person.identifier_hashes),),
+        ).fetchone()
+        return {"notes": left} if left else {}
+
+
+@pytest.fixture
+def notes_table(db):
+    with db.connection() as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS test_notes (about text, note text)")
+    yield "test_notes"
+    with db.connection() as conn:
+        conn.execute("DROP TABLE IF EXISTS test_notes")
+
+
+def _runtime_with(settings, db, holder):
+    class Plugin:
+        @hookimpl
+        def register_personal_data(self, settings):
+            return [holder]
+
+    pm = get_plugin_manager(settings, load_entry_points=False, extra_plugins=[("p", Plugin())])
+    return Runtime(settings, pm=pm, db=db)
+
+
+def _noted(db, make_org):
+    with db.connection() as conn:
+        target, other = make_org(conn).learner(), make_org(conn).learner()
+        for learner, note in ((target, "asked about coaching"), (other, "kept")):
+            [hash_] = erasure.identifiers(conn, learner)[1:]
+            conn.execute("INSERT INTO test_notes VALUES (%s, %s)", (hash_, note))
+    return target, other
+
+
+def test_hook_register_personal_data(settings, db, engine, make_org, notes_table):
+    runtime = _runtime_with(settings, db, _Notes())
+    holders = erasure.holders_of(runtime)
+    assert [h.name for h in holders] == ["notes"]
+    target, _ = _noted(db, make_org)
+    with db.connection() as conn:
+        data = erasure.export(conn, engine, target, by=OFFICER, holders=holders)
+        report = erasure.erase(conn, engine, target, by=OFFICER, holders=holders)
+    assert data["held_by"] == {"notes": {"notes": [{"note": "asked about coaching"}]}}
+    assert report.verified and report.redacted == {"notes.notes": 1}
+    with db.connection() as conn:
+        assert conn.execute("SELECT note FROM test_notes").fetchall() == [("kept",)]
+
+
+def test_erasure_that_did_not_verify_is_finished_by_running_it_again(
+    settings, db, engine, make_org, notes_table
+):
+    holders = erasure.holders_of(_runtime_with(settings, db, _Notes(fail_first=1)))
+    target, _ = _noted(db, make_org)
+    with db.connection() as conn:
+        first = erasure.erase(conn, engine, target, by=OFFICER, holders=holders)
+    assert not first.verified and first.errors == {"notes": "erase failed (RuntimeError)"}
+    assert first.remaining == {"test_notes": 1, "notes.notes": 1}
+    with db.connection() as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM learner WHERE id = %s", (target,)).fetchone()[0] == 0
+        ), "what could be erased is erased"
+        assert conn.execute("SELECT count(*) FROM policy_erasure_pending").fetchone()[0] == 1
+        second = erasure.erase(conn, engine, target, by=OFFICER, holders=holders)
+    assert second.state == "finished" and second.verified, second.as_dict()
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM policy_erasure_pending").fetchone()[0] == 0
+        third = erasure.erase(conn, engine, target, by=OFFICER, holders=holders)
+        outcomes = [
+            e.outcome
+            for e in audit.recent(conn)
+            if e.action == "erase:learner_data" and e.outcome != "allowed"
+        ]
+    assert third.state == "already_erased" and third.verified and third.redacted == {}
+    assert outcomes == ["done", "done", "incomplete"]
+    with db.connection() as conn:
+        assert engine.audit.verify(conn).ok
+
+
+def test_erasure_export_reads_as_a_page_with_every_section_escaped(
+    settings, db, engine, make_org, notes_table
+):
+    holders = erasure.holders_of(_runtime_with(settings, db, _Notes()))
+    target, _ = _noted(db, make_org)
+    with db.connection() as conn:
+        make_org(conn).event(target, score=0.7, category="assessment")
+        conn.execute(
+            "UPDATE test_notes SET note = '<script>alert(1)</script>' WHERE note <> 'kept'"
+        )
+        data = erasure.export(conn, engine, target, by=OFFICER, holders=holders)
+    page = render_html(data)
+    assert page.startswith("<!doctype html>") and str(target) in page
+    for section in ("learner", "identity_link", "learning_event", "notes.notes"):
+        assert f'<h2 id="{section}">' in page
+    assert "What you did in learning systems" in page, "sections are explained in words"
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

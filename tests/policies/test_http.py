@@ -31,6 +31,11 @@ def test_http_compliance_token_exports_and_erases(client, db, engine, make_org):
     auth = _token(db, engine, "compliance_officer")
     exported = client.get(f"/api/v1/privacy/learners/{learner}/export", headers=auth)
     assert exported.status_code == 200 and exported.json["tables"]["learning_event"]
+    page = client.get(f"/api/v1/privacy/learners/{learner}/export?format=html", headers=auth)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert '<h2 id="learning_event">' in page.get_data(as_text=True)
+    odd = client.get(f"/api/v1/privacy/learners/{learner}/export?format=pdf", headers=auth)
+    assert odd.status_code == 400 and odd.mimetype == "application/problem+json"
     util = client.get(f"/api/v1/privacy/learners/{learner}/utilisation", headers=auth)
     assert util.status_code == 200 and util.json["purpose"] == "development_recommendation"
     put = client.put(f"/api/v1/privacy/learners/{learner}/opt-outs/calendar", headers=auth)
@@ -38,7 +43,10 @@ def test_http_compliance_token_exports_and_erases(client, db, engine, make_org):
     erased = client.post(f"/api/v1/privacy/learners/{learner}/erasure", headers=auth)
     assert erased.status_code == 200 and erased.json["verification"]["verified"]
     again = client.post(f"/api/v1/privacy/learners/{learner}/erasure", headers=auth)
-    assert again.status_code == 404 and again.mimetype == "application/problem+json"
+    assert again.status_code == 200, "erasure is idempotent: a second run re-verifies"
+    assert again.json["state"] == "already_erased" and again.json["verification"]["verified"]
+    never = client.post(f"/api/v1/privacy/learners/{uuid.uuid4()}/erasure", headers=auth)
+    assert never.status_code == 404 and never.mimetype == "application/problem+json"
     verify = client.get("/api/v1/privacy/audit/verify", headers=auth)
     assert verify.status_code == 200 and verify.json["ok"]
 

@@ -9,7 +9,7 @@ def test_plugin_loads_from_entry_point_with_its_hooks(pm):
     info = {i.name: i for i in pm.plugin_list()}["policies"]
     assert info.status == "loaded" and info.origin.startswith("entry point of learnwire")
     assert {
-        "register_intake_guards",
+        "register_governance",
         "register_migrations",
         "register_commands",
         "register_blueprints",
@@ -20,7 +20,7 @@ def test_plugin_loads_from_entry_point_with_its_hooks(pm):
 def test_plugin_periodic_tasks_sweep_and_reload(runtime, db, settings, make_org, monkeypatch):
     tasks = {t.name: t for t in runtime.collect("register_periodic_tasks")}
     assert {"policies.retention_sweep", "policies.reload"} <= set(tasks)
-    assert any(isinstance(g, PolicyIntakeGuard) for g in runtime.collect("register_intake_guards"))
+    assert isinstance(runtime.governance.intake_guard(), PolicyIntakeGuard)
     with db.connection() as conn:
         org = make_org(conn)
         learner = org.learner()

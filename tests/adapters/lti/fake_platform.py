@@ -73,6 +73,11 @@ class FakePlatform:
         self.jwk = {**public, "kid": self.kid, "alg": "RS256", "use": "sig"}
         self.other_pem, _ = rsa_key()
         self.problems: list[str] = []
+        self.jwks_fetches = 0
+        # A platform configured with a pasted tool public key instead of the tool's JWKS URL.
+        self.pasted_tool_kid: str | None = None
+        # Client ids handed out by successive dynamic registrations (default: client_id).
+        self.issued_client_ids: list[str] = []
         self.tokens: dict[str, set[str]] = {}
         self.assertion_ids: set[str] = set()
         self.granted_scopes = set(AGS_SCOPES) | {NRPS_SCOPE}
@@ -201,7 +206,7 @@ class FakePlatform:
     def _app(self) -> Flask:
         app = Flask("fake-platform")
         app.register_error_handler(Refused, lambda e: (jsonify(error=str(e)), 400))
-        app.add_url_rule("/jwks", view_func=lambda: jsonify({"keys": [self.jwk]}))
+        app.add_url_rule("/jwks", view_func=self._jwks)
         app.add_url_rule("/auth", view_func=self._auth)
         app.add_url_rule("/token", view_func=self._token, methods=["POST"])
         app.add_url_rule(
@@ -215,6 +220,10 @@ class FakePlatform:
         app.add_url_rule("/.well-known/openid-configuration", view_func=self._openid)
         app.add_url_rule("/register", view_func=self._register, methods=["POST"])
         return app
+
+    def _jwks(self) -> Any:
+        self.jwks_fetches += 1
+        return jsonify({"keys": [self.jwk]})
 
     def _auth(self) -> Response:
         """OIDC authentication request -> an auto-posting form with the id_token."""
@@ -247,6 +256,16 @@ class FakePlatform:
 
     def _token(self) -> Any:
         f = request.form
+        if self.pasted_tool_kid is not None:
+            kid = jwt.get_unverified_header(f.get("client_assertion", "")).get("kid")
+            if kid != self.pasted_tool_kid:
+                # What Moodle answers when the pasted key does not verify the assertion.
+                return Response(
+                    "<html><body><h1>Error</h1><p>Exception - pasted key mismatch at "
+                    "/var/www/moodle/mod/lti/token.php</p></body></html>",
+                    status=500,
+                    mimetype="text/html",
+                )
         self.check(f.get("grant_type") == "client_credentials", "grant_type")
         self.check(f.get("client_assertion_type") == ASSERTION_TYPE, "client_assertion_type")
         claims = self._tool_claims(f.get("client_assertion", ""), audience=self.url("/token"))
@@ -379,7 +398,8 @@ class FakePlatform:
         config = body.get("https://purl.imsglobal.org/spec/lti-tool-configuration") or {}
         self.check(config.get("target_link_uri") and config.get("domain"), "tool configuration")
         self.registrations.append(body)
-        answer = {**body, "client_id": self.client_id}
+        issued = self.issued_client_ids.pop(0) if self.issued_client_ids else self.client_id
+        answer = {**body, "client_id": issued}
         answer["https://purl.imsglobal.org/spec/lti-tool-configuration"] = {
             **config,
             "deployment_id": self.deployment_id,

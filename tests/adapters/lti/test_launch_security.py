@@ -3,6 +3,7 @@ nothing behind. The platform is real (JWKS on loopback); only its hand is forced
 
 from __future__ import annotations
 
+import html
 import time
 
 import pytest
@@ -223,3 +224,33 @@ def test_launch_security_login_without_client_id_for_an_ambiguous_issuer(
         second = registrations.find(conn, platform.issuer, platform.client_id)
         registrations.save(conn, second.model_copy(update={"client_id": "second-client"}))
     refused(lti.login(client_id=None).response, "ambiguous_client", 400)
+
+
+@pytest.mark.parametrize(
+    ("claims", "named", "problem"),
+    [
+        ({"sub": "user\x001"}, "sub", "NUL character"),
+        ({"sub": "user-\ud800"}, "sub", "lone surrogate (U+D800)"),
+        ({LTI + "context": {"id": "course\x0042"}}, "context.id", "NUL character"),
+        ({LTI + "context": {"id": "c", "title": "\udc00"}}, "context.title", "lone surrogate"),
+    ],
+    ids=["nul-sub", "surrogate-sub", "nul-context-id", "surrogate-context-title"],
+)
+def test_launch_security_unstorable_text_in_claims_is_a_400(lti, refused, claims, named, problem):
+    page = html.unescape(refused(lti.launch(**claims), "invalid_claim", 400))
+    assert f"claim '{named}" in page or f"/{named}'" in page, page
+    assert problem in page
+
+
+def test_launch_security_nul_in_login_parameters_is_a_400(lti, lti_runtime):
+    for name in ("iss", "login_hint", "client_id", "lti_deployment_id"):
+        value = lti.login_params()[name] + "\x00"
+        response = lti.login(**{name: value}).response
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 400, page
+        assert f"parameter '{name}' contains a NUL character" in page
+    launch = lti.post_launch("a.b.c", "state\x00")
+    assert launch.status_code == 400
+    assert "parameter 'state' contains a NUL" in html.unescape(launch.get_data(as_text=True))
+    with lti_runtime.db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM lti_oidc_login").fetchone()[0] == 0

@@ -158,7 +158,15 @@ def test_learner_feedback_refuses_another_learners_or_a_forged_launch(app, lti, 
 
     other = rate(bob.client, ada_launch, items[first], "dismiss")
     assert other.status_code == 403
-    assert "belongs to another person" in other.get_data(as_text=True)
+    assert "unbound_launch" in other.get_data(as_text=True), "Bob's browser did not launch it"
+    # Even with Ada's page (and its token) left open in a browser Bob is signed in to.
+    token = re.search(r'name="launch_token" value="([0-9a-f]+)"', ada_page)[1]
+    shared = bob.client.post(
+        f"/lti/launch/{ada_launch}/feedback",
+        data={"content_id": str(items[first]), "verdict": "dismiss", "launch_token": token},
+    )
+    assert shared.status_code == 403
+    assert "belongs to another person" in shared.get_data(as_text=True)
     priorities = bob.client.post(
         f"/lti/launch/{ada_launch}/priorities", data={"priority:feedback": "1"}
     )
@@ -263,3 +271,20 @@ def test_learner_feedback_launch_signs_in_for_the_json_api(app, lti, items, lti_
     cookieless = lti.with_client(app.test_client(use_cookies=False))
     assert cookieless.launch(sub="user-2").status_code == 200
     assert cookieless.client.get(f"{api}/recommendations").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ({"priority:sql\x00": "1"}, "priority:sql\\x00"),
+        ({"add_skill": "sql\x00", "add_weight": "1"}, "add_skill"),
+        ({"priority:sql": "1\x00"}, "priority:sql"),
+    ],
+)
+def test_learner_feedback_nul_in_priorities_is_a_400(lti, items, lti_runtime, data, named):
+    launch_id = launch_id_of(lti.launch().get_data(as_text=True))
+    response = lti.client.post(f"/lti/launch/{launch_id}/priorities", data=data)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400, page
+    assert f"parameter '{named}' contains a NUL character" in page
+    assert feedback_events(lti_runtime) == []

@@ -31,8 +31,12 @@ def test_platform_storage_launch_is_confirmed_by_the_browser(app, lti, platform,
             "platform_storage",
             False,
         )
-    again = cookieless.client.get(f"/lti/launch/{launch_id}").get_data(as_text=True)
-    assert '"lti.get_data"' in again, "reloading asks the platform storage again"
+    # The confirmation page names the state and nonce it asks the platform storage for:
+    # another browser holding only the launch id must not get it (and with it, the launch).
+    elsewhere = app.test_client(use_cookies=False).get(f"/lti/launch/{launch_id}")
+    assert elsewhere.status_code == 403
+    assert "unbound_launch" in elsewhere.get_data(as_text=True)
+    assert login.state not in elsewhere.get_data(as_text=True)
     blocked = cookieless.client.post(f"/lti/launch/{launch_id}/score")
     assert blocked.status_code == 403
     assert "unverified_launch" in blocked.get_data(as_text=True)

@@ -4,12 +4,14 @@ checks every request it receives (client assertion, scopes, payloads)."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
+from learnwire.adapters.lti import keys
 from learnwire.adapters.lti.cli import lti as lti_commands
 from learnwire.core.cli.root import cli
 from learnwire.core.models import DataCategory, EventResult, IdentityRef, LearningEvent
@@ -101,7 +103,7 @@ def test_services_score_creates_the_line_item_when_the_launch_has_none(
     assert platform.problems == []
     [created] = platform.line_items.values()
     assert created["resourceId"] == str(item) and created["resourceLinkId"] == "rl-1"
-    assert created["label"] == "SQL joins" and created["tag"] == "learnwire"
+    assert created["label"] == "SQL joins" and created["tag"].startswith("learnwire:")
     [score] = platform.scores
     assert score["lineitem"] == created["id"]
     assert "scoreGiven" not in score, "nothing scored yet: progress only"
@@ -199,3 +201,115 @@ def _record_score(runtime, issuer: str, sub: str, scaled: float) -> None:
     )
     with runtime.db.connection() as conn:
         runtime.intake().store(conn, SourceBatch(events=[event]), source="xapi")
+
+
+def _pull(lti_runtime, platform):
+    cli.add_command(lti_commands)
+    return CliRunner().invoke(
+        cli,
+        [
+            "lti",
+            "roster",
+            "pull",
+            "--issuer",
+            platform.issuer,
+            "--json",
+            "--context-memberships-url",
+            platform.nrps_claim()["context_memberships_url"],
+        ],
+        obj=lti_runtime,
+    )
+
+
+def _course_members(lti_runtime, platform) -> set[str]:
+    with lti_runtime.db.connection() as conn:
+        learners = {
+            r[0]
+            for r in conn.execute(
+                "SELECT learner_id FROM lti_course_membership WHERE context_id = 'course-42'"
+            )
+        }
+        resolver = lti_runtime.intake().resolver
+        return {
+            sub
+            for sub in ("u0", "u1", "u2", "u3", "gone", "boss")
+            if resolver.resolve_subjects(
+                conn, [IdentityRef(kind="lti", namespace=platform.issuer, value=sub)], source="lti"
+            )[0]
+            in learners
+        }
+
+
+def test_services_roster_pull_ends_what_the_lms_ended(
+    served_tool, platform, registered, lti_runtime
+):
+    _members(platform)
+    platform.members[4]["status"] = "Active"  # "gone" is still in the course at first
+    first = _pull(lti_runtime, platform)
+    assert first.exit_code == 0, first.output
+    assert _course_members(lti_runtime, platform) == {"u0", "u1", "u2", "u3", "gone", "boss"}
+
+    platform.members[4]["status"] = "Inactive"  # set inactive in the LMS
+    del platform.members[2]  # u2 removed from the course
+    second = _pull(lti_runtime, platform)
+    assert second.exit_code == 0, second.output
+    assert _course_members(lti_runtime, platform) == {"u0", "u1", "u3", "boss"}
+    assert json.loads(second.output)["memberships_ended"] == 2
+    assert platform.problems == []
+
+
+def test_services_second_placement_of_an_item_gets_its_own_grade_column(
+    browser, served_tool, platform, catalogue, lti_runtime, html_forms
+):
+    item = str(catalogue["fb-101"])
+    # The first placement's column, as the platform created it when the item was linked.
+    first = platform.add_line_item(
+        {
+            "label": "Feedback that lands",
+            "scoreMaximum": 100,
+            "resourceId": item,
+            "resourceLinkId": "rl-1",
+            "tag": "learnwire",
+        }
+    )
+    page = browser.launch(
+        served_tool,
+        hint="second",
+        **{
+            LTI + "custom": {"learnwire_content_id": item},
+            LTI + "resource_link": {"id": "rl-2", "title": "Again"},
+            AGS: platform.ags_claim(),  # only the line-items URL
+        },
+    )
+    assert page.status_code == 200, page.text
+    [score_form] = [f for f in html_forms(page.text) if f.action.endswith("/score")]
+    sent = browser.submit(score_form)
+    assert sent.status_code == 200, sent.text
+    assert platform.problems == []
+    [score] = platform.scores
+    assert score["lineitem"] != first["id"], "the first placement's column is left alone"
+    column = platform.line_items[score["lineitem"]]
+    assert (column["resourceId"], column["resourceLinkId"]) == (item, "rl-2")
+
+    again = browser.submit(score_form)
+    assert again.status_code == 200, again.text
+    assert platform.scores[1]["lineitem"] == score["lineitem"], "found again, not re-created"
+    assert len(platform.line_items) == 2
+
+
+def test_services_refused_access_token_is_named_with_its_likely_cause(
+    served_tool, platform, registered, lti_runtime
+):
+    _members(platform)
+    cli.add_command(lti_commands)
+    with lti_runtime.db.connection() as conn:
+        platform.pasted_tool_kid = keys.active(conn).kid
+    rotated = CliRunner().invoke(cli, ["lti", "keys", "rotate"], obj=lti_runtime)
+    assert rotated.exit_code == 0, rotated.output
+    failed = _pull(lti_runtime, platform)
+    assert failed.exit_code == 2, failed.output
+    message = failed.output
+    assert "access-token request to " + platform.url("/token") in message
+    assert "HTTP 500" in message and "old copy of the tool's public key" in message
+    assert "roster call" not in message
+    assert "<html" not in message and "token.php" not in message, "no HTML body dumped"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
 from learnwire.adapters.xapi.mapping import StatementMapper
-from learnwire.adapters.xapi.validation import StatementInvalid, validate_statement
+from learnwire.adapters.xapi.validation import validate_statement
 from learnwire.adapters.xapi.verbs import category_of, verb_name
 from learnwire.core.models import DataCategory, LearningEvent
 from learnwire.core.store.identities import IdentityResolver
@@ -123,8 +124,27 @@ def test_mapping_object_ids(statement, target, object_id):
     assert event.object_id == object_id
 
 
-def test_mapping_refuses_group_actors(statement):
+def test_mapping_identified_group_actor_is_the_group_it_names(statement):
     group = statement(0, actor={"objectType": "Group", "mbox": "mailto:team@example.com"})
-    with pytest.raises(StatementInvalid) as caught:
-        _event(group)
-    assert caught.value.field == "actor"
+    event, prepared = _event(group)
+    assert prepared.subject.kind == "mbox"
+    assert prepared.subject.value == "mailto:team@example.com"
+    assert event.statement["actor"]["objectType"] == "Group"
+    assert "mbox" not in json.dumps(event.statement)
+
+
+def test_mapping_anonymous_group_actor_is_its_set_of_members(statement):
+    members = [{"mbox": "mailto:b@example.com"}, {"mbox": "mailto:a@example.com"}]
+    first, one = _event(statement(0, actor={"objectType": "Group", "member": members}))
+    _, again = _event(statement(1, actor={"objectType": "Group", "member": members[::-1]}))
+    _, other = _event(statement(2, actor={"objectType": "Group", "member": members[:1]}))
+    assert one.subject.kind == "xapi_group"
+    # The same members in any order are the same group; another set is another one.
+    assert again.subject.value == one.subject.value
+    assert other.subject.value != one.subject.value
+    stored = first.statement["actor"]
+    assert stored["objectType"] == "Group"
+    assert [m["account"]["homePage"] for m in stored["member"]] == [
+        "https://learn.example.com/pseudonyms"
+    ] * 2
+    assert 'example.com"' not in json.dumps(stored)

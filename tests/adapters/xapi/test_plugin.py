@@ -117,3 +117,26 @@ def test_plugin_migrations_create_the_xapi_tables(db):
         }
     assert tables == {"xapi_credential", "xapi_statement_digest"}
     assert {"xapi_event_source_stored", "xapi_event_verb_stored"} <= indexes
+
+
+def test_plugin_credentials_create_works_on_a_fresh_database(pg_admin_url, tmp_path):
+    import psycopg
+
+    name = "lw_xapi_fresh_credentials"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        fresh = pg_admin_url.replace("@/postgres?", f"@/{name}?", 1)
+        done = subprocess.run(
+            [LEARNWIRE, "xapi", "credentials", "create", "--source", "moodle-prod", "--json"],
+            env=_env(fresh, tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["source"] == "moodle-prod"
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from learnwire import hookimpl
+from learnwire.core.embedders.active import active_embedder
 from learnwire.core.embedders.minilm import MiniLMEmbedder
-from learnwire.core.embedding import Embedder, active_embedder
+from learnwire.core.embedding import Embedder
 from learnwire.core.errors import ConfigurationError
 from learnwire.core.models import ContentItem
 from learnwire.core.plugins import get_plugin_manager

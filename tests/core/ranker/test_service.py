@@ -214,10 +214,13 @@ def test_service_feedback_changes_the_next_ranking(runtime, org):
 def test_service_calendar_opt_out_blocks_the_signal(runtime, org):
     from learnwire.policies.access import Subject
     from learnwire.policies.consent import set_opt_out
+    from learnwire.policies.engine import engine_for
 
     svc = RecommendationService(runtime)
     with runtime.db.connection() as conn:
-        set_opt_out(conn, svc.engine, org["ben"], "calendar", by=Subject.learner(org["ben"]))
+        set_opt_out(
+            conn, engine_for(runtime), org["ben"], "calendar", by=Subject.learner(org["ben"])
+        )
     ranking = svc.recommend(org["ben"], at=NOW)
     uses = {u.name: u for u in ranking.signals}
     assert uses["upcoming_situation"].status == "blocked"
