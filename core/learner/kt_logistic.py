@@ -202,7 +202,7 @@ def fit(
     return LogisticKT(
         weights=w,
         bkt=bkt,
-        skill_weights={lab: tuple(float(x) for x in v[i]) for i, lab in enumerate(skill_labels)},  # type: ignore[misc]
+        skill_weights={lab: tuple(float(x) for x in v[i]) for i, lab in enumerate(skill_labels)},
         item_offsets={
             lab: float(o[i]) for i, lab in enumerate(item_labels) if lab is not None and o[i]
         },
@@ -292,7 +292,19 @@ def newton(
     return w, v, o, iterations, float(np.mean(np.logaddexp(0.0, eta) - y * eta))
 
 
-def _with_items(hess, grad, x, b, sk, it, h, r, o, has_item, lam_o):  # type: ignore[no-untyped-def]
+def _with_items(
+    hess: np.ndarray,
+    grad: np.ndarray,
+    x: np.ndarray,
+    b: np.ndarray,
+    sk: np.ndarray,
+    it: np.ndarray,
+    h: np.ndarray,
+    r: np.ndarray,
+    o: np.ndarray,
+    has_item: np.ndarray,
+    lam_o: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """The Newton step with item easiness in the same system. Items' own block is diagonal,
     so it is eliminated first (Schur complement): the solve stays the size of the shared and
     per-skill weights however many items there are."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,12 +131,13 @@ def load(
     if row is None:
         return None
     features, weights, skill_features, n_events, iterations, loss = row
+    served: dict[Hashable, BKTParams] = {k: v for k, v in bkt_params.items()}
     if tuple(features) != FEATURES or tuple(skill_features) != SKILL_FEATURES:
         log.warning("stored logistic KT weights are for another feature set; refit to use it")
         return None
     return kt_logistic.LogisticKT(
         weights=np.asarray(weights, np.float64),
-        bkt=BKTModel(params=dict(bkt_params), default=default, forget=True),
+        bkt=BKTModel(params=served, default=default, forget=True),
         skill_weights={
             s: tuple(w) for s, w in conn.execute("SELECT skill_id, weights FROM kt_logistic_skill")
         },

@@ -54,7 +54,7 @@ def trace(state: LearnerState, events: Any, org: OrgContext, now: datetime) -> N
             state.p_correct[s] = kt.predict(history, skill, None, today)
         else:
             state.p_correct[s] = predict_from_logit(float(state.known_logit[s]), org.params[s])
-    for s in memory.skills():
+    for s in index.values():
         remembered = memory.state(s)
         if remembered is not None:
             state.memory_stability[s] = remembered.stability

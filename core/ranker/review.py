@@ -10,7 +10,7 @@ practice) count fully, others less.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 
@@ -33,7 +33,7 @@ RETRIEVAL_FORMATS = ("exercise", "simulation", "assessment")
 _RETRIEVAL_CODES = [FORMATS.index(f) for f in RETRIEVAL_FORMATS]
 
 
-def retrievability(state: LearnerState, at) -> np.ndarray:  # type: ignore[no-untyped-def]
+def retrievability(state: LearnerState, at: datetime) -> np.ndarray:
     """P(recall) per skill at ``at``; NaN for skills never practised."""
     days = np.maximum(days_since_review(state, at), 0.0)
     stability = state.memory_stability.astype(np.float64)
@@ -42,7 +42,7 @@ def retrievability(state: LearnerState, at) -> np.ndarray:  # type: ignore[no-un
     return np.where(stability > 0, r, np.nan)
 
 
-def due(state: LearnerState, at) -> np.ndarray:  # type: ignore[no-untyped-def]
+def due(state: LearnerState, at: datetime) -> np.ndarray:
     """How due a review is per skill, in [0, 1] (0: not due, or never practised)."""
     r = retrievability(state, at)
     urgency = np.clip((RETENTION - r) / (RETENTION - FULLY_DUE), 0.0, 1.0)
@@ -74,7 +74,7 @@ class ReviewDue(RankingSignal):
     def _skill_need(self, ctx: RankContext) -> np.ndarray:
         return due(ctx.state, ctx.at) * _need(ctx.state)
 
-    def score(self, *, view: RankContext, candidates: Sequence[int]) -> np.ndarray:
+    def score(self, *, view: RankContext, candidates: np.ndarray) -> np.ndarray:
         idx = np.asarray(candidates, dtype=np.int64)
         need = self._skill_need(view)
         if not need.any():
