@@ -233,6 +233,8 @@ cols = {"student_id": "user_id", "skill_id": "skill_name"}
 tr = pd.read_csv(data + "/train.csv").rename(columns=cols)
 te = pd.read_csv(data + "/test.csv").rename(columns=cols)
 tr["order_id"], te["order_id"] = range(len(tr)), range(len(te))
+for frame in (tr, te):  # pyBKT reads ids as strings
+    frame["user_id"], frame["skill_name"] = frame.user_id.astype(str), frame.skill_name.astype(str)
 model = Model(seed=42, num_fits=1)
 t0 = time.perf_counter()
 model.fit(data=tr, forgets=forget)
