@@ -196,7 +196,8 @@ def forward(packed: Packed, params: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     # Filter + transition maps the odds r to (a r + b) / (c r + d) with a, b, c, d >= 0 (no
     # cancellation); in log-odds that is two log-sum-exps, exact at any magnitude.
     with np.errstate(divide="ignore"):  # b = 0 without learning, c = 0 without forgetting
-        la, lb, lc, ld = np.log(a), np.log(b), np.log(c), np.log(d)
+        # Logs per (skill, response), then spread: a few numbers, not one per response.
+        la, lb, lc, ld = (np.take(np.log(t), packed.code) for t in tables[2:])
     x = np.empty(len(e1))
     counts, offsets = packed.counts, packed.offsets
     prior = params[packed.skill[: counts[0]], PRIOR]
@@ -294,15 +295,17 @@ def e_step(packed: Packed, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     k, n = packed.n_skills, packed.n_sequences
     skill = packed.skill
-    x, e1, e0 = forward(packed, params)
-    log_known, log_unknown = -np.logaddexp(0.0, -x), -np.logaddexp(0.0, x)
-    le1, le0 = np.log(e1), np.log(e0)
-    loglik = np.bincount(skill, np.logaddexp(log_known + le1, log_unknown + le0), minlength=k)
+    x, _, _ = forward(packed, params)
+    tables = _tables(params)
+    le1, le0 = (np.take(np.log(t), packed.code) for t in tables[:2])
+    log_known = -np.logaddexp(0.0, -x)
+    loglik = np.bincount(skill, np.logaddexp(log_known + le1, log_known - x + le0), minlength=k)
     after = x + le1 - le0  # log-odds of known given the responses so far, this one included
-    filt = _expit(after)  # P(known | responses so far)
+    log_filt = -np.logaddexp(0.0, -after)
+    filt = np.exp(log_filt)  # P(known | responses so far)
     # Per transition (aligned with packed[n:]): filter at its start, odds at its end.
     f_prev = np.take(filt, packed.prev)
-    u_prev = np.take(_expit(-after), packed.prev)  # 1 - f_prev without cancellation
+    u_prev = np.exp(np.take(log_filt - after, packed.prev))  # 1 - f_prev, no cancellation
     sk = skill[n:]
     learn = np.take(params[:, LEARN], sk)
     forget = np.take(params[:, FORGET], sk)
