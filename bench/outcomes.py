@@ -1,6 +1,8 @@
 """Do learnwire's recommendations get people to their role's required levels sooner?
 
-    python bench/outcomes.py [--learners 300] [--sample 150] [--weeks 156]
+    python bench/outcomes.py [--learners 300] [--sample 150] [--weeks 156] [--data-dir DIR]
+
+(The embedded PostgreSQL in ``--data-dir``, or LEARNWIRE_DATABASE_URL when that is set.)
 
 On the sample organisation's latent-mastery simulation (the same one that generated its 90
 days of history), each learner is followed twice from today with the same minutes per week
@@ -160,11 +162,14 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=150)
     ap.add_argument("--weeks", type=int, default=156)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--data-dir", type=Path, default=None)
     args = ap.parse_args()
     horizon = args.weeks * 7.0
-    data_dir = Path(__file__).parent / "data" / f"outcomes-{args.learners}-{args.seed}"
+    data_dir = (
+        args.data_dir or Path(__file__).parent / "data" / f"outcomes-{args.learners}-{args.seed}"
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
-    runtime = Runtime(Settings(data_dir=data_dir, database_url=None))
+    runtime = Runtime(Settings(data_dir=data_dir))
     runtime.upgrade()
     started = time.perf_counter()
     load_demo(runtime, DemoParameters(seed=args.seed, learners=args.learners, today=TODAY.date()))

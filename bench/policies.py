@@ -115,6 +115,8 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=500)
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
+    if args.learners < 11:
+        parser.error("--learners must be at least 11: the team aggregate needs one full team")
     tmp = Path(tempfile.mkdtemp(prefix="lw-bench-pol-", dir="/tmp"))
     url, server = _database(tmp)
     try:

@@ -1,8 +1,10 @@
 """Recommendation latency and batch throughput on the embedded PostgreSQL.
 
     python bench/recommend.py [--learners 10000] [--items 10000] [--sample 400]
+                              [--skip-embed] [--skip-batch] [--data-dir DIR]
 
-Loads the sample organisation (reused from ``bench/data/recommend-<learners>`` on later runs),
+Loads the sample organisation (reused from ``bench/data/recommend-<learners>`` on later runs;
+into LEARNWIRE_DATABASE_URL instead when that is set),
 extends the catalogue to ``--items`` with variants of the library's items, embeds them, fits
 the learner model, then measures one learner's ranking (p50/p95 over a sample, with where the
 time goes) and a batch over every learner (ranked and stored). Targets from the issue: p95
@@ -102,11 +104,12 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=400)
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--skip-embed", action="store_true", help="rank without content embeddings")
     ap.add_argument("--processes", type=int, default=2, help="for the batch (2 cores here)")
     args = ap.parse_args()
     data_dir = args.data_dir or Path(__file__).parent / "data" / f"recommend-{args.learners}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    runtime = Runtime(Settings(data_dir=data_dir, database_url=None))
+    runtime = Runtime(Settings(data_dir=data_dir))
     runtime.upgrade()
 
     t0 = time.perf_counter()
@@ -118,7 +121,7 @@ def main() -> None:
     t0 = time.perf_counter()
     items = extend_catalogue(runtime, args.items)
     print(f"catalogue: {items} live items ({time.perf_counter() - t0:.1f} s)")
-    print(f"embeddings: {embed(runtime)}")
+    print(f"embeddings: {'skipped' if args.skip_embed else embed(runtime)}")
     svc = RecommendationService(runtime)
     with runtime.db.connection() as conn:
         # What `learnwire model fit` does: BKT per skill, then the answer calibration.

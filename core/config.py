@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     )
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=8, ge=1)
+    db_pool_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a request waits for a database connection before a 503.",
+    )
     plugins_allow: list[str] | None = Field(
         default=None,
         description="Only these plugins load (comma-separated or JSON list); unset: all.",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import flask
 
     from .config import Settings
-    from .delivery import DeliveryChannel
+    from .delivery import DeliveryChannel, DeliveryGovernance
     from .embedding import Embedder
     from .governance import Governance
     from .intake import IntakeGuard
@@ -103,7 +103,21 @@ def register_delivery_channels(settings: Settings) -> list[DeliveryChannel]:
     :param settings: the effective settings.
     :returns: a list of :class:`~learnwire.core.delivery.DeliveryChannel` instances.
 
-    Called when recommendations are delivered (by a task or an HTTP request).
+    Called when delivery plans or sends messages (``learnwire delivery run``, the beat task
+    and each worker's send task). A channel with no configuration returns nothing.
+    """
+
+
+@hookspec
+def register_delivery_governance(settings: Settings) -> list[DeliveryGovernance]:
+    """Return the policy's answers for delivery: which planned messages and channels may go,
+    and what of a message may leave for a channel's external processor.
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.delivery.DeliveryGovernance`; the first is
+        used. Without one, nothing is delivered (fail closed).
+
+    Called when delivery plans or sends. The policy engine implements it.
     """
 
 
@@ -178,7 +192,9 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
     :param settings: the effective settings.
     :returns: a list of :class:`~learnwire.core.periodic.PeriodicTask`; names must be unique.
 
-    Called when the Celery app is configured (worker, beat, and in-process runs).
+    Called when the Celery app is configured (worker, beat, and in-process runs). On the
+    embedded default (no ``LEARNWIRE_REDIS_URL``) ``learnwire serve`` runs them itself with
+    its own runtime; build ``run`` with :func:`~learnwire.core.runtime.in_runtime` so it can.
     """
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class PeriodicTask(BaseModel):
-    """``run(settings)`` does the work and returns counts to report (JSON-serialisable)."""
+    """``run(settings)`` does the work and returns counts to report (JSON-serialisable);
+    ``in_runtime`` tasks also take ``runtime=`` (the embedded default's in-process runs)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 

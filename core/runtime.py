@@ -90,12 +90,17 @@ def in_runtime(job: Callable[[Runtime], dict[str, Any]]) -> Callable[[Settings],
     its own (database pool, plugins) and closes it, since a worker process outlives many
     runs."""
 
-    def run(settings: Settings) -> dict[str, Any]:
-        runtime = Runtime(settings)
-        try:
+    def run(settings: Settings, runtime: Runtime | None = None) -> dict[str, Any]:
+        # The embedded default's in-process scheduler passes the serving runtime: a second
+        # runtime in the same process would share the embedded server's handle, and closing
+        # it would stop the database under the server.
+        if runtime is not None:
             return job(runtime)
+        own = Runtime(settings)
+        try:
+            return job(own)
         finally:
-            runtime.close()
+            own.close()
 
     return run
 

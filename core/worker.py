@@ -10,6 +10,7 @@ from typing import Any
 from celery import Celery
 
 from .config import Settings, load_settings
+from .delivery.tasks import register_tasks as register_delivery_tasks
 from .periodic import PeriodicTask
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def make_celery(settings: Settings, periodic: list[PeriodicTask] | None = None) 
 
 
 def _register_tasks(app: Celery) -> None:
+    register_delivery_tasks(app)
+
     @app.task(name="learnwire.health", shared=False)
     def health() -> dict[str, Any]:
         """The worker's own view of its database: proves config and store reach workers."""

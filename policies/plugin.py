@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import hookimpl
 from ..core.config import Settings
+from ..core.delivery import DeliveryGovernance
 from ..core.governance import Governance
 from ..core.migrations_source import MigrationSource
 from ..core.periodic import PeriodicTask
@@ -26,6 +27,7 @@ from ..core.store import Database
 from . import versions
 from .cli_policy import policy_group
 from .cli_privacy import audit_group, privacy_group, run_sweep
+from .delivery import PolicyDeliveryGovernance
 from .engine import PolicyEngine, engine_for
 from .governance import PolicyGovernance
 from .http import privacy_api
@@ -47,6 +49,11 @@ class PoliciesSettings(BaseModel):
 def register_governance(settings: Settings, db: Database) -> Governance:
     # trylast: an installed governance plugin is asked first and wins.
     return PolicyGovernance(PolicyEngine.from_settings(settings, db))
+
+
+@hookimpl
+def register_delivery_governance(settings: Settings) -> list[DeliveryGovernance]:
+    return [PolicyDeliveryGovernance(PolicyEngine.from_settings(settings))]
 
 
 @hookimpl

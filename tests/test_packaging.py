@@ -65,5 +65,5 @@ def test_packaging_wheel_installs_only_the_learnwire_namespace(tmp_path):
         .decode()
     )
     assert "learnwire = learnwire.core.cli:main" in entry_points
-    for plugin in ("moodle", "workday", "calendar", "demo"):
+    for plugin in ("moodle", "workday", "calendar", "demo", "catalogue"):
         assert f"{plugin} = learnwire.plugins.{plugin}" in entry_points

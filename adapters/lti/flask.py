@@ -33,7 +33,7 @@ from pylti1p3.exception import LtiException
 from ...core.errors import LearnwireError
 from ...core.web.app import runtime_of
 from ...core.web.recommendations import SESSION_LEARNER, SESSION_ROLE
-from . import admin_audit, checks, dynamic_registration, feedback, keys, launches, pages
+from . import admin_audit, dynamic_registration, feedback, keys, launches, pages
 from .errors import LaunchNotFound, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
@@ -156,18 +156,6 @@ def make_blueprint() -> Blueprint:
         error = exc if isinstance(exc, LtiError) else _as_lti_error(exc)
         page, status = _tool().refusal(error, step=step)
         return _html(page, status)
-
-    @bp.before_request
-    def _unstorable_text() -> None:
-        # A NUL byte (or a lone surrogate) in any parameter would reach PostgreSQL, which
-        # cannot store it, and come back as a 500; say which parameter is wrong instead.
-        named = [*request.args.items(multi=True), *request.form.items(multi=True)]
-        named += [(k, str(v)) for k, v in (request.view_args or {}).items()]
-        for name, value in named:
-            problem = checks.text_problem(name) or checks.text_problem(value)
-            if problem is not None:
-                shown = name.encode("unicode_escape").decode("ascii")[:100]
-                raise LtiError(f"The request parameter '{shown}' {problem}.")
 
     @bp.route("/login", methods=["GET", "POST"])
     def login() -> Response:

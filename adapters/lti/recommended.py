@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from ...core.delivery.today import todays_items
 from ...core.ranker.service import RecommendationService
 from .offers import CatalogueOffers, Offer, OfferPage, OfferSource, Priority, items_by_id
 
@@ -28,7 +29,14 @@ class RecommendedOffers(OfferSource):
         self.service = RecommendationService(runtime)
 
     def for_learner(self, conn: Conn, *, learner_id: uuid.UUID, limit: int) -> OfferPage:
-        ranking, _ = self.service.rank(conn, learner_id, at=datetime.now(UTC), limit=limit)
+        now = datetime.now(UTC)
+        delivered = todays_items(conn, learner_id, at=now)
+        if delivered:
+            # Today's message went out: the page shows the same set, so they agree.
+            found = items_by_id(conn, [cid for cid, _ in delivered])
+            offers = [replace(found[c], reason=r) for c, r in delivered if c in found]
+            return OfferPage("Today's picks for you, as in your message.", offers[:limit])
+        ranking, _ = self.service.rank(conn, learner_id, at=now, limit=limit)
         found = items_by_id(conn, [r.content_id for r in ranking.recommendations])
         offers = [
             replace(found[rec.content_id], reason=rec.explanation)

@@ -14,7 +14,7 @@ from learnwire.core.cli.root import pass_runtime
 from learnwire.core.config import Settings
 from learnwire.core.migrations_source import MigrationSource
 from learnwire.core.periodic import PeriodicTask
-from learnwire.core.runtime import Runtime
+from learnwire.core.runtime import Runtime, in_runtime
 
 from . import credentials
 from .personal_data import XapiAgents
@@ -43,23 +43,22 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
     ]
 
 
-def scheduled_pull(settings: Settings) -> dict[str, Any]:
+def _scheduled_pull(runtime: Runtime) -> dict[str, Any]:
     """The beat task: pull the configured LRS from its checkpoint."""
-    config = xapi_settings(settings)
+    config = xapi_settings(runtime.settings)
     assert config.pull_lrs is not None
-    runtime = Runtime(settings)
-    try:
-        return _pull(
-            runtime,
-            lrs=config.pull_lrs,
-            source=config.pull_source,
-            since=config.pull_since,
-            key=config.pull_key.get_secret_value() if config.pull_key else None,
-            secret=config.pull_secret.get_secret_value() if config.pull_secret else None,
-            page_size=config.pull_page_size,
-        ).as_dict()
-    finally:
-        runtime.close()
+    return _pull(
+        runtime,
+        lrs=config.pull_lrs,
+        source=config.pull_source,
+        since=config.pull_since,
+        key=config.pull_key.get_secret_value() if config.pull_key else None,
+        secret=config.pull_secret.get_secret_value() if config.pull_secret else None,
+        page_size=config.pull_page_size,
+    ).as_dict()
+
+
+scheduled_pull = in_runtime(_scheduled_pull)
 
 
 def _pull(

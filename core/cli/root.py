@@ -12,6 +12,7 @@ import click
 from ... import __version__
 from ..errors import LearnwireError
 from ..runtime import Runtime
+from ..scheduler import InProcessScheduler
 from .output import emit, json_option, table
 from .public_url import settle_public_url
 from .scaffold import new_plugin
@@ -128,16 +129,29 @@ def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
         f"learnwire serving on http://{host}:{port} (health: /healthz); public URL "
         f"{runtime.settings.public_url}"
     )
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="learnwire",
-        # waitress reads a whole body (up to 1 GiB by default) before the app sees it: refuse
-        # anything past the app's own limit while it arrives.
-        max_request_body_size=runtime.settings.max_request_bytes + 1,
+    # No broker, no beat: the embedded default runs the periodic tasks (delivery, model
+    # fit, embedding, retention) in this process.
+    scheduler = (
+        InProcessScheduler(runtime, runtime.collect("register_periodic_tasks"))
+        if runtime.settings.redis_url is None
+        else None
     )
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="learnwire",
+            # waitress reads a whole body (up to 1 GiB by default) before the app sees it:
+            # refuse anything past the app's own limit while it arrives.
+            max_request_body_size=runtime.settings.max_request_bytes + 1,
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def _interrupt(signum: int, frame: object) -> None:

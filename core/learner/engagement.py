@@ -26,6 +26,9 @@ STARTING = (
 )
 ABANDONING = ("abandoned", "skipped", "terminated", "suspended", "exited")
 SAVING = ("saved", "bookmarked", "save", "liked")
+#: Records of something done *to* the learner (a message delivered, a list left): kept as
+#: learning events so the loop closes, but they are not the person's own activity.
+RECEIVING = ("delivered", "unsubscribed")
 SESSION_GAP = timedelta(minutes=30)
 
 
@@ -37,6 +40,7 @@ def verb_kind(verb_iri: str) -> str:
         ("start", STARTING),
         ("abandon", ABANDONING),
         ("save", SAVING),
+        ("receive", RECEIVING),
     ):
         if word in words:
             return kind
@@ -107,6 +111,9 @@ def profile(activities: Sequence[Activity], *, n_formats: int, timezone: str) ->
     session_lengths: list[float] = []
     session_start = session_end = None
     for act in acts:
+        kind = verb_kind(act.verb)
+        if kind == "receive":
+            continue
         local = act.at.astimezone(tz)
         hours[local.hour] += 1
         weekdays[local.weekday()] += 1
@@ -118,7 +125,6 @@ def profile(activities: Sequence[Activity], *, n_formats: int, timezone: str) ->
         session_end = max(session_end or end, end)
         if act.duration_seconds:
             out.minutes_on_task += act.duration_seconds / 60
-        kind = verb_kind(act.verb)
         part = min(local.hour // 6, 3)
         if act.item is not None:
             if kind == "start":

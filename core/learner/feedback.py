@@ -42,6 +42,7 @@ def rate(
     at: datetime | None = None,
 ) -> IntakeReport:
     """Record a learner's verdict on an item; the next ranking takes it into account."""
+    _require_learner(conn, learner_id)
     if verdict not in VERDICTS:
         raise ValidationFailed(
             f"verdict must be one of {', '.join(VERDICTS)}, got '{verdict}'", field="verdict"
@@ -83,6 +84,7 @@ def state_priorities(
     at: datetime | None = None,
 ) -> IntakeReport:
     """Replace the learner's stated priorities (skill id -> weight 0..1; 0 clears one)."""
+    _require_learner(conn, learner_id)
     known = {
         r[0] for r in conn.execute("SELECT id FROM skill WHERE id = ANY(%s)", (list(priorities),))
     }
@@ -107,3 +109,13 @@ def state_priorities(
         for skill, weight in priorities.items()
     ]
     return intake.store(conn, SourceBatch(facts=facts), source=SOURCE)
+
+
+def _require_learner(conn: Conn, learner_id: UUID) -> None:
+    """A session or launch can outlive its learner (erased since): refuse, and never bring
+    the person back by storing their feedback."""
+    if conn.execute("SELECT 1 FROM learner WHERE id = %s", (learner_id,)).fetchone() is None:
+        raise NotFound(
+            f"no learner {learner_id}: their data was erased or never existed, so the "
+            "feedback was not stored. Open the activity from your LMS again to sign in."
+        )

@@ -70,6 +70,9 @@ class ItemMatrix:
     #: Unit-length embeddings; rows of zeros for items not embedded yet.
     embedding: np.ndarray
     skills: SkillGraph
+    #: machine_skill[i, s]: item i's tag of skill s was applied by the machine tagger (not
+    #: the provider or an admin); None when the catalogue has no machine tags.
+    machine_skill: np.ndarray | None = None
     position: dict[UUID, int] = field(default_factory=dict)
     by_activity: dict[str, int] = field(default_factory=dict)
 
@@ -144,11 +147,14 @@ def load_items(conn: psycopg.Connection[Any]) -> ItemMatrix:
     n = len(rows)
     position = {r[0]: i for i, r in enumerate(rows)}
     item_skill = np.zeros((n, len(skills.ids)), dtype=np.float32)
-    for cid, sid, weight in conn.execute(
-        "SELECT cs.content_id, cs.skill_id, cs.weight FROM content_skill cs "
-        "JOIN content_item c ON c.id = cs.content_id WHERE c.retired_at IS NULL"
+    machine = np.zeros(item_skill.shape, dtype=bool)
+    # content_skill holds only applied tags (review and rejected ones live elsewhere).
+    for cid, sid, weight, by_machine in conn.execute(
+        "SELECT cs.content_id, cs.skill_id, cs.weight, cs.origin = 'machine' FROM content_skill "
+        "cs JOIN content_item c ON c.id = cs.content_id WHERE c.retired_at IS NULL"
     ):
         item_skill[position[cid], sindex[sid]] = weight
+        machine[position[cid], sindex[sid]] = by_machine
     vectors = [None if r[8] is None else embedding_array(r[8]) for r in rows]
     dim = next((len(v) for v in vectors if v is not None), 384)
     embedding = np.zeros((n, dim), dtype=np.float32)
@@ -169,4 +175,5 @@ def load_items(conn: psycopg.Connection[Any]) -> ItemMatrix:
         format_code=np.array([fmt.get(r[7], fmt["other"]) for r in rows], dtype=np.int16),
         embedding=embedding,
         skills=skills,
+        machine_skill=machine if machine.any() else None,
     )

@@ -40,10 +40,12 @@ class Database:
         embedded: EmbeddedPostgres | None = None,
         min_size: int = 1,
         max_size: int = 8,
+        timeout: float = 5.0,
     ) -> None:
         self.url = url
         self.embedded = embedded
         self._sizes = (min_size, max_size)
+        self._timeout = timeout
         # One direct attempt first: a wrong URL fails at once with the server's own words
         # instead of a pool time-out half a minute later.
         psycopg.connect(url, connect_timeout=10).close()
@@ -56,6 +58,15 @@ class Database:
             max_size=self._sizes[1],
             open=False,
             configure=_configure,
+            # A connection the server dropped (restart, failover) is found and replaced
+            # when it is handed out, so a request after an outage gets a live one.
+            check=ConnectionPool.check_connection,
+            # A request waits this long for a connection; then PoolTimeout (a 503 over HTTP).
+            timeout=self._timeout,
+            # Background reconnection backs off exponentially and blocks new attempts until it
+            # gives up; giving up soon means the first request after the server is back
+            # starts a fresh attempt instead of waiting out a long back-off.
+            reconnect_timeout=2 * self._timeout,
             kwargs={"autocommit": False},
         )
         pool.open(wait=True, timeout=30)
@@ -116,12 +127,21 @@ def open_database(settings: Settings) -> Database:
     if settings.database_url is not None:
         url = settings.database_url.get_secret_value()
         try:
-            db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+            db = Database(
+                url,
+                min_size=settings.db_pool_min,
+                max_size=settings.db_pool_max,
+                timeout=settings.db_pool_timeout,
+            )
         except Exception as exc:
             raise ConfigurationError(f"cannot connect to LEARNWIRE_DATABASE_URL: {exc}") from exc
         return db
     embedded = EmbeddedPostgres(settings.ensure_data_dir() / "pgdata")
     url = embedded.start()
     return Database(
-        url, embedded=embedded, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        url,
+        embedded=embedded,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        timeout=settings.db_pool_timeout,
     )

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, jsonify
 from ... import __version__
 from ..runtime import Runtime
 from ..store import one
-from . import problems
+from . import input_text, problems
 from .current import EXTENSION, runtime_of
 from .recommendations import api as recommendations_api
 
@@ -33,6 +33,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_request_bytes
     app.extensions[EXTENSION] = runtime
     problems.install(app)
+    input_text.install(app)
     app.register_blueprint(host)
     app.register_blueprint(recommendations_api)
     for blueprint in runtime.collect("register_blueprints", expect=Blueprint):

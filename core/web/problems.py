@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import LearnwireError
+
+#: What a client is told to wait after the database could not be reached: about the time the
+#: pool spends trying to reconnect before giving a request up.
+RETRY_AFTER_SECONDS = 5
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -61,6 +66,22 @@ def install(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         return problem(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(psycopg.OperationalError)
+    def _database_unavailable(exc: psycopg.OperationalError) -> Response:
+        # The server stopped, refused or dropped the connection, or every pooled connection
+        # is busy (PoolTimeout is one of these): the request may succeed later and the
+        # pool reconnects by itself, so this is the service's 503, not a client error or a
+        # crash. The driver's message can name hosts and sockets; it goes to the log only.
+        app.logger.warning("database unavailable on %s: %s", request.path, type(exc).__name__)
+        response = problem(
+            503,
+            "database unavailable",
+            "learnwire cannot reach its database right now; nothing was changed. "
+            f"Try again in {RETRY_AFTER_SECONDS} seconds.",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

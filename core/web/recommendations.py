@@ -27,6 +27,9 @@ from .current import runtime_of
 
 api = Blueprint("recommendations", __name__, url_prefix="/api/v1/learners")
 
+#: The times a ranking may be asked for (``?at=``).
+EARLIEST_AT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_AT = datetime(2200, 1, 1, tzinfo=UTC)
 #: Session keys an LTI launch sets for the person it signed in.
 SESSION_LEARNER, SESSION_ROLE = "learnwire_learner_id", "learnwire_role"
 
@@ -68,6 +71,14 @@ def _parse_at(raw: str | None) -> datetime:
         raise ValidationFailed(f"'at' is not an ISO 8601 time: {raw!r}", field="at") from None
     if at.tzinfo is None:
         raise ValidationFailed("'at' needs a time zone, e.g. 2026-11-20T09:00:00Z", field="at")
+    if not EARLIEST_AT <= at < LATEST_AT:
+        # Retention periods, weeks and hire dates are counted back from 'at': near the ends
+        # of the calendar that arithmetic leaves the range dates can hold.
+        raise ValidationFailed(
+            f"'at' must be from {EARLIEST_AT:%Y-%m-%d} up to (not including) "
+            f"{LATEST_AT:%Y-%m-%d}, got {raw!r}",
+            field="at",
+        )
     return at
 
 

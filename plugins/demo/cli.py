@@ -6,13 +6,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import click
 
 from ...core.cli.output import emit, json_option, table
 from ...core.cli.root import pass_runtime, serve_app
+from ...core.delivery.showcase import showcase
 from ...core.embedders.active import active_embedder
 from ...core.embedders.content import embed_pending
 from ...core.errors import ConfigurationError
@@ -89,6 +90,9 @@ def demo(
     data = {"load": report.as_dict(), "store": demo_summary(runtime.db)}
     emit(data, as_json, _print_summary)
     click.echo(_prepare_recommendations(runtime), err=True)
+    # The day's outbox as delivery would plan it (a dry run: nothing is sent or stored).
+    morning = datetime.combine(params.today, time(6, 0), tzinfo=UTC)
+    click.echo(showcase(runtime, at=morning), err=True)
     if then_serve:
         # Per-learner pages without sign-in: mounted for this demo server only.
         runtime.pm.add_plugin(DemoPages(), name="demo-pages")

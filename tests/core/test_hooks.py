@@ -16,11 +16,10 @@ from click.testing import CliRunner
 from learnwire import hookimpl
 from learnwire.core import hookspecs
 from learnwire.core.cli.root import cli as root_cli
-from learnwire.core.delivery import DeliveryChannel, DeliveryReceipt
 from learnwire.core.embedding import Embedder
 from learnwire.core.intake import IntakeGuard, Rejection
 from learnwire.core.migrations_source import MigrationSource
-from learnwire.core.models import DataCategory, IdentityRef, LearningEvent, Recommendation
+from learnwire.core.models import DataCategory, IdentityRef, LearningEvent
 from learnwire.core.periodic import PeriodicTask
 from learnwire.core.plugins import get_plugin_manager
 from learnwire.core.ranker.signals import RankingSignal
@@ -182,32 +181,6 @@ def test_hook_register_intake_guards(settings, db):
     assert [r.reason for r in report.report.rejected] == ["guard says no"] * 3
     with db.connection() as conn:
         assert conn.execute("SELECT count(*) FROM learning_event").fetchone()[0] == 0
-
-
-def test_hook_register_delivery_channels(settings):
-    delivered = []
-
-    class Inbox(DeliveryChannel):
-        name = "inbox"
-
-        def deliver(self, *, learner_id, recommendations):
-            delivered.append((learner_id, len(recommendations)))
-            return DeliveryReceipt(channel=self.name, delivered=True)
-
-    class Plugin:
-        @hookimpl
-        def register_delivery_channels(self, settings):
-            return [Inbox()]
-
-    [channel] = _pm(settings, Plugin()).collect(
-        "register_delivery_channels", expect=DeliveryChannel, settings=settings
-    )
-    learner = uuid.uuid4()
-    rec = Recommendation(
-        learner_id=learner, content_id=uuid.uuid4(), rank=1, score=0.5, generated_at=T0
-    )
-    assert channel.deliver(learner_id=learner, recommendations=[rec]).delivered
-    assert delivered == [(learner, 1)]
 
 
 def test_hook_register_ranking_signals(settings):

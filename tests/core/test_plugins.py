@@ -35,7 +35,7 @@ def site(tmp_path, monkeypatch):
 def test_plugins_builtins_load_through_entry_points(settings):
     pm = get_plugin_manager(settings)
     infos = {i.name: i for i in pm.plugin_list()}
-    for name in ("moodle", "workday", "calendar"):
+    for name in ("moodle", "workday", "calendar", "catalogue"):
         assert infos[name].status == "loaded", infos[name]
         assert infos[name].origin.startswith("entry point of learnwire")
 

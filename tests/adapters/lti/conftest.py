@@ -9,7 +9,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,6 @@ def registered(lti_runtime, platform) -> PlatformRegistration:
     return registration
 
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -150,14 +149,17 @@ def catalogue(lti_runtime) -> dict[str, Any]:
 
 @pytest.fixture
 def job_profile(lti_runtime, platform):
-    """Give the person the LMS knows as ``sub`` a job profile, as an HR source would."""
+    """Give the person the LMS knows as ``sub`` a job profile, as an HR source would.
+
+    Recorded yesterday by the real clock the pages read the governed view at: a fixed date
+    would fall out of the hr_profile retention period (2 years) on a fixed day."""
 
     def give(sub: str, profile: str) -> None:
         fact = HrFact(
             subject=IdentityRef(kind="lti", namespace=platform.issuer, value=sub),
             source="hr",
             data_category=DataCategory.HR_PROFILE,
-            occurred_at=T0,
+            occurred_at=datetime.now(UTC) - timedelta(days=1),
             fact_type=HrFactType.JOB_PROFILE,
             value=profile,
         )

@@ -44,6 +44,9 @@ def test_demo_loads_prints_summary_and_reruns_without_duplicates(tmp_path, datab
     assert store["content_items"] >= 300 and len(store["content_by_format"]) == 4
     assert store["statements"] > 1000 and store["calendar_situations"] > 100
     assert "learning history" in first.stderr  # the progress bars go to stderr
+    # The day's outbox as delivery would plan it, and one message rendered.
+    assert "Delivery on 20" in first.stderr and "messages planned" in first.stderr
+    assert "Subject: " in first.stderr
 
     again = _demo("--learners", "50", "--seed", "3", "--full", "--json", env=env)
     assert again.returncode == 0, again.stderr

@@ -1,0 +1,1 @@
+"""E-mail delivery channel (entry point ``email``)."""

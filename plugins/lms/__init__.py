@@ -1,0 +1,1 @@
+"""The LMS as a delivery channel (entry point ``lms``)."""

@@ -1,0 +1,1 @@
+"""Slack delivery channel (entry point ``slack``)."""

@@ -1,0 +1,1 @@
+"""Microsoft Teams delivery channel (entry point ``teams``)."""
