@@ -285,7 +285,8 @@ def report(data: DataSet, variants: list[bool], restarts: int, reference: bool) 
         f"{rows[0][2]['share_deep']:.0%} of predictions. BKT's batch pass and its one-at-a-"
         f"time log-odds update agree on all {int(checked[0]['checked']):,} test predictions "
         f"of every sequence, largest difference {max(r['worst'] for r in checked):.1e}; "
-        f"us/upd for the logistic model is one prediction plus one update.)"
+        f"us/upd for the logistic model is one prediction plus one update; "
+        f"{int(checked[0]['defaulted'])}/{int(checked[0]['skills'])} skills defaulted in BKT.)"
     )
 
 
