@@ -46,7 +46,8 @@ def model() -> None:
 @pass_runtime
 def model_fit(runtime: Runtime, as_json: bool) -> None:
     """Fit BKT parameters per skill over all assessment evidence and refresh every mastery,
-    then calibrate where each skill's answers switch from wrong to right on the level scale.
+    fit the logistic knowledge-tracing model that predicts the next answer, then calibrate
+    where each skill's answers switch from wrong to right on the level scale.
 
     Workers run the same refit daily (``learner_model.fit``;
     LEARNWIRE_PLUGINS__RANKING__FIT_EVERY_SECONDS)."""
@@ -61,8 +62,21 @@ def model_fit(runtime: Runtime, as_json: bool) -> None:
             f"fitted {d['skills']} skills ({d['defaulted']} on population defaults) from "
             f"{d['responses']} responses of {d['learners']} learners in {d['seconds']} s; "
             f"answers calibrated on {d['calibration']['skills']} skills from "
-            f"{d['calibration']['answers']} answers in {d['calibration']['seconds']} s"
+            f"{d['calibration']['answers']} answers in {d['calibration']['seconds']} s; "
+            + _logistic_phrase(d.get("logistic") or {})
         ),
+    )
+
+
+def _logistic_phrase(d: dict) -> str:
+    if not d.get("fitted"):
+        return (
+            f"next-answer model not fitted ({d.get('answers', 0)} answers, needs "
+            "200 with both right and wrong ones): BKT predicts"
+        )
+    return (
+        f"next-answer model fitted on {d['answers']} answers (log-loss {d['log_loss']}) "
+        f"in {d['seconds']} s"
     )
 
 

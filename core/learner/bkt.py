@@ -4,8 +4,11 @@ Conventions used throughout:
 
 * ``p_mastery`` is P(skill known) *at the next opportunity*, i.e. after the learn/forget
   transition that follows the last observed response. A fresh learner starts at ``prior``.
-* :func:`posterior_update` folds one response into ``p_mastery`` in constant time with plain
-  float arithmetic (no numpy), so mastery is current as soon as a statement arrives.
+* Mastery is carried as log-odds (:func:`logit_update`, constant time, plain float
+  arithmetic), so mastery is current as soon as a statement arrives and stays exact however
+  long the run; :func:`posterior_update` is the same step on the probability scale for
+  callers that only hold a probability. The batch pass (:mod:`bkt_fit`) works in log-odds
+  too, and both give the same predictions on any sequence.
 * Fitting (:func:`fit`, :func:`fit_arrays`, :func:`fit_skill`) runs Baum-Welch on every
   sequence of every skill at once (see :mod:`learnwire.core.learner.bkt_fit`). Skills with
   fewer than ``min_sequences`` learner sequences or ``min_responses`` responses are not fitted:
@@ -15,6 +18,7 @@ Conventions used throughout:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -74,6 +78,69 @@ DEFAULT_PARAMS = BKTParams(prior=0.4, learn=0.1, guess=0.2, slip=0.1)
 _INIT = BKTParams(prior=0.5, learn=0.1, guess=0.2, slip=0.1, forget=0.05)
 
 
+def _log(value: float) -> float:
+    return math.log(value) if value > 0.0 else -math.inf
+
+
+def _logaddexp(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) without overflow; either may be -inf."""
+    if a < b:
+        a, b = b, a
+    if b == -math.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+def logit(p: float) -> float:
+    """Log-odds of ``p`` (+-inf at 1 and 0)."""
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    return math.log(p) - math.log1p(-p)
+
+
+def sigmoid(x: float) -> float:
+    """Inverse of :func:`logit`, without overflow for any ``x``."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def predict_from_logit(x_mastery: float, params: BKTParams) -> float:
+    """P(next response is correct) for a learner whose mastery has log-odds ``x_mastery``."""
+    p = sigmoid(x_mastery)
+    return p * (1.0 - params.slip) + sigmoid(-x_mastery) * params.guess
+
+
+def logit_update(x_mastery: float, correct: bool | int, params: BKTParams) -> float:
+    """Fold one response into mastery held as log-odds; O(1), exact for any sequence length.
+
+    Bayes' rule adds the log likelihood ratio of the response; the learn/forget transition
+    maps the odds ``r`` to ``((1 - F) r + L) / (F r + 1 - L)``, evaluated as two log-sum-exps.
+    On the probability scale, 60 right answers round mastery to exactly 1.0, from which no
+    number of wrong answers brings it back (and without forgetting nothing else would); the
+    log-odds keep every answer's weight.
+    """
+    if correct:
+        x = x_mastery + _log(1.0 - params.slip) - _log(params.guess)
+    else:
+        x = x_mastery + _log(params.slip) - _log(1.0 - params.guess)
+    return logit_transition(x, params)
+
+
+def logit_transition(x_mastery: float, params: BKTParams) -> float:
+    """The learn/forget step alone, on log-odds: an opportunity whose answer nobody saw."""
+    x = x_mastery
+    if math.isinf(x):  # certain before the transition (only if the input was)
+        if x > 0:
+            return _log(1.0 - params.forget) - _log(params.forget)
+        return _log(params.learn) - _log(1.0 - params.learn)
+    known = _logaddexp(x + _log(1.0 - params.forget), _log(params.learn))
+    return known - _logaddexp(x + _log(params.forget), _log(1.0 - params.learn))
+
+
 def predict_correct(p_mastery: float, params: BKTParams) -> float:
     """P(next response is correct) for a learner with mastery ``p_mastery``."""
     return p_mastery * (1.0 - params.slip) + (1.0 - p_mastery) * params.guess
@@ -82,15 +149,11 @@ def predict_correct(p_mastery: float, params: BKTParams) -> float:
 def posterior_update(p_mastery: float, correct: bool | int, params: BKTParams) -> float:
     """Fold one response into mastery: P(known at the next opportunity | response).
 
-    Bayes' rule on the response, then the learn/forget transition. Pure float math, O(1).
+    Computed through :func:`logit_update`. A probability cannot hold mastery beyond
+    1 - 1e-16, so a caller that replays long runs keeps the log-odds instead (the service
+    does: see :mod:`learnwire.core.learner.mastery`).
     """
-    if correct:
-        known = p_mastery * (1.0 - params.slip)
-        post = known / (known + (1.0 - p_mastery) * params.guess)
-    else:
-        known = p_mastery * params.slip
-        post = known / (known + (1.0 - p_mastery) * (1.0 - params.guess))
-    return post + params.learn * (1.0 - post) - params.forget * post
+    return sigmoid(logit_update(logit(p_mastery), correct, params))
 
 
 #: Short alias used by the issue: ``update(p_mastery, correct, params)``.
@@ -123,10 +186,10 @@ class BKTModel:
     def predict_sequence(self, skill: Hashable, responses: Iterable[bool | int]) -> list[float]:
         """One-step-ahead P(correct) before each response of one learner on ``skill``."""
         p = self.params_for(skill)
-        mastery, out = p.prior, []
+        x, out = logit(p.prior), []
         for correct in responses:
-            out.append(predict_correct(mastery, p))
-            mastery = posterior_update(mastery, correct, p)
+            out.append(predict_from_logit(x, p))
+            x = logit_update(x, correct, p)
         return out
 
     def mastery_after(
@@ -134,10 +197,10 @@ class BKTModel:
     ) -> float:
         """Mastery at the next opportunity after ``responses`` (starting from the prior)."""
         p = self.params_for(skill)
-        mastery = p.prior if p_mastery is None else p_mastery
+        x = logit(p.prior if p_mastery is None else p_mastery)
         for correct in responses:
-            mastery = posterior_update(mastery, correct, p)
-        return mastery
+            x = logit_update(x, correct, p)
+        return sigmoid(x)
 
     def predict_events(
         self, students: Sequence[Hashable], skills: Sequence[Hashable], correct: Sequence[int]

@@ -6,6 +6,11 @@ Every (student, skill) sequence of every skill is fitted in one pass. Sequences 
 step ``t + 1`` are a prefix of those at step ``t``, so a time step is a few numpy calls on
 contiguous slices, with no padding or mask.
 
+The filter carries the log-odds of mastery, never a probability or capped odds: without
+forgetting, a long run of right answers drives the odds far past 1e300, and a later run of
+wrong answers must still bring them back exactly (the scalar update in
+:func:`learnwire.core.learner.bkt.logit_update` does the same, so both agree on any sequence).
+
 Once few sequences remain active (the long tail: one learner may answer 1,900 times), per-step
 call overhead would dominate, so the tail is cut into chunks of ``_CHUNK`` steps and solved as
 a two-level scan: compose each chunk's per-step maps (all chunks at once), carry the state
@@ -29,7 +34,6 @@ PRIOR, LEARN, GUESS, SLIP, FORGET = range(5)
 _EPS = 1e-6
 _CHUNK = 16
 _DENSE_MIN = 512  # below this many active sequences, the chunked tail is cheaper
-_BIG = 1e300  # cap on the odds: beyond it mastery is 1.0 in float anyway
 
 
 @dataclass(frozen=True)
@@ -176,67 +180,71 @@ def _grid(packed: Packed, values: np.ndarray, fill: float) -> np.ndarray:
     return grid.reshape(_CHUNK, n)
 
 
-def _moebius(a, b, c, d, x):
-    """(a x + b) / (c x + d), capped at _BIG (inf would become nan through 0 * inf)."""
-    return np.minimum((a * x + b) / (c * x + d), _BIG)
+def _moebius(la, lb, lc, ld, x):
+    """log((a e^x + b) / (c e^x + d)) from the coefficients' logs (any may be -inf but la, ld)."""
+    return np.logaddexp(la + x, lb) - np.logaddexp(lc + x, ld)
 
 
 def forward(packed: Packed, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run the filter; return packed ``(odds, e1, e0)``.
+    """Run the filter; return packed ``(x, e1, e0)``.
 
-    ``odds`` is P(known) / P(unknown) just before each response given the earlier ones;
+    ``x`` is the log-odds of P(known) just before each response given the earlier ones;
     ``e1``/``e0`` are the likelihoods of the observed response if known/unknown.
     """
     tables = _tables(params)
     e1, e0, a, b, c, d = (np.take(t, packed.code) for t in tables)
-    # Filter + transition maps the odds r to (a r + b) / (c r + d) with a, b, c, d >= 0: no
-    # cancellation, so errors stay at rounding level. On the probability scale the same step
-    # subtracts near 1, and incorrect answers then amplify rounding error geometrically.
-    odds = np.empty(len(e1))
+    # Filter + transition maps the odds r to (a r + b) / (c r + d) with a, b, c, d >= 0 (no
+    # cancellation); in log-odds that is two log-sum-exps, exact at any magnitude.
+    with np.errstate(divide="ignore"):  # b = 0 without learning, c = 0 without forgetting
+        # Logs per (skill, response), then spread: a few numbers, not one per response.
+        la, lb, lc, ld = (np.take(np.log(t), packed.code) for t in tables[2:])
+    x = np.empty(len(e1))
     counts, offsets = packed.counts, packed.offsets
     prior = params[packed.skill[: counts[0]], PRIOR]
-    odds[: counts[0]] = prior / (1.0 - prior)
+    with np.errstate(divide="ignore"):
+        x[: counts[0]] = np.log(prior) - np.log1p(-prior)
     num = np.empty(int(counts[1]))
     den = np.empty_like(num)
-    with np.errstate(over="ignore"):
-        for t in range(packed.dense_end):
-            m = counts[t + 1]
-            lo, nxt = offsets[t], offsets[t + 1]
-            cur, nu, de = odds[lo : lo + m], num[:m], den[:m]
-            np.multiply(a[lo : lo + m], cur, out=nu)
-            nu += b[lo : lo + m]
-            np.multiply(c[lo : lo + m], cur, out=de)
-            de += d[lo : lo + m]
-            out = odds[nxt : nxt + m]
-            np.divide(nu, de, out=out)
-            np.minimum(out, _BIG, out=out)
-        if len(packed.tail):
-            _tail_forward(packed, odds, a, b, c, d)
-    return odds, e1, e0
+    for t in range(packed.dense_end):
+        m = counts[t + 1]
+        lo, nxt = offsets[t], offsets[t + 1]
+        cur, nu, de = x[lo : lo + m], num[:m], den[:m]
+        np.add(la[lo : lo + m], cur, out=nu)
+        np.logaddexp(nu, lb[lo : lo + m], out=nu)
+        np.add(lc[lo : lo + m], cur, out=de)
+        np.logaddexp(de, ld[lo : lo + m], out=de)
+        np.subtract(nu, de, out=x[nxt : nxt + m])
+    if len(packed.tail):
+        _tail_forward(packed, x, a, b, c, d)
+    return x, e1, e0
 
 
-def _tail_forward(packed: Packed, odds, a, b, c, d) -> None:
+def _tail_forward(packed: Packed, x_all, a, b, c, d) -> None:
     coefs = ((a, 1.0), (b, 0.0), (c, 0.0), (d, 1.0))
     ga, gb, gc, gd = (_grid(packed, v[packed.tail], f) for v, f in coefs)
-    # Each chunk's map from its first response to the next chunk's, as a 2x2 matrix product.
+    # Each chunk's map from its first response to the next chunk's, as a 2x2 matrix product
+    # (entries >= 0 and, every coefficient being >= 1e-12 or 0, far from underflow).
     n = ga.shape[1]
     ma, mb, mc, md = np.ones(n), np.zeros(n), np.zeros(n), np.ones(n)
     for k in range(_CHUNK):
         ak, bk, ck, dk = ga[k], gb[k], gc[k], gd[k]
         ma, mb, mc, md = ak * ma + bk * mc, ak * mb + bk * md, ck * ma + dk * mc, ck * mb + dk * md
     off, cnt = packed.chunk_off, packed.chunk_count
+    with np.errstate(divide="ignore"):
+        lma, lmb, lmc, lmd = np.log(ma), np.log(mb), np.log(mc), np.log(md)
+        lga, lgb, lgc, lgd = np.log(ga), np.log(gb), np.log(gc), np.log(gd)
     x = np.empty(n)
     t0 = packed.offsets[packed.dense_end]
-    x[: cnt[0]] = odds[t0 : t0 + cnt[0]]
+    x[: cnt[0]] = x_all[t0 : t0 + cnt[0]]
     for j in range(len(cnt) - 2):
         m, lo, nxt = cnt[j + 1], off[j], off[j + 1]
         s = slice(lo, lo + m)
-        x[nxt : nxt + m] = _moebius(ma[s], mb[s], mc[s], md[s], x[s])
+        x[nxt : nxt + m] = _moebius(lma[s], lmb[s], lmc[s], lmd[s], x[s])
     steps = np.empty((_CHUNK, n))
     for k in range(_CHUNK):
         steps[k] = x
-        x = _moebius(ga[k], gb[k], gc[k], gd[k], x)
-    odds[packed.tail] = steps.ravel()[packed.cells]
+        x = _moebius(lga[k], lgb[k], lgc[k], lgd[k], x)
+    x_all[packed.tail] = steps.ravel()[packed.cells]
 
 
 def _tail_backward(packed: Packed, gamma, filt, v, w) -> None:
@@ -267,11 +275,16 @@ def _tail_backward(packed: Packed, gamma, filt, v, w) -> None:
     gamma[packed.tail] = steps.ravel()[packed.cells]
 
 
+def _expit(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) without overflow warnings."""
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
 def predict_correct(packed: Packed, params: np.ndarray) -> np.ndarray:
     """One-step-ahead P(correct) for every input event, in input order."""
-    odds, _, _ = forward(packed, params)
+    x, _, _ = forward(packed, params)
     p = params[packed.skill]
-    out = (odds * (1.0 - p[:, SLIP]) + p[:, GUESS]) / (1.0 + odds)
+    out = _expit(x) * (1.0 - p[:, SLIP]) + _expit(-x) * p[:, GUESS]
     return out[packed.index]
 
 
@@ -282,21 +295,29 @@ def e_step(packed: Packed, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     k, n = packed.n_skills, packed.n_sequences
     skill = packed.skill
-    odds, e1, e0 = forward(packed, params)
-    joint = odds * e1 + e0  # P(response | earlier) * (1 + odds)
-    loglik = np.bincount(skill, np.log(joint / (1.0 + odds)), minlength=k)
-    filt = odds * e1 / joint  # P(known | responses so far)
+    x, _, _ = forward(packed, params)
+    tables = _tables(params)
+    le1, le0 = (np.take(np.log(t), packed.code) for t in tables[:2])
+    log_known = -np.logaddexp(0.0, -x)
+    loglik = np.bincount(skill, np.logaddexp(log_known + le1, log_known - x + le0), minlength=k)
+    after = x + le1 - le0  # log-odds of known given the responses so far, this one included
+    log_filt = -np.logaddexp(0.0, -after)
+    filt = np.exp(log_filt)  # P(known | responses so far)
     # Per transition (aligned with packed[n:]): filter at its start, odds at its end.
     f_prev = np.take(filt, packed.prev)
-    u_prev = np.take(e0 / joint, packed.prev)  # 1 - f_prev without cancellation
+    u_prev = np.exp(np.take(log_filt - after, packed.prev))  # 1 - f_prev, no cancellation
     sk = skill[n:]
     learn = np.take(params[:, LEARN], sk)
     forget = np.take(params[:, FORGET], sk)
-    odds_to = odds[n:]
-    inv_q = (1.0 + odds_to) / odds_to  # 1 / P(known at the transition's end | before it)
+    x_to = x[n:]
+    # 1 / P(known at the transition's end | before it): EM keeps learn >= _EPS, so the
+    # log-odds there stay above ~log(_EPS) and this is finite.
+    inv_q = 1.0 + np.exp(-x_to)
     # Two-state backward smoother from the filter alone (no scaled beta messages):
     # P(known_t | all) = v + w * P(known_t+1 | all), with v = f F / (1 - q), w = f (1 - F) / q - v.
-    v = f_prev * forget * (1.0 + odds_to)
+    # Without forgetting v is 0 however certain the end state (1 / (1 - q) may overflow).
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.where(forget > 0.0, f_prev * forget * (1.0 + np.exp(x_to)), 0.0)
     w = f_prev * (1.0 - forget) * inv_q - v
     gamma = filt.copy()  # right for the last response of each sequence
     counts, offsets = packed.counts, packed.offsets

@@ -17,10 +17,11 @@ import numpy as np
 from ..governed_view import GovernedView
 from ..ranker.items import FORMATS, ItemMatrix
 from . import engagement, facts, level
-from .bkt import posterior_update
+from .bkt import logit_transition, logit_update, sigmoid
 from .feedback import verdict_of
 from .mastery import is_correct
 from .org import OrgContext
+from .recall import trace
 from .state import LearnerState, Situation
 
 GOAL_ORIGINS = {
@@ -43,6 +44,7 @@ def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> Learn
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org, now)
     _mastery(state, view.events, items, org)
+    trace(state, view.events, org, now)
     _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
     state.situations = [
@@ -119,7 +121,10 @@ def _from_facts(
             weight = facts.level(fact.value)
             if weight is not None:
                 state.stated_priority[index[fact.key]] = float(np.clip(weight, 0, 1))
-    state.p_known = np.array([p.prior for p in org.params], np.float32)
+    priors = np.array([p.prior for p in org.params], np.float64)
+    with np.errstate(divide="ignore"):
+        state.known_logit = np.log(priors) - np.log1p(-priors)
+    state.p_known = priors.astype(np.float32)
     state.mastery = np.full(len(org.params), level.DEFAULT_LEVEL, np.float32)
     # People hold a role because they are near its bar, and grow into it with time:
     # without evidence, a required skill starts at a share of its target that rises with
@@ -195,7 +200,7 @@ def observe_answer(
     """One answer: Bayes' rule for BKT's P(mastered), an update of the person's pace, and an
     Elo step for the level, both against the item's difficulty as calibrated for the skill
     (``difficulty`` is the labelled one)."""
-    state.p_known[s] = posterior_update(float(state.p_known[s]), correct, params)
+    _set_known(state, s, logit_update(float(state.known_logit[s]), correct, params))
     calibrated = level.effective_difficulty(
         difficulty, params.difficulty_offset, params.difficulty_slope
     )
@@ -252,7 +257,7 @@ def observe_completion(
     observed, and the practice learning curve for the level either way (``gain``: see
     :func:`learnwire.core.learner.level.after_practice`)."""
     if not assessed and share >= 1.0:
-        state.p_known[s] = practice(float(state.p_known[s]), params)
+        _set_known(state, s, logit_transition(float(state.known_logit[s]), params))
     before = float(state.mastery[s])
     pace = math.exp(state.log_pace)
     state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain * pace)
@@ -293,9 +298,9 @@ def observe_item(
         )
 
 
-def practice(p_mastery: float, params: Any) -> float:
-    """BKT's transition for an opportunity nobody observed."""
-    return p_mastery + params.learn * (1.0 - p_mastery) - params.forget * p_mastery
+def _set_known(state: LearnerState, s: int, x: float) -> None:
+    state.known_logit[s] = x
+    state.p_known[s] = sigmoid(x)
 
 
 def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime) -> None:

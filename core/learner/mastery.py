@@ -13,7 +13,7 @@ from uuid import UUID
 
 import psycopg
 
-from . import bkt
+from . import bkt, kt_store
 from .bkt import BKTParams
 
 Conn = psycopg.Connection[Any]
@@ -38,6 +38,8 @@ class FitReport:
     responses: int
     learners: int
     seconds: float
+    #: The logistic knowledge-tracing model's refit (see learner.kt_store).
+    logistic: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -90,6 +92,9 @@ def fit_and_store(
     started = time.perf_counter()
     rows = list(responses)
     model = bkt.fit(((lid, skill, ok) for lid, skill, ok, _ in rows), forget=forget)
+    # Fitted before anything is written: a write bumps the model version (migration 0004),
+    # whose row stays locked until the transaction ends.
+    logistic, logistic_report = kt_store.fit(conn, model, pass_score=PASS_SCORE)
     known_skills = {r[0] for r in conn.execute("SELECT id FROM skill")}
     with conn.cursor() as cur:
         cur.executemany(
@@ -118,17 +123,19 @@ def fit_and_store(
         if skill not in known_skills:
             continue
         p = model.params_for(skill)
-        state = mastery.setdefault((lid, skill), [p.prior, 0, when])
-        state[0] = bkt.posterior_update(state[0], ok, p)
+        state = mastery.setdefault((lid, skill), [bkt.logit(p.prior), 0, when])
+        state[0] = bkt.logit_update(state[0], ok, p)
         state[1] += 1
         state[2] = when
     _store_mastery(conn, mastery)
+    kt_store.store(conn, logistic)
     return FitReport(
         skills=len(model.params),
         defaulted=len(model.defaulted),
         responses=len(rows),
         learners=len({k[0] for k in mastery}),
         seconds=round(time.perf_counter() - started, 3),
+        logistic=logistic_report.as_dict(),
     )
 
 
@@ -141,9 +148,9 @@ def update_for_events(
     params, default = load_params(conn)
     keys = {(lid, s) for lid, skills, _, _ in events for s in skills}
     current = {
-        (lid, sid): [p, n, at]
-        for lid, sid, p, n, at in conn.execute(
-            "SELECT learner_id, skill_id, p_mastery, n_events, last_event_at "
+        (lid, sid): [bkt.logit(p) if x is None else x, n, at]
+        for lid, sid, p, x, n, at in conn.execute(
+            "SELECT learner_id, skill_id, p_mastery, logit_mastery, n_events, last_event_at "
             "FROM learner_skill_mastery WHERE (learner_id, skill_id) IN "
             "(SELECT * FROM unnest(%s::uuid[], %s::text[]))",
             ([k[0] for k in keys], [k[1] for k in keys]),
@@ -160,8 +167,8 @@ def update_for_events(
             if skill not in known:
                 continue
             p = params.get(skill, default)
-            state = current.setdefault((lid, skill), [p.prior, 0, when])
-            state[0] = bkt.posterior_update(state[0], ok, p)
+            state = current.setdefault((lid, skill), [bkt.logit(p.prior), 0, when])
+            state[0] = bkt.logit_update(state[0], ok, p)
             state[1] += 1
             state[2] = when
     touched = {k: v for k, v in current.items() if k in keys}
@@ -170,18 +177,21 @@ def update_for_events(
 
 
 def _store_mastery(conn: Conn, mastery: dict[tuple[UUID, str], list[Any]]) -> None:
+    """``mastery`` holds [log-odds of mastery, answers, last answer at] per learner and skill;
+    the probability is stored beside the log-odds for readers that want one."""
     if not mastery:
         return
     now = datetime.now(UTC)
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO learner_skill_mastery (learner_id, skill_id, p_mastery, n_events, "
-            "last_event_at, occurred_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            "INSERT INTO learner_skill_mastery (learner_id, skill_id, p_mastery, logit_mastery, "
+            "n_events, last_event_at, occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (learner_id, skill_id) DO UPDATE SET p_mastery = excluded.p_mastery, "
-            "n_events = excluded.n_events, last_event_at = excluded.last_event_at, "
-            "occurred_at = excluded.occurred_at, stored_at = now()",
+            "logit_mastery = excluded.logit_mastery, n_events = excluded.n_events, "
+            "last_event_at = excluded.last_event_at, occurred_at = excluded.occurred_at, "
+            "stored_at = now()",
             [
-                (lid, sid, float(p), int(n), at, at or now)
-                for (lid, sid), (p, n, at) in mastery.items()
+                (lid, sid, bkt.sigmoid(x), float(x), int(n), at, at or now)
+                for (lid, sid), (x, n, at) in mastery.items()
             ],
         )

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from . import kt_store
 from .bkt import DEFAULT_PARAMS, BKTParams
+from .kt_logistic import LogisticKT
 from .mastery import load_params
 
 Conn = psycopg.Connection[Any]
@@ -38,6 +40,8 @@ class OrgContext:
     team_priority: dict[Unit, np.ndarray] = field(default_factory=dict)
     team_gap: dict[Unit, np.ndarray] = field(default_factory=dict)
     k: int = 5
+    #: The fitted logistic knowledge-tracing model (None: predict answers with BKT alone).
+    kt: LogisticKT | None = None
 
 
 def load_org(conn: Conn, skill_ids: list[str], *, k: int) -> OrgContext:
@@ -57,6 +61,7 @@ def load_org(conn: Conn, skill_ids: list[str], *, k: int) -> OrgContext:
         prof.weight[index[sid]] = weight
     fitted, default = load_params(conn)
     org.params = [fitted.get(s, default or DEFAULT_PARAMS) for s in skill_ids]
+    org.kt = kt_store.load(conn, fitted, default or DEFAULT_PARAMS)
     for source, unit, sid, weight in conn.execute(
         # Expired rows are deleted by a periodic task (which moves the model version); until
         # it runs they are already left out here.

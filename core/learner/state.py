@@ -67,8 +67,17 @@ class LearnerState:
     #: Estimated level per skill on the job profile's 0..1 scale (see learner.level); what
     #: gaps, difficulty calibration and prerequisites compare against.
     mastery: np.ndarray = field(default_factory=_unset)
-    #: BKT's P(mastered) per skill as assessed; the population prior without evidence.
+    #: BKT's P(mastered) per skill as assessed; the population prior without evidence. The
+    #: model carries it as log-odds (``known_logit``), which long runs cannot saturate.
     p_known: np.ndarray = field(default_factory=_unset)
+    known_logit: np.ndarray = field(default_factory=_unset)
+    #: P(the next answer on the skill is right): the logistic knowledge-tracing model's
+    #: prediction when one is fitted, BKT's otherwise (see learner.recall).
+    p_correct: np.ndarray = field(default_factory=_unset)
+    #: Memory per skill (FSRS, see learner.memory): stability in days (0 = never practised)
+    #: and when the last review began (POSIX days, NaN = never).
+    memory_stability: np.ndarray = field(default_factory=_unset)
+    memory_review_at: np.ndarray = field(default_factory=_unset)
     #: Whether the estimate rests on the learner's own assessment evidence.
     mastery_known: np.ndarray = field(default_factory=_unset)
     #: How much evidence the level rests on (answers count 1, finished items less).
@@ -130,6 +139,10 @@ class LearnerState:
         defaults = {
             "mastery": np.full(s, 0.3, np.float32),
             "p_known": np.full(s, 0.3, np.float32),
+            "known_logit": np.full(s, math.log(0.3 / 0.7)),
+            "p_correct": np.full(s, 0.5, np.float32),
+            "memory_stability": np.zeros(s, np.float32),
+            "memory_review_at": np.full(s, np.nan),
             "mastery_known": np.zeros(s, bool),
             "evidence": np.zeros(s, np.float32),
             "unverified": np.zeros(s, np.float32),

@@ -15,6 +15,7 @@ from ..learner.level import practice_step
 from ..learner.state import phi_cdf
 from .context import RankContext
 from .items import FORMATS
+from .review import ReviewDue
 from .signals import RankingSignal
 
 SITUATION_PHRASES = {
@@ -378,6 +379,7 @@ BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
     RecencyNovelty,
     Feedback,
     StatedPriority,
+    ReviewDue,
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -111,11 +113,90 @@ def test_bkt_posterior_update_matches_forward_pass() -> None:
         scalar.append(bkt.predict_correct(mastery, p))
         mastery = bkt.posterior_update(mastery, r, p)
     np.testing.assert_allclose(vectorised, scalar, rtol=1e-12)
-    assert model.predict_sequence("frac", responses) == scalar
-    assert model.mastery_after("frac", responses) == pytest.approx(mastery, abs=1e-15)
+    np.testing.assert_allclose(model.predict_sequence("frac", responses), scalar, rtol=1e-12)
+    assert model.mastery_after("frac", responses) == pytest.approx(mastery, abs=1e-14)
     # One update by hand: Bayes on a correct answer, then learn and forget.
     post = 0.35 * 0.92 / (0.35 * 0.92 + 0.65 * 0.22)
     assert bkt.update(0.35, True, p) == pytest.approx(post + 0.12 * (1 - post) - 0.03 * post)
+
+
+def exact_predictions(p: bkt.BKTParams, responses) -> list[float]:
+    """One-step-ahead P(correct) in exact rational arithmetic: the reference."""
+    prior, learn, guess, slip, forget = (Fraction(v) for v in p.as_array())
+    known, out = prior, []
+    for r in responses:
+        out.append(float(known * (1 - slip) + (1 - known) * guess))
+        like1, like0 = (1 - slip, guess) if r else (slip, 1 - guess)
+        post = known * like1 / (known * like1 + (1 - known) * like0)
+        known = post * (1 - forget) + (1 - post) * learn
+    return out
+
+
+LONG_RUNS = {
+    "60 right, 100 wrong": [1] * 60 + [0] * 100,
+    "400 right, 400 wrong": [1] * 400 + [0] * 400,
+    "wrong, right, wrong": [0] * 150 + [1] * 300 + [0] * 250,
+}
+
+
+@pytest.mark.parametrize("forget", [0.0, 0.02])
+@pytest.mark.parametrize("run", list(LONG_RUNS), ids=list(LONG_RUNS))
+def test_bkt_long_runs_match_exact_arithmetic_in_both_paths(run: str, forget: float) -> None:
+    # Without forgetting, right answers push mastery's odds past 1e300: the probability
+    # rounds to 1.0 and capped odds lose the count, so wrong answers could never bring
+    # mastery back. Both paths must follow the exact answer through the whole run.
+    p = bkt.BKTParams(prior=0.4, learn=0.1, guess=0.2, slip=0.1, forget=forget)
+    responses = LONG_RUNS[run]
+    exact = exact_predictions(p, responses)
+    model = bkt.BKTModel(params={"s": p}, default=p)
+    scalar = model.predict_sequence("s", responses)
+    # The vectorised path among other sequences, so the long one runs through the tail.
+    rng = np.random.default_rng(1)
+    others = [rng.integers(0, 2, size=n).tolist() for n in rng.integers(1, 30, size=600)]
+    students = ["long"] * len(responses) + [f"u{i}" for i, o in enumerate(others) for _ in o]
+    flat = responses + [r for o in others for r in o]
+    vectorised = model.predict_events(students, ["s"] * len(flat), flat)[: len(responses)]
+    np.testing.assert_allclose(scalar, exact, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(vectorised, exact, rtol=1e-9, atol=1e-12)
+    # Wrong answers bring the prediction down near its floor (guess, lifted by learning).
+    assert exact[-1] < 0.3
+
+
+def test_bkt_sixty_right_then_hundred_wrong_comes_back_down() -> None:
+    p = bkt.BKTParams(prior=0.4, learn=0.1, guess=0.2, slip=0.1)
+    x = bkt.logit(p.prior)
+    for r in [1] * 60:
+        x = bkt.logit_update(x, r, p)
+    assert bkt.sigmoid(x) == 1.0  # a probability can no longer hold it, the log-odds can
+    for r in [0] * 100:
+        x = bkt.logit_update(x, r, p)
+    expected = exact_predictions(p, [1] * 60 + [0] * 101)[-1]
+    assert bkt.predict_from_logit(x, p) == pytest.approx(expected, rel=1e-9)
+    assert bkt.predict_from_logit(x, p) < 0.5
+
+
+def test_bkt_paths_agree_on_random_long_sequences_without_forgetting() -> None:
+    rng = np.random.default_rng(12)
+    params = {k: bkt.BKTParams(0.3 + 0.1 * k, 0.05 * (k + 1), 0.15, 0.08) for k in range(3)}
+    model = bkt.BKTModel(params=params, default=params[0])
+    students, skills, correct, seqs = [], [], [], {}
+    for i in range(400):
+        k = int(rng.integers(0, 3))
+        n = int(rng.integers(1, 40)) if i > 5 else 300 + 100 * i
+        # Long streaks: p(repeat last answer) high, as in mastery-learning logs.
+        seq = [int(rng.integers(0, 2))]
+        for _ in range(n - 1):
+            seq.append(seq[-1] if rng.random() < 0.97 else 1 - seq[-1])
+        seqs[(f"u{i}", k)] = seq
+        students += [f"u{i}"] * n
+        skills += [k] * n
+        correct += seq
+    vectorised = model.predict_events(students, skills, correct)
+    start = 0
+    for (_, k), seq in seqs.items():  # every sequence, not a sample
+        got = vectorised[start : start + len(seq)]
+        np.testing.assert_allclose(got, model.predict_sequence(k, seq), rtol=1e-9, atol=1e-12)
+        start += len(seq)
 
 
 def test_bkt_update_stays_in_unit_interval_on_long_runs() -> None:

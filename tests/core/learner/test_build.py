@@ -174,3 +174,60 @@ def test_calibration_is_stored_and_read_by_the_next_model(runtime, db):
     assert model.org.params[sql].difficulty_slope == slope
     # Wrong answers on items now known to be harder pull the level down less.
     assert after.mastery[sql] > before.mastery[sql]
+
+
+def test_build_serves_the_fitted_logistic_model_and_memory(runtime, db):
+    from learnwire.core.learner.practice_history import PracticeHistory
+
+    learners = _setup(runtime, db, 40)  # 240 answers: enough to fit the logistic model
+    svc = RecommendationService(runtime)
+    with db.connection() as conn:
+        n_events, features = conn.execute(
+            "SELECT n_events, features FROM kt_logistic_model"
+        ).fetchone()
+        skills = [r[0] for r in conn.execute("SELECT skill_id FROM kt_logistic_skill")]
+        model = svc.model(conn)
+        state, _ = svc.state(conn, learners[0], at=NOW)
+        report = fit_and_store(conn, assessment_responses(conn))
+    assert n_events == 240 and skills == ["sql"] and report.logistic["fitted"]
+    kt = model.org.kt
+    assert kt is not None and list(kt.weights) and tuple(features) == kt_features()
+    # p_correct is the loaded model's prediction after replaying the learner's answers.
+    history = PracticeHistory()
+    for k in range(6):
+        day = (NOW - timedelta(days=10 - k)).timestamp() / 86400
+        kt.observe(history, "sql", k % 3 == 0, day)
+    sql = model.items.skills.index["sql"]
+    expected = kt.predict(history, "sql", None, NOW.timestamp() / 86400)
+    assert abs(float(state.p_correct[sql]) - expected) < 1e-6
+    # Memory: six answers on six days are six reviews; the last began four days ago.
+    assert state.memory_stability[sql] > 0
+    assert state.memory_review_at[sql] * 86400 == (NOW - timedelta(days=5)).timestamp()
+    assert state.memory_stability[model.items.skills.index["ml"]] == 0
+    # Too few answers left (say, after erasures): the next fit removes the model.
+    with db.connection() as conn:
+        conn.execute("DELETE FROM learning_event WHERE NOT learner_id = ANY(%s)", (learners[:5],))
+        report = fit_and_store(conn, assessment_responses(conn))
+        left = conn.execute("SELECT count(*) FROM kt_logistic_model").fetchone()[0]
+    assert not report.logistic["fitted"] and report.logistic["answers"] == 30 and left == 0
+
+
+def test_build_without_enough_answers_predicts_with_bkt(runtime, db):
+    from learnwire.core.learner.bkt import predict_from_logit
+
+    learners = _setup(runtime, db, 5)  # 30 answers: too few for the logistic model
+    svc = RecommendationService(runtime)
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM kt_logistic_model").fetchone()[0] == 0
+        model = svc.model(conn)
+        state, _ = svc.state(conn, learners[0], at=NOW)
+    sql = model.items.skills.index["sql"]
+    assert model.org.kt is None
+    bkt_p = predict_from_logit(float(state.known_logit[sql]), model.org.params[sql])
+    assert abs(float(state.p_correct[sql]) - bkt_p) < 1e-6
+
+
+def kt_features() -> tuple[str, ...]:
+    from learnwire.core.learner.practice_history import FEATURES
+
+    return FEATURES
