@@ -1,4 +1,4 @@
-"""Storing, loading and refitting the logistic knowledge-tracing model (migration 0008)."""
+"""Storing, loading and refitting the logistic knowledge-tracing model (migration 0009)."""
 
 from __future__ import annotations
 
