@@ -31,6 +31,7 @@ from learnwire.plugins.demo import simulation
 from learnwire.plugins.demo.catalogue import LibraryItem, library
 from learnwire.plugins.demo.taxonomy import PREREQUISITE_LEVEL, SKILL_INDEX, SKILLS
 
+ARMS_DOC = __doc__ or ""
 PRETEST_QUESTIONS = 4
 PRETEST_PASS = 3
 PRETEST_DIFFICULTY = 0.8
