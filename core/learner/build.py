@@ -16,7 +16,7 @@ import numpy as np
 
 from ..governed_view import GovernedView
 from ..ranker.items import FORMATS, ItemMatrix
-from . import engagement, facts, level
+from . import engagement, facts, forecast, level
 from .bkt import posterior_update
 from .feedback import verdict_of
 from .mastery import is_correct
@@ -56,6 +56,7 @@ def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> Learn
             state.team_gap = np.maximum(state.team_gap, org.team_gap[unit])
         if unit in org.team_priority and not m.is_manager:
             state.manager_priority = np.maximum(state.manager_priority, org.team_priority[unit])
+    state.forecast = forecast.forecast(view, state, org, items.skills.ids, items.skills.names)
     return state
 
 

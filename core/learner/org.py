@@ -8,6 +8,7 @@ have not opted out, with any skill resting on fewer people left out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,8 @@ class OrgContext:
     params: list[BKTParams] = field(default_factory=list)
     team_priority: dict[Unit, np.ndarray] = field(default_factory=dict)
     team_gap: dict[Unit, np.ndarray] = field(default_factory=dict)
+    #: Unit -> skill index -> the date a team priority with an end date holds until.
+    team_priority_ends: dict[Unit, dict[int, date]] = field(default_factory=dict)
     k: int = 5
 
 
@@ -57,12 +60,14 @@ def load_org(conn: Conn, skill_ids: list[str], *, k: int) -> OrgContext:
         prof.weight[index[sid]] = weight
     fitted, default = load_params(conn)
     org.params = [fitted.get(s, default or DEFAULT_PARAMS) for s in skill_ids]
-    for source, unit, sid, weight in conn.execute(
-        "SELECT source, unit_external_id, skill_id, weight FROM team_priority"
+    for source, unit, sid, weight, ends_on in conn.execute(
+        "SELECT source, unit_external_id, skill_id, weight, ends_on FROM team_priority"
     ):
         if sid in index:
             vec = org.team_priority.setdefault((source, unit), np.zeros(n, np.float32))
             vec[index[sid]] = weight
+            if ends_on is not None:
+                org.team_priority_ends.setdefault((source, unit), {})[index[sid]] = ends_on
     _team_gaps(conn, org)
     return org
 
