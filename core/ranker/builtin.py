@@ -384,4 +384,4 @@ BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
 
 @hookimpl(trylast=True)
 def register_ranking_signals(settings: object) -> list[RankingSignal]:
-    return [cls() for cls in (*BUILTIN_SIGNALS, UpcomingGap)]
+    return [*(cls() for cls in BUILTIN_SIGNALS), UpcomingGap()]
