@@ -24,6 +24,7 @@ def forecast(
 ) -> None:
     """The gaps likely to bite LEARNER in the next 90 days, each with its reason and date;
     with --team MANAGER, how many of that manager's people each gap concerns (k-anonymous)."""
+    from ..governance import AccessDenied
     from ..learner.forecast_team import GroupTooSmall, team_forecast
 
     if (learner is None) == (manager is None):
@@ -47,12 +48,9 @@ def forecast(
         assert manager is not None
         try:
             size, team = team_forecast(
-                conn,
-                manager,
-                lambda person: svc.state(conn, person, at=when, model=model)[0].forecast,
-                k=svc.governance.min_group_size,
+                conn, svc.governance, manager, model.items, model.org, at=when
             )
-        except GroupTooSmall as exc:
+        except (GroupTooSmall, AccessDenied) as exc:
             raise click.ClickException(str(exc)) from None
     data = {"group_size": size, "rows": [asdict(r) for r in team]}
 

@@ -1,26 +1,36 @@
 """The 90-day forecast aggregated for a manager, k-anonymously.
 
 A manager sees, for the people in the units they manage, how many are likely to meet each
-kind of gap on each skill within the horizon, never who. The group must hold at least the
-policy's ``k_anonymity.min_group_size`` people (after removing those who opted out of
-aggregates), and any row resting on fewer than ``k`` people is withheld.
+kind of gap on each skill within the horizon, never who. The policy decides (and audits)
+whether the manager may read this ``team_aggregate`` for the purpose ``manager_team_view``;
+each person's forecast is built from their governed view *for that purpose*, so categories
+the purpose may not use (career plans, calendars, by default) never reach the totals. The
+group must hold at least ``k`` people (after removing those who opted out of aggregates),
+and any row resting on fewer than ``k`` people is withheld.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
 from ..errors import Forbidden
-from .forecast import ForecastGap
-from .org import AGGREGATE_FAMILIES
+from ..governance import Governance, Resource, Subject
+from ..governed_view import GovernedView
+from ..models import DataCategory
+from ..ranker.items import ItemMatrix
+from .build import build_state
+from .org import AGGREGATE_FAMILIES, OrgContext
 
 Conn = psycopg.Connection[Any]
+PURPOSE = "manager_team_view"
+#: The purpose under which the learner model reads a person's own data.
+LEARNER_PURPOSE = "development_recommendation"
 
 
 class GroupTooSmall(Forbidden):
@@ -56,24 +66,43 @@ def team_members(conn: Conn, manager: UUID) -> list[UUID]:
 
 def team_forecast(
     conn: Conn,
+    governance: Governance,
     manager: UUID,
-    forecast_of: Callable[[UUID], list[ForecastGap]],
+    items: ItemMatrix,
+    org: OrgContext,
     *,
-    k: int,
+    at: datetime,
 ) -> tuple[int, list[TeamForecastRow]]:
-    """(group size, rows) for ``manager``'s group; ``forecast_of`` gives one person's
-    forecast (built from that person's governed view). Raises :class:`GroupTooSmall`."""
+    """(group size, rows) for ``manager``'s group.
+
+    :raises GroupTooSmall: fewer than ``k`` people can be counted. :raises AccessDenied:
+        the policy refuses the manager this aggregate (audited)."""
+    k = governance.min_group_size
     members = team_members(conn, manager)
     if len(members) < k:
         raise GroupTooSmall(
             f"the group has {len(members)} people who can be counted; the policy shows "
             f"aggregates over at least {k} (k_anonymity.min_group_size)"
         )
+    resource = Resource("team_aggregate", managers=frozenset({manager}), group_size=len(members))
+    governance.authorize(
+        conn, Subject.manager(manager), "read", resource, PURPOSE, detail={"view": "forecast"}
+    )
+    # Each person's view as the learner model reads it, narrowed to the categories the policy
+    # lets serve the manager's purpose (the engine decides per category, audited above).
+    serves = {
+        c: bool(governance.allowed(
+            Subject.manager(manager), "read", replace(resource, category=c), PURPOSE
+        ))
+        for c in DataCategory
+    }  # fmt: skip
+    views = governance.governed_views(conn, members, LEARNER_PURPOSE, as_of=at)
     people: dict[tuple[str, str], set[UUID]] = defaultdict(set)
     due: dict[tuple[str, str], str] = {}
     names: dict[str, str] = {}
-    for learner in members:
-        for gap in forecast_of(learner):
+    for learner, view in views.items():
+        state = build_state(_narrowed(view, serves), items, org)
+        for gap in state.forecast:
             if gap.skill_id is None:
                 continue  # calendar entries name no skill and are personal
             key = (gap.kind, gap.skill_id)
@@ -88,3 +117,14 @@ def team_forecast(
     ]
     rows.sort(key=lambda r: (-r.people, r.earliest_due, r.kind, r.skill_id))
     return len(members), rows
+
+
+def _narrowed(view: GovernedView, serves: dict[DataCategory, bool]) -> GovernedView:
+    return replace(
+        view,
+        purpose=PURPOSE,
+        events=tuple(r for r in view.events if serves[r.data_category]),
+        facts=tuple(r for r in view.facts if serves[r.data_category]),
+        calendar=tuple(r for r in view.calendar if serves[r.data_category]),
+        memberships=tuple(r for r in view.memberships if serves[r.data_category]),
+    )
