@@ -16,7 +16,7 @@ import numpy as np
 
 from ..governed_view import GovernedView
 from ..ranker.items import FORMATS, ItemMatrix
-from . import engagement, facts, level
+from . import engagement, facts, forecast, level
 from .bkt import logit_transition, logit_update, sigmoid
 from .feedback import verdict_of
 from .mastery import is_correct
@@ -57,7 +57,15 @@ def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> Learn
         if unit in org.team_gap:
             state.team_gap = np.maximum(state.team_gap, org.team_gap[unit])
         if unit in org.team_priority and not m.is_manager:
-            state.manager_priority = np.maximum(state.manager_priority, org.team_priority[unit])
+            priority = org.team_priority[unit]
+            ended = [
+                s for s, until in org.team_priority_until.get(unit, {}).items() if until <= now
+            ]
+            if ended:
+                priority = priority.copy()
+                priority[ended] = 0.0
+            state.manager_priority = np.maximum(state.manager_priority, priority)
+    state.forecast = forecast.forecast(view, state, org, items.skills.ids, items.skills.names)
     return state
 
 

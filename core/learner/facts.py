@@ -7,7 +7,9 @@ Conventions every source follows (documented in docs/plugins.md):
 - ``development_item``, ``performance_goal``, ``stated_goal``: value names skills with
   ``skill_id`` or ``skills`` (and optionally ``target_level``); the key may be the skill id.
 - ``career_interest``, ``succession_target``: value is the target job profile id (or
-  ``{"job_profile_id": ...}``); its required skills become goals.
+  ``{"job_profile_id": ...}``); its required skills become goals. A date in the value
+  (``effective_date``, ``target_date``, ``start_date`` or ``date``) dates the move for the
+  90-day forecast.
 - ``stated_priority``: key is the skill id, value the weight in [0, 1].
 - ``hire_date``: value is an ISO date (or ``{"date": ...}``).
 """

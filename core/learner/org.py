@@ -8,6 +8,7 @@ have not opted out, with any skill resting on fewer people left out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,8 @@ class OrgContext:
     params: list[BKTParams] = field(default_factory=list)
     team_priority: dict[Unit, np.ndarray] = field(default_factory=dict)
     team_gap: dict[Unit, np.ndarray] = field(default_factory=dict)
+    #: Unit -> skill index -> when a team priority with an expiry stops applying.
+    team_priority_until: dict[Unit, dict[int, datetime]] = field(default_factory=dict)
     k: int = 5
     #: The fitted logistic knowledge-tracing model (None: predict answers with BKT alone).
     kt: LogisticKT | None = None
@@ -62,15 +65,16 @@ def load_org(conn: Conn, skill_ids: list[str], *, k: int) -> OrgContext:
     fitted, default = load_params(conn)
     org.params = [fitted.get(s, default or DEFAULT_PARAMS) for s in skill_ids]
     org.kt = kt_store.load(conn, fitted, default or DEFAULT_PARAMS)
-    for source, unit, sid, weight in conn.execute(
+    for source, unit, sid, weight, expires_at in conn.execute(
         # Expired rows are deleted by a periodic task (which moves the model version); until
-        # it runs they are already left out here.
-        "SELECT source, unit_external_id, skill_id, weight FROM team_priority "
-        "WHERE expires_at IS NULL OR expires_at > now()"
+        # it runs, a state built for a moment past the expiry leaves them out (build_state).
+        "SELECT source, unit_external_id, skill_id, weight, expires_at FROM team_priority"
     ):
         if sid in index:
             vec = org.team_priority.setdefault((source, unit), np.zeros(n, np.float32))
             vec[index[sid]] = weight
+            if expires_at is not None:
+                org.team_priority_until.setdefault((source, unit), {})[index[sid]] = expires_at
     _team_gaps(conn, org)
     return org
 

@@ -105,6 +105,8 @@ class LearnerState:
     team_gap: np.ndarray = field(default_factory=_unset)
     manager_priority: np.ndarray = field(default_factory=_unset)
     situations: list[Situation] = field(default_factory=list)
+    #: The next 90 days' likely gaps (:mod:`learnwire.core.learner.forecast`).
+    forecast: list[Any] = field(default_factory=list)
     #: Smoothed completion ratio per content format, and per (format, part of day).
     format_pref: np.ndarray = field(default_factory=_unset)
     format_daypart: np.ndarray = field(default_factory=_unset)

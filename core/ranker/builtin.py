@@ -14,6 +14,7 @@ from ... import hookimpl
 from ..learner.level import practice_step
 from ..learner.state import phi_cdf
 from .context import RankContext
+from .forecast_signal import UpcomingGap
 from .items import FORMATS
 from .review import ReviewDue
 from .signals import RankingSignal
@@ -385,4 +386,4 @@ BUILTIN_SIGNALS: tuple[type[RankingSignal], ...] = (
 
 @hookimpl(trylast=True)
 def register_ranking_signals(settings: object) -> list[RankingSignal]:
-    return [cls() for cls in BUILTIN_SIGNALS]
+    return [*(cls() for cls in BUILTIN_SIGNALS), UpcomingGap()]

@@ -53,6 +53,7 @@ DEFAULT_COLUMNS: dict[str, str] = {
     "position_id": "Position_ID",
     "position": "Position",
     "readiness": "Readiness",
+    "target_date": "Target_Date",
 }
 
 
@@ -269,4 +270,9 @@ class WorkdaySignalSource(SignalSource):
     def _succession_fact(self, row: dict[str, Any]) -> tuple[str, Any] | None:
         key = self.col(row, "position_id") or self.col(row, "position")
         value = {"position": self.col(row, "position"), "readiness": self.col(row, "readiness")}
+        # The target role and the date the move is planned for, when the report has them:
+        # the 90-day forecast reads them (docs/forecast.md).
+        for name in ("job_profile_id", "target_date"):
+            if cell := self.col(row, name):
+                value[name] = cell
         return (key, value) if key else None

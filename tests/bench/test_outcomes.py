@@ -1,13 +1,78 @@
-import re
+"""The outcome benchmark runs at a toy size, so it cannot rot, and its sessions respect time."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import outcomes
+from outcome_arms import ARMS_DOC, Learner, follow
+from outcome_worlds import WORLD_INDEX, WORLDS
+
+from learnwire.plugins.demo.catalogue import library
+from learnwire.plugins.demo.learners import latent_profile
+from learnwire.plugins.demo.organisation import build_organisation
 
 
-def test_bench_outcomes_prints_its_figures(run_bench, tmp_path):
+def test_outcomes_runs_every_world_and_arm_at_toy_size(runtime):
+    worlds = (WORLD_INDEX["current"], WORLD_INDEX["additive"])
+    result = outcomes.evaluate(runtime, seed=5, learners=50, sample=2, weeks=6, worlds=worlds)
+    assert result.learners >= 1
+    assert set(result.days) == {(w.name, a) for w in worlds for a in outcomes.ARMS}
+    assert all(0 <= d <= 6 * 7 for d in result.days.values())
+    lines = outcomes.report([result, result], worlds)
+    text = "\n".join(lines)
+    assert "current [USED FOR TUNING]" in text and "additive [held out]" in text
+    assert "held-out worlds (the figure to quote)" in text
+
+
+def test_outcomes_only_the_current_world_is_marked_as_tuned():
+    assert [w.name for w in WORLDS if w.tuned] == ["current"]
+    assert {"passive_first", "difficulty_flat", "stretch", "forgetting_2x", "additive"} <= {
+        w.name for w in WORLDS
+    }
+    assert "oracle" in ARMS_DOC and "adaptive" in ARMS_DOC
+
+
+def test_outcomes_session_takes_a_second_item_only_if_it_fits_the_time_left():
+    profile = latent_profile(build_organisation(3, 50), 0)
+    minutes = profile.session_minutes
+    items = sorted(library(), key=lambda e: e.item.duration_minutes)
+    short, long_ = items[0], items[-1]
+    assert (
+        short.item.duration_minutes
+        < minutes
+        < short.item.duration_minutes + long_.item.duration_minutes
+    )
+    offered: list[tuple[float, bool, str]] = []
+
+    def pick(learner, day, left, fresh):
+        offered.append((left, fresh, "short" if fresh else "long"))
+        if fresh:
+            return short
+        return long_ if long_.item.duration_minutes <= left else None
+
+    learner = Learner(profile, np.zeros(len(profile.mastery)), WORLD_INDEX["current"],
+                      np.random.default_rng(0))  # fmt: skip
+    outcome = follow(learner, pick, None, horizon_days=20)
+    assert not outcome.reached
+    # Every session: one short item, then the long one is offered the time left and refused.
+    assert offered[0] == (minutes, True, "short")
+    assert offered[1][0] == minutes - short.item.duration_minutes and not offered[1][1]
+    assert len(offered) % 2 == 0 and all(f for _, f, _ in offered[::2])
+
+
+def test_outcomes_command_prints_its_figures(run_bench, tmp_path):
+    # The script as a user runs it (its own embedded PostgreSQL per seed), at toy size.
     out = run_bench(
         "outcomes.py",
-        *("--learners", "50", "--sample", "4", "--weeks", "4"),
-        *("--data-dir", str(tmp_path / "outcomes")),
+        *("--learners", "50", "--sample", "2", "--weeks", "4", "--seeds", "5"),
+        *("--worlds", "current", "additive", "--data-dir", str(tmp_path)),
     )
-    assert re.search(r"^\d+ learners simulated for up to 4 weeks", out, re.M), out
-    for arm in ("learnwire", "segmentation baseline"):
-        assert re.search(rf"^  {arm} +mean +\d+\.\d days +median +\d+\.\d days", out, re.M), out
-    assert re.search(r"learnwire needs -?\d+\.\d% fewer days", out), out
+    assert "up to 4 weeks per learner" in out, out
+    assert "current [USED FOR TUNING]" in out and "additive [held out]" in out, out
+    assert "held-out worlds (the figure to quote)" in out, out

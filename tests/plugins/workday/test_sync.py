@@ -64,6 +64,10 @@ def test_sync_workday_brings_people_profiles_teams_and_facts(
     ]
     hired = _rows(db, "SELECT value FROM hr_fact WHERE fact_type = 'hire_date' ORDER BY 1")
     assert hired[0] == ("2015-05-04",)
+    # The succession row names its target role and date: what the 90-day forecast reads.
+    (succession,) = _rows(db, "SELECT value FROM hr_fact WHERE fact_type = 'succession_target'")
+    assert succession[0]["job_profile_id"] == "JP-DIR"
+    assert succession[0]["target_date"] == "2027-01-15"
 
 
 def test_sync_workday_second_run_changes_nothing(
