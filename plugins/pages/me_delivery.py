@@ -28,9 +28,9 @@ class _Model(BaseModel):
 
 
 class CadenceChoice(_Model):
-    kind: str = Field(description="digest | nudge")
+    kind: str = Field(max_length=32, description="digest | nudge")
     channel: str = Field(max_length=64, description="a configured channel: email, slack, ...")
-    cadence: str = Field(description="immediate | daily | weekly | off")
+    cadence: str = Field(max_length=32, description="immediate | daily | weekly | off")
 
 
 class CadenceView(CadenceChoice):
