@@ -8,6 +8,7 @@ channel's external processor and renders the message; the channel only carries i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -83,7 +84,19 @@ class DeliveryChannel(ABC):
     name: str
     processor: str | None = None
     needs_address: bool = True
+    #: The external processor a record of every delivered message goes to (the LMS's LRS),
+    #: in the policy's terms; None: this channel keeps no such record.
+    write_back_processor: str | None = None
 
     @abstractmethod
     def send(self, message: Message) -> DeliveryReceipt:
         """Carry ``message``; raise :class:`ChannelError` when it could not."""
+
+    def write_back_delivered(self, message: Message, *, at: datetime) -> None:
+        """Record elsewhere that ``message`` reached the person through ``message.channel``
+        (any channel, this one included) at ``at``. The host calls it after each successful
+        send, only when ``write_back_processor`` is set and the policy lets the message's
+        person go to it, with ``message`` holding only what that processor's rules allow.
+        Raise :class:`ChannelError` when it could not: the send stays sent, the failure is
+        logged. Key what is written on ``message.send_id`` so writing twice stores it once."""
+        return None  # most channels keep no record of what other channels delivered

@@ -8,6 +8,7 @@ and a default never outranks a person's own row, so nobody can force a message p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ import psycopg
 from ..errors import NotFound, ValidationFailed
 from . import outbox
 from .channel import CADENCES, KINDS
+from .settings import DeliverySettings
 
 Conn = psycopg.Connection[Any]
 
@@ -93,3 +95,49 @@ def set_schedule(
         "working_days = EXCLUDED.working_days, updated_at = now()",
         (learner_id, quiet_from, quiet_to, working_days),
     )
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a person gets, as they see it: per (kind, channel) the cadence in force and
+    whether it is their own choice or the organisation's default; their own quiet hours and
+    working days (None: the organisation's); the channels they have an address in."""
+
+    cadence: dict[tuple[str, str], tuple[str, bool]]
+    quiet: tuple[int, int] | None
+    working_days: list[int] | None
+    contacts: dict[str, str]
+
+
+def choices(
+    conn: Conn, learner_id: UUID, *, settings: DeliverySettings, channels: list[str]
+) -> Choices:
+    """The person's own choices over ``channels``, the organisation's default where they
+    have not chosen (the same rule the planner and the sender apply)."""
+    _learner(conn, learner_id)
+    own = {
+        (kind, channel): cadence
+        for kind, channel, cadence in conn.execute(
+            "SELECT kind, channel, cadence FROM delivery_preference WHERE learner_id = %s",
+            (learner_id,),
+        )
+    }
+    cadence = {
+        (kind, channel): (own[(kind, channel)], True)
+        if (kind, channel) in own
+        else (settings.cadence(kind, channel), False)
+        for kind in KINDS
+        for channel in channels
+    }
+    row = conn.execute(
+        "SELECT quiet_from, quiet_to, working_days FROM delivery_schedule WHERE learner_id = %s",
+        (learner_id,),
+    ).fetchone()
+    quiet = (row[0], row[1]) if row and row[0] is not None else None
+    contacts = dict(
+        conn.execute(
+            "SELECT channel, address FROM delivery_contact WHERE learner_id = %s ORDER BY channel",
+            (learner_id,),
+        ).fetchall()
+    )
+    return Choices(cadence, quiet, list(row[2]) if row and row[2] is not None else None, contacts)

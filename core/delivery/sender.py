@@ -71,7 +71,7 @@ class Sender:
             return ""
         try:
             with db.connection() as conn:
-                message = self._prepare(conn, claim, now)
+                message, offered = self._prepare(conn, claim, now)
             receipt = self.channels[claim.channel].send(message)
         except _Stop as stop:
             with db.connection() as conn:
@@ -95,7 +95,42 @@ class Sender:
                 at=now,
                 channel=claim.channel,
             )
+        self._write_back(claim, offered, now)
         return "sent"
+
+    def _write_back(self, claim: outbox.Claim, offered: dict[str, Any], now: datetime) -> None:
+        """Tell each channel that keeps a record of deliveries (the LMS's LRS) that this
+        message arrived, with what the policy lets go to that channel's processor. The
+        message is delivered whatever happens here: a failure is logged, never raised."""
+        for channel in self.channels.values():
+            processor = channel.write_back_processor
+            if processor is None:
+                continue
+            try:
+                with self.runtime.db.connection() as conn:
+                    ask = PlannedMessage(
+                        claim.learner_id,
+                        claim.kind,
+                        [ChannelRef(channel.name, processor)],
+                        uses=frozenset({"calendar"}) if claim.kind == "nudge" else frozenset(),
+                    )
+                    self.governance.screen(conn, [ask])
+                    if ask.refused:
+                        continue
+                    allowed = self.governance.outbound(
+                        conn, processor=processor, payload=offered, learner_id=claim.learner_id
+                    )
+                    record = self.templates.message(claim, allowed, address="")
+                channel.write_back_delivered(record, at=now)
+            except (Forbidden, ChannelError) as exc:
+                log.warning("delivery %s: write-back via %s: %s", claim.send_id, channel.name, exc)
+            except Exception as exc:  # a write-back's bug must not undo a delivery
+                log.error(
+                    "delivery %s: write-back via %s: %s",
+                    claim.send_id,
+                    channel.name,
+                    type(exc).__name__,
+                )
 
     def preview(
         self, conn: Any, learner_id: UUID, *, kind: str, channel: str, at: datetime
@@ -106,13 +141,15 @@ class Sender:
             raise ValidationFailed(f"no channel '{channel}' (channels: {known})", field="channel")
         claim = outbox.Claim(0, 0, learner_id, kind, at.date(), channel, 0, "", None)
         try:
-            return self._prepare(conn, claim, at, preview=True)
+            return self._prepare(conn, claim, at, preview=True)[0]
         except _Stop as stop:
             raise ValidationFailed(f"nothing to preview: {stop.reason}") from None
 
     def _prepare(
         self, conn: Any, claim: outbox.Claim, now: datetime, *, preview: bool = False
-    ) -> Message:
+    ) -> tuple[Message, dict[str, Any]]:
+        """The message to send, and everything it could have said (before the processor's
+        rules), for the write-back."""
         channel = self.channels.get(claim.channel)
         if channel is None:
             raise _Stop("failed", f"channel '{claim.channel}' is not configured any more")
@@ -161,7 +198,7 @@ class Sender:
                 )
             except Forbidden as exc:
                 raise _Stop("cancelled", f"policy: {exc}") from None
-        return self.templates.message(claim, allowed, address=address)
+        return self.templates.message(claim, allowed, address=address), offered
 
     def cadence(self, conn: Any, learner_id: UUID, kind: str, channel: str) -> str:
         row = conn.execute(

@@ -13,8 +13,8 @@ class LmsSettings(BaseModel):
     )
     lrs_url: str | None = Field(
         default=None,
-        description="xAPI endpoint (…/xapi) to write 'recommended' statements back to; unset: "
-        "no write-back.",
+        description="xAPI endpoint (…/xapi) to write 'recommended' statements, and "
+        "'delivered' ones for every channel, back to; unset: no write-back.",
     )
     lrs_key: str | None = None
     lrs_secret: SecretStr | None = None

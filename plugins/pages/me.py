@@ -15,7 +15,7 @@ from learnwire.core.learner import feedback
 from learnwire.core.web.recommendations import service
 from learnwire.policies import consent
 
-from . import charts, compliance_data, doors
+from . import charts, compliance_data, doors, me_delivery
 from .errors import html_errors, reject_nul
 from .learner import MeView, me_view
 from .signin import SignedIn
@@ -48,8 +48,18 @@ def me() -> WerkzeugResponse:
         "priorities": "Your priorities are saved; the next recommendations follow them.",
         "opted": "Your choice is saved and applies from now on.",
         "asked": "Your request is with the compliance office; they will come back to you.",
+        "delivery": "Your message choices are saved and apply from the next message.",
     }.get(request.args.get("done", ""))
-    return doors.render("pages/me.html", title="My learning", view=view, chart=chart, flash=flash)
+    return doors.render(
+        "pages/me.html",
+        title="My learning",
+        view=view,
+        chart=chart,
+        flash=flash,
+        delivery=me_delivery.view_of(person),
+        days=me_delivery.DAYS,
+        kind_words=me_delivery.KIND_WORDS,
+    )
 
 
 @pages.post("/me/feedback")
@@ -93,6 +103,15 @@ def ask() -> WerkzeugResponse:
             conn, eng, doors.subject(person, ROLE), person.learner_id, kind
         )
     return doors.back("pages.me", done="asked")
+
+
+@pages.post("/me/delivery")
+def delivery() -> WerkzeugResponse:
+    """My own message choices (never anyone else's: there is no learner id to give)."""
+    person = doors.require(ROLE)
+    doors.check_csrf()
+    me_delivery.apply(person, me_delivery.from_form(), via="page")
+    return doors.back("pages.me", done="delivery", _anchor="delivery")
 
 
 # -- the JSON API --------------------------------------------------------------------------
@@ -141,6 +160,18 @@ def opt_out_json(family: str) -> Any:
 @api.delete("/me/opt-outs/<family>")
 def opt_in_json(family: str) -> Any:
     return jsonify(_opt(doors.require(ROLE), family, False))
+
+
+@api.get("/me/delivery")
+def delivery_json() -> Any:
+    return jsonify(me_delivery.view_of(doors.require(ROLE)).model_dump(mode="json"))
+
+
+@api.put("/me/delivery")
+def delivery_put_json() -> Any:
+    person = doors.require(ROLE)
+    me_delivery.apply(person, me_delivery.DeliveryPrefsIn.model_validate(_json()), via="api")
+    return jsonify(me_delivery.view_of(person).model_dump(mode="json"))
 
 
 # -- shared ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from learnwire import __version__
 from .ld_data import LdView
 from .learner import MeView
 from .me import FeedbackIn, PrioritiesIn
+from .me_delivery import DeliveryPrefsIn, DeliveryPrefsView
 from .team import PriorityIn
 from .team_data import TeamView
 
@@ -59,6 +60,8 @@ MODELS: list[type[BaseModel]] = [
     MeView,
     FeedbackIn,
     PrioritiesIn,
+    DeliveryPrefsView,
+    DeliveryPrefsIn,
     TeamView,
     PriorityIn,
     LdView,
@@ -123,7 +126,15 @@ def document() -> dict[str, Any]:
             (
                 m,
                 "serialization"
-                if m not in (FeedbackIn, PrioritiesIn, PriorityIn, PolicyCheckIn, PolicyApplyIn)
+                if m
+                not in (
+                    FeedbackIn,
+                    PrioritiesIn,
+                    DeliveryPrefsIn,
+                    PriorityIn,
+                    PolicyCheckIn,
+                    PolicyApplyIn,
+                )
                 else "validation",
             )
             for m in MODELS
@@ -138,6 +149,17 @@ def document() -> dict[str, Any]:
         },
         "/api/v1/me/priorities": {
             "put": _op("Replace my stated priorities", _ANY_OBJECT, body=PrioritiesIn)
+        },
+        "/api/v1/me/delivery": {
+            "get": _op(
+                "My message choices: cadence per kind and channel, quiet hours, working days",
+                _ref(DeliveryPrefsView),
+            ),
+            "put": _op(
+                "Change my own message choices (only what is given changes)",
+                _ref(DeliveryPrefsView),
+                body=DeliveryPrefsIn,
+            ),
         },
         "/api/v1/me/opt-outs/{family}": {
             "put": _op("Switch a signal family off", _ANY_OBJECT, path=(("family", _TEXT),)),
