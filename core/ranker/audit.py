@@ -97,6 +97,14 @@ def signal_report(
     with svc.runtime.db.connection() as conn:
         ranking, view = svc.rank(conn, learner_id, at=at, limit=limit)
         signals = {s.name: s for s in svc.model(conn).ranker.signals}
+    return ranking_report(svc, view, ranking, signals), ranking
+
+
+def ranking_report(
+    svc: RecommendationService, view: Any, ranking: Any, signals: dict[str, Any]
+) -> Any:
+    """The utilisation report for a ranking already made from ``view``: which families the
+    policy let through, and what each of the ranker's ``signals`` contributed."""
     report = svc.governance.utilisation_report(view)
     uses = []
     for use in ranking.signals:
@@ -113,4 +121,4 @@ def signal_report(
         uses.append(
             entry.model_copy(update={"used": entry.used and not skipped, "detail": use.reason})
         )
-    return report.with_signals(uses), ranking
+    return report.with_signals(uses)

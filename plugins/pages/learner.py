@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from learnwire.core.learner.build import build_state
+from learnwire.core.ranker.audit import ranking_report
 from learnwire.core.ranker.service import RecommendationService, store_ranking
 from learnwire.policies.access import Subject
 from learnwire.policies.consent import opted_out
@@ -140,7 +141,7 @@ def me_view(
         )
         for s in sorted(shown, key=lambda s: (-float(state.target[s]), names[s]))
     ]
-    report = _report(svc, view, ranking, signals)
+    report = ranking_report(svc, view, ranking, signals)
     return MeView(
         learner_id=learner_id,
         at=at,
@@ -191,26 +192,6 @@ def _progress(view: Any, items: Any, org: Any, now_state: Any, days: int) -> Pro
         skills_improved=improved,
         completed=completed,
     )
-
-
-def _report(svc: RecommendationService, view: Any, ranking: Any, signals: dict[str, Any]) -> Any:
-    """The signal-utilisation report for this ranking (as ``learnwire audit signals`` gives
-    it), from the view and ranking already in hand rather than ranking again."""
-    report = svc.governance.utilisation_report(view)
-    uses = []
-    for use in ranking.signals:
-        families = signals[use.name].families if use.name in signals else frozenset()
-        entry = report.signal(
-            use.name,
-            families,
-            use.weight,
-            round(use.total_contribution, 4) if use.status == "used" else None,
-        )
-        skipped = use.status == "skipped"
-        uses.append(
-            entry.model_copy(update={"used": entry.used and not skipped, "detail": use.reason})
-        )
-    return report.with_signals(uses)
 
 
 def _families(report: Any, policy: Any, switched_off: set[str]) -> list[FamilyLine]:
