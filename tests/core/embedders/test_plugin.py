@@ -135,7 +135,8 @@ def test_plugin_cli_joins_an_existing_content_group(runtime):
         pass
 
     runtime.pm.call_each("register_commands", cli=root)
-    assert set(root.commands["content"].commands) == {"sync", "embed"}
+    # Other installed plugins (the catalogue's import, say) may add to the group too.
+    assert {"sync", "embed"} <= set(root.commands["content"].commands)
 
 
 def test_plugin_periodic_task_embeds_pending_content(runtime, settings, db):

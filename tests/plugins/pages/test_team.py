@@ -10,6 +10,7 @@ from html import unescape
 import numpy as np
 
 from learnwire.core.learner.org import load_org
+from learnwire.core.ranker.service import RecommendationService
 
 TOO_FEW = "fewer people than your organisation's minimum"
 DIFFERENCE = "differs from one you saw recently by too few people"
@@ -109,7 +110,15 @@ def test_team_priorities_with_expiry_reach_the_ranker(client, sample_org, door, 
         json={"team": "hr:team-a", "skill_id": "sql", "weight": 0.5},
     )
     assert refused.status_code == 403
+    # An expired priority stops steering the state built for any moment past its expiry
+    # (and still steers one built for a moment before it).
+    ended = datetime.now(UTC)
     with runtime.db.connection() as conn:
-        conn.execute("UPDATE team_priority SET expires_at = %s", (datetime.now(UTC),))
-        org = load_org(conn, ["feedback", "coaching", "sql", "presenting"], k=5)
-    assert ("hr", "team-a") not in org.team_priority
+        conn.execute("UPDATE team_priority SET expires_at = %s", (ended,))
+        svc = RecommendationService(runtime)
+        sql = svc.model(conn).items.skills.ids.index("sql")
+        member = sample_org.big_team[0]
+        before, _ = svc.state(conn, member, at=ended - timedelta(hours=1))
+        after, _ = svc.state(conn, member, at=ended + timedelta(minutes=1))
+    assert before.manager_priority[sql] == 1.0
+    assert after.manager_priority[sql] == 0.0
