@@ -11,11 +11,15 @@ Per person, over ``[start, min(start + horizon, now)]``:
 - the learner model's level on the role's required skills at 0, 30, 60 and 90 days, each
   with the model's 90% credible range (see :mod:`.levels`);
 - whether every required skill reached the role's target level, and after how many days;
-- relevance and application rates from the micro-surveys (None until any were answered).
+- relevance and application rates from the micro-surveys (None until any were answered):
+  the share of "relevant" among relevance answers, and of "used" among application answers
+  (a person's latest answer per item). An answer counts only if the governed view holds
+  its statement (so opting out of feedback, or its retention running out, removes it).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +35,7 @@ from ..governed_view import GovernedView
 from ..learner import engagement
 from ..learner.org import OrgContext, load_org
 from ..ranker.items import ItemMatrix, load_items
+from ..surveys import APPLICATION, RELEVANCE, SurveyResponse, survey_responses
 from .levels import LevelTrack, track_levels
 
 Conn = psycopg.Connection[Any]
@@ -120,11 +125,32 @@ def person_outcomes(
         raise ValueError("horizon_days must be positive")
     views = governance.aggregate_views(conn, list(person_ids), PURPOSE, viewer, as_of=now)
     model = model or load_outcome_model(conn, governance)
+    end = min(start + timedelta(days=horizon_days), now)
+    answers = answers_by_person(conn, list(views), start, end)
     return [
-        outcome_of(views[pid], model, start=start, horizon_days=horizon_days, now=now)
+        outcome_of(
+            views[pid],
+            model,
+            start=start,
+            horizon_days=horizon_days,
+            now=now,
+            answers=answers.get(pid, ()),
+        )
         for pid in person_ids
         if pid in views
     ]
+
+
+def answers_by_person(
+    conn: Conn, people: list[UUID], start: datetime, end: datetime
+) -> dict[UUID, list[SurveyResponse]]:
+    """Relevance and application answers given in ``[start, end]``, per person."""
+    out: dict[UUID, list[SurveyResponse]] = defaultdict(list)
+    until = end + timedelta(microseconds=1)  # survey_responses' window is half-open
+    for kind in (RELEVANCE, APPLICATION):
+        for r in survey_responses(conn, kind=kind, person_ids=people, since=start, until=until):
+            out[r.person_id].append(r)
+    return out
 
 
 def outcome_of(
@@ -134,8 +160,10 @@ def outcome_of(
     start: datetime,
     horizon_days: int,
     now: datetime,
+    answers: Sequence[SurveyResponse] = (),
 ) -> PersonOutcome:
-    """One person's outcome from their governed view (see :func:`person_outcomes`)."""
+    """One person's outcome from their governed view (see :func:`person_outcomes`) and
+    their survey ``answers`` (those the view does not hold are left out)."""
     end = min(start + timedelta(days=horizon_days), now)
     days = [d for d in CHECKPOINTS if d <= horizon_days]
     moments = [start + timedelta(days=d) for d in days]
@@ -148,10 +176,14 @@ def outcome_of(
         start=start,
         facts_as_of=now,
     )
-    completions, active = _activity(view, start, end)
+    completions, active = activity(view, start, end + timedelta(microseconds=1))
     observed = max(0.0, (end - start).total_seconds() / _DAY)
     since = track.proficient_since if track.has_role else None
     reached = since is not None and since <= end
+    held = {e.statement_id for e in view.events if e.data_category == "feedback"}
+    kept = [a for a in answers if a.statement_id in held and start <= a.answered_at <= end]
+    relevance = [a.answer == "relevant" for a in kept if a.kind == RELEVANCE]
+    application = [a.answer == "used" for a in kept if a.kind == APPLICATION]
     return PersonOutcome(
         learner_id=view.learner_id,
         role_id=track.role_id,
@@ -170,7 +202,15 @@ def outcome_of(
             if reached and since is not None
             else None
         ),
+        relevance_rate=_rate(relevance),
+        relevance_answers=len(relevance),
+        application_rate=_rate(application),
+        application_answers=len(application),
     )
+
+
+def _rate(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 4) if flags else None
 
 
 def _mastery(
@@ -194,8 +234,9 @@ def _mastery(
     return out
 
 
-def _activity(view: GovernedView, start: datetime, end: datetime) -> tuple[int, int]:
-    """(distinct items finished, distinct local days with learning activity) in the window.
+def activity(view: GovernedView, start: datetime, end: datetime) -> tuple[int, int]:
+    """(distinct items finished, distinct local days with learning activity) in
+    ``[start, end)``.
 
     Feedback (ratings, survey answers) is about learning, not learning: it counts for
     neither."""
@@ -203,7 +244,7 @@ def _activity(view: GovernedView, start: datetime, end: datetime) -> tuple[int, 
     finished: set[str] = set()
     days: set[Any] = set()
     for e in view.events:
-        if e.occurred_at < start or e.occurred_at > end or e.data_category == "feedback":
+        if e.occurred_at < start or e.occurred_at >= end or e.data_category == "feedback":
             continue
         days.add(e.occurred_at.astimezone(zone).date())
         if e.completion or engagement.verb_kind(e.verb) == "complete":

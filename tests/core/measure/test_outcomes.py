@@ -53,8 +53,10 @@ def test_person_outcomes_completions_engagement_and_days_to_proficiency(
     analyst = got[outcomes_org.analysts[0]]
     assert analyst.role_id is None and analyst.proficient is None
     assert analyst.completions == 1 and all(m.level is None for m in analyst.mastery)
-    # Surveys are not answered here: the rates say so instead of inventing a zero.
-    assert busy.relevance_rate is None and busy.relevance_answers == 0
+    assert (busy.relevance_rate, busy.relevance_answers) == (pytest.approx(2 / 3, abs=1e-4), 3)
+    assert (busy.application_rate, busy.application_answers) == (1.0, 1)
+    # Nobody asked: the rate says so instead of inventing a zero.
+    assert leads["idle"].relevance_rate is None and leads["idle"].relevance_answers == 0
 
 
 def test_mastery_at_checkpoints_has_a_range_and_grows_with_practice(
@@ -111,12 +113,14 @@ def test_fewer_than_k_people_or_a_learner_asking_is_refused(runtime, outcomes_or
         )
 
 
-def test_opted_out_assessment_results_do_not_reach_the_outcomes(runtime, outcomes_org, org_module):
+def test_what_a_person_opted_out_of_does_not_reach_the_outcomes(runtime, outcomes_org, org_module):
     with runtime.db.connection() as conn:
-        conn.execute(
-            "INSERT INTO policy_opt_out (learner_id, family) VALUES (%s, 'job_profile')",
-            (outcomes_org.leads["busy"],),
-        )
+        for family in ("job_profile", "feedback"):
+            conn.execute(
+                "INSERT INTO policy_opt_out (learner_id, family) VALUES (%s, %s)",
+                (outcomes_org.leads["busy"], family),
+            )
     busy = _outcomes(runtime, outcomes_org, org_module)[outcomes_org.leads["busy"]]
     assert busy.role_id is None and busy.proficient is None  # the role was withheld
+    assert busy.relevance_rate is None and busy.relevance_answers == 0  # so were the answers
     assert busy.completions == 3
