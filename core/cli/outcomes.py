@@ -114,8 +114,8 @@ def _print(r: OutcomeReport) -> None:
         width = (
             f"; model's 90% range +/-{m.model_range_width / 2:.2f}" if m.model_range_width else ""
         )
-        click.echo(f"  role level at day {m.day:<3}{'':>18} {m.level.text()}{width}")
-        click.echo(f"    gain since the start{'':>14} {m.gain.text()}")
+        click.echo(f"  {f'role level at day {m.day}':<36} {m.level.text()}{width}")
+        click.echo(f"  {'  gain since the start':<36} {m.gain.text()}")
     for role in r.roles:
         if role.outcomes is None:
             click.echo(f"  role {role.role_name}: withheld (fewer than k people)")

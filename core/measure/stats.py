@@ -134,9 +134,10 @@ def ratio(
     denominators: Sequence[float] | np.ndarray,
     *,
     k: int,
+    units: str = "people",
 ) -> Estimate:
     """sum(numerators) / sum(denominators) over units that have a denominator, with a
-    cluster bootstrap over the units (people). ``n`` is the number of units."""
+    cluster bootstrap over the units (people, or teams). ``n`` is the number of units."""
     num = np.asarray(numerators, np.float64)
     den = np.asarray(denominators, np.float64)
     keep = den > 0
@@ -146,7 +147,7 @@ def ratio(
         d = den[i].sum()
         return float(num[i].sum() / d) if d > 0 else math.nan
 
-    return bootstrap(num, stat, k=k, method="cluster bootstrap over people")
+    return bootstrap(num, stat, k=k, method=f"cluster bootstrap over {units}")
 
 
 def difference(
