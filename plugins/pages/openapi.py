@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from learnwire import __version__
+from learnwire.core.measure.report import OutcomeReport
 
 from .ld_data import LdView
 from .learner import MeView
@@ -65,6 +66,7 @@ MODELS: list[type[BaseModel]] = [
     TeamView,
     PriorityIn,
     LdView,
+    OutcomeReport,
     PolicyCheckIn,
     PolicyApplyIn,
 ]
@@ -180,6 +182,13 @@ def document() -> dict[str, Any]:
             )
         },
         "/api/v1/learning-admin": {"get": _op("Organisation-wide figures for L&D", _ref(LdView))},
+        "/api/v1/learning-admin/outcomes": {
+            "get": _op(
+                "Learning outcomes with intervals, per role and period (k-anonymous)",
+                _ref(OutcomeReport),
+                query=("since", "until", "period", "role"),
+            )
+        },
         "/api/v1/compliance/audit": {
             "get": _op(
                 "Search the audit log",
