@@ -72,6 +72,23 @@ def test_mastery_progression_has_both_intervals(runtime, outcomes_org, org_modul
     assert all(0 < m.model_range_width < 1 for m in mastery)
 
 
+def test_a_window_shorter_than_the_checkpoints_says_not_enough_data_yet(
+    runtime, outcomes_org, org_module
+):
+    with runtime.db.connection() as conn:
+        short = outcome_report(
+            conn,
+            runtime.governance,
+            ADMIN,
+            since=org_module.START,
+            until=org_module.START + timedelta(days=45),
+        )
+    by_day = {m.day: m for m in short.organisation.mastery}
+    assert by_day[30].level.status == "ok" and by_day[30].level.n == 6
+    assert by_day[60].level.status == by_day[90].gain.status == "not_enough_data"
+    assert by_day[60].level.text() == "not enough data yet (n=0)"
+
+
 def test_observations_count_only_teams_of_at_least_k(runtime, outcomes_org, org_module):
     seen = _report(runtime, org_module).observation
     assert (seen.teams, seen.teams_withheld) == (1, 1)
