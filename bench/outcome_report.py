@@ -111,6 +111,7 @@ def main() -> None:
     print(f"  share of days active          {o.active_day_share.text(percent=True)}")
     for m in o.mastery:
         print(f"  role level gain by day {m.day:<3}   {m.gain.text()}")
+        print(f"    required skills at target   {m.skills_at_target.text(percent=True)}")
     print(f"  at role levels at the start   {o.proficiency.at_start.text(percent=True)}")
     print(f"  reached them in the window    {o.proficiency.reached.text(percent=True)}")
     print(f"  median days to reach them     {o.proficiency.median_days.text()}")

@@ -163,13 +163,31 @@ def _views(
         if (fams := screens[lid].admit("memberships", cat, None, at)) is not None:
             memberships[lid].append(ViewMembership(src, unit, manager, CATEGORY[cat], at, fams))
     views = {}
+    if viewer is not None:
+        # One read of an aggregate: one refusal entry for it, not one per person (an audit
+        # write per person made a report over 2,000 people take 20 s).
+        refused_all = sorted({c for s in screens.values() for c in s.refused_categories})
+        if refused_all:
+            engine.record_denial(
+                conn,
+                viewer,
+                "read",
+                Resource("learning_aggregate", group_size=len(learners)),
+                purpose,
+                _purpose_decision(refused_all, purpose),
+                {
+                    "categories": refused_all,
+                    "records": sum(s.purpose_withheld for s in screens.values()),
+                    "people": sum(1 for s in screens.values() if s.refused_categories),
+                },
+            )
     for lid, (tz, loc) in learners.items():
         screen = screens[lid]
         refused = sorted(screen.refused_categories)
-        if refused:
+        if refused and viewer is None:
             engine.record_denial(
                 conn,
-                viewer or Subject.learner(lid),
+                Subject.learner(lid),
                 "read",
                 Resource("learner_data", owner=lid),
                 purpose,

@@ -116,6 +116,7 @@ def _print(r: OutcomeReport) -> None:
         )
         click.echo(f"  {f'role level at day {m.day}':<36} {m.level.text()}{width}")
         click.echo(f"  {'  gain since the start':<36} {m.gain.text()}")
+        click.echo(f"  {'  required skills at target':<36} {m.skills_at_target.text(percent=True)}")
     for role in r.roles:
         if role.outcomes is None:
             click.echo(f"  role {role.role_name}: withheld (fewer than k people)")

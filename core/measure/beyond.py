@@ -19,7 +19,6 @@ are as uncertain as they should be.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,26 +112,29 @@ def beyond_accuracy(recs: Recommendations, *, k: int) -> BeyondAccuracy:
     lengths = np.bincount(rows, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         novelty = sums / lengths
-    has_list = lengths > 0
+    # Person x item incidence: a resample's recommendation counts are its weights (how often
+    # each person was drawn) times this matrix.
+    incidence = np.zeros((n, n_items), np.float32)
+    incidence[rows, cols] = 1.0
 
     def counts(i: np.ndarray) -> np.ndarray:
-        weight = np.bincount(i, minlength=n).astype(np.float64)
-        return np.bincount(cols, weights=weight[rows], minlength=n_items)
+        m = i.shape[0]
+        offsets = (np.arange(m)[:, None] * n + i).ravel()
+        weights = np.bincount(offsets, minlength=m * n).reshape(m, n).astype(np.float32)
+        return weights @ incidence
 
-    def coverage(i: np.ndarray) -> float:
+    def coverage(i: np.ndarray) -> np.ndarray:
         c = counts(i)
-        return float((c > 0).mean()) if n_items and c.sum() else math.nan
-
-    def concentration(i: np.ndarray) -> float:
-        return stats.gini(counts(i))
+        with np.errstate(invalid="ignore"):
+            return np.where(c.sum(axis=1) > 0, (c > 0).mean(axis=1), np.nan)
 
     recommended = len(np.unique(cols)) if len(cols) else 0
-    listed = np.flatnonzero(has_list)
+    listed = np.flatnonzero(lengths > 0)
     return BeyondAccuracy(
         people=n,
         catalogue_items=n_items,
         items_recommended=recommended,
-        coverage=stats.bootstrap(np.arange(n), coverage, k=k),
-        gini=stats.bootstrap(np.arange(n), concentration, k=k),
+        coverage=stats.bootstrap(np.arange(n), coverage, k=k, basic=True),
+        gini=stats.bootstrap(np.arange(n), lambda i: stats.gini_rows(counts(i)), k=k, basic=True),
         novelty=stats.mean(novelty[listed], k=k),
     )

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
@@ -26,6 +24,9 @@ class MasteryProgress(_Out):
     day: int
     level: Estimate
     gain: Estimate
+    #: Mean share of each person's required skills estimated at or above target (moves
+    #: long before everyone reaches every target, which few do within a quarter).
+    skills_at_target: Estimate
     model_range_width: float | None
 
 
@@ -90,6 +91,9 @@ def mastery_progress(outcomes: list[PersonOutcome], *, k: int) -> list[MasteryPr
                 day=day,
                 level=stats.mean([m.level for m in measured if m.level is not None], k=k),
                 gain=stats.mean([m.gain for m in measured if m.gain is not None], k=k),
+                skills_at_target=stats.mean(
+                    [m.skills_at_target for m in measured if m.skills_at_target is not None], k=k
+                ),
                 model_range_width=round(float(np.mean(widths)), 4) if len(widths) >= k else None,
             )
         )
@@ -107,7 +111,5 @@ def proficiency(outcomes: list[PersonOutcome], *, k: int) -> Proficiency:
         people_with_role=len(with_role),
         at_start=stats.wilson(len(at_start), len(with_role), k=k),
         reached=stats.wilson(len(reached), len(rest), k=k),
-        median_days=stats.bootstrap(
-            arr, lambda i: float(np.median(arr[i])) if len(i) else math.nan, k=k
-        ),
+        median_days=stats.median(arr, k=k),
     )

@@ -8,6 +8,7 @@ estimate for the price of one replay, however many moments are asked for.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,13 @@ class LevelTrack:
     @property
     def has_role(self) -> bool:
         return len(self.required) > 0
+
+    def index_of(self, moment: datetime) -> int:
+        """Position of ``moment`` among the moments read (it must be one of them)."""
+        i = bisect_right(self.moments, moment) - 1
+        if i < 0 or self.moments[i] != moment:
+            raise KeyError(f"{moment.isoformat()} was not read on this track")
+        return i
 
     def role_level(self, i: int) -> tuple[float, float, float] | None:
         """(level, low, high) at moment ``i``: the importance-weighted mean level over the
@@ -105,8 +113,13 @@ def track_levels(
         level[i] = state.mastery[required]
         sd[i] = state.level_sd[required]
 
+    # Every skill at or above its floor (the target where required, -inf elsewhere): one
+    # comparison over the skill graph per event, the replay's hottest check.
+    floor = np.full(len(state.mastery), -np.inf)
+    floor[required] = target
+
     def proficient(s: LearnerState) -> bool:
-        return bool(np.all(s.mastery[required] >= target))
+        return bool((s.mastery >= floor).all())
 
     i = 0
     started = False

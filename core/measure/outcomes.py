@@ -19,6 +19,7 @@ Per person, over ``[start, min(start + horizon, now)]``:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,6 +154,13 @@ def answers_by_person(
     return out
 
 
+def outcome_moments(start: datetime, horizon_days: int, now: datetime) -> list[datetime]:
+    """The moments :func:`outcome_of` reads levels at: the checkpoints within the horizon
+    (those not yet come read at the window's end, and shown as not yet), and the end."""
+    end = min(start + timedelta(days=horizon_days), now)
+    return [*(min(start + timedelta(days=d), end) for d in CHECKPOINTS if d <= horizon_days), end]
+
+
 def outcome_of(
     view: GovernedView,
     model: OutcomeModel,
@@ -161,21 +169,25 @@ def outcome_of(
     horizon_days: int,
     now: datetime,
     answers: Sequence[SurveyResponse] = (),
+    track: LevelTrack | None = None,
 ) -> PersonOutcome:
     """One person's outcome from their governed view (see :func:`person_outcomes`) and
-    their survey ``answers`` (those the view does not hold are left out)."""
+    their survey ``answers`` (those the view does not hold are left out). ``track``: the
+    person's levels already replayed from ``start`` at (at least) :func:`outcome_moments`,
+    with facts as of ``now`` (a report reading more moments replays once for all)."""
     end = min(start + timedelta(days=horizon_days), now)
     days = [d for d in CHECKPOINTS if d <= horizon_days]
     moments = [start + timedelta(days=d) for d in days]
-    # The window's end is the last moment read, so proficiency is followed to it.
-    track = track_levels(
-        view,
-        model.items,
-        model.org,
-        [*(min(m, end) for m in moments), end],
-        start=start,
-        facts_as_of=now,
-    )
+    if track is None:
+        # The window's end is the last moment read, so proficiency is followed to it.
+        track = track_levels(
+            view,
+            model.items,
+            model.org,
+            outcome_moments(start, horizon_days, now),
+            start=start,
+            facts_as_of=now,
+        )
     completions, active = activity(view, start, end + timedelta(microseconds=1))
     observed = max(0.0, (end - start).total_seconds() / _DAY)
     since = track.proficient_since if track.has_role else None
@@ -216,9 +228,10 @@ def _rate(flags: list[bool]) -> float | None:
 def _mastery(
     track: LevelTrack, days: list[int], moments: list[datetime], end: datetime
 ) -> list[MasteryAt]:
-    base = track.role_level(0)
+    base = track.role_level(track.index_of(moments[0]))
     out = []
-    for i, (day, at) in enumerate(zip(days, moments, strict=True)):
+    for day, at in zip(days, moments, strict=True):
+        i = track.index_of(at) if at <= end else -1
         now = track.role_level(i) if at <= end else None
         out.append(
             MasteryAt(
@@ -234,22 +247,43 @@ def _mastery(
     return out
 
 
+@dataclass(frozen=True)
+class ActivityLog:
+    """A person's learning activity in time order (feedback left out: ratings and survey
+    answers are about learning, not learning): when, on which local day, and the item
+    finished if any. Built once, counted over any number of windows."""
+
+    at: tuple[datetime, ...]
+    day: tuple[Any, ...]
+    done: tuple[str | None, ...]
+
+    @classmethod
+    def of(cls, view: GovernedView) -> ActivityLog:
+        zone = _zone(view.timezone)
+        rows = [
+            (
+                e.occurred_at,
+                e.occurred_at.astimezone(zone).date(),
+                (str(e.content_id) if e.content_id else e.object_id)
+                if e.completion or engagement.verb_kind(e.verb) == "complete"
+                else None,
+            )
+            for e in view.events
+            if e.data_category != "feedback"
+        ]
+        rows.sort(key=lambda r: r[0])
+        return cls(tuple(r[0] for r in rows), tuple(r[1] for r in rows), tuple(r[2] for r in rows))
+
+    def count(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """(distinct items finished, distinct local days active) in ``[start, end)``."""
+        lo, hi = bisect_left(self.at, start), bisect_left(self.at, end)
+        return len({d for d in self.done[lo:hi] if d is not None}), len(set(self.day[lo:hi]))
+
+
 def activity(view: GovernedView, start: datetime, end: datetime) -> tuple[int, int]:
     """(distinct items finished, distinct local days with learning activity) in
-    ``[start, end)``.
-
-    Feedback (ratings, survey answers) is about learning, not learning: it counts for
-    neither."""
-    zone = _zone(view.timezone)
-    finished: set[str] = set()
-    days: set[Any] = set()
-    for e in view.events:
-        if e.occurred_at < start or e.occurred_at >= end or e.data_category == "feedback":
-            continue
-        days.add(e.occurred_at.astimezone(zone).date())
-        if e.completion or engagement.verb_kind(e.verb) == "complete":
-            finished.add(str(e.content_id) if e.content_id else e.object_id)
-    return len(finished), len(days)
+    ``[start, end)``: :class:`ActivityLog` for one window."""
+    return ActivityLog.of(view).count(start, end)
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -32,12 +32,14 @@ from ..surveys import OBSERVATION, survey_responses
 from . import stats
 from .beyond import load_recommendations
 from .figures import Observation, Outcomes, group_outcomes
+from .levels import track_levels
 from .outcomes import (
     CHECKPOINTS,
     PURPOSE,
     OutcomeModel,
     answers_by_person,
     load_outcome_model,
+    outcome_moments,
     outcome_of,
 )
 from .periods import Period, spans
@@ -97,6 +99,12 @@ def outcome_report(
     model = model or load_outcome_model(conn, governance)
     horizon = max(CHECKPOINTS[-1], math.ceil((until - since).total_seconds() / 86400))
     answers = answers_by_person(conn, list(views), since, until)
+    # One replay per person serves the checkpoints and every period's end.
+    moments = sorted({*outcome_moments(since, horizon, until), *(c.end for c in cuts)})
+    tracks = {
+        pid: track_levels(view, model.items, model.org, moments, start=since, facts_as_of=until)
+        for pid, view in views.items()
+    }
     outcomes = {
         pid: outcome_of(
             view,
@@ -105,6 +113,7 @@ def outcome_report(
             horizon_days=horizon,
             now=until,
             answers=answers.get(pid, ()),
+            track=tracks[pid],
         )
         for pid, view in views.items()
     }
@@ -138,6 +147,7 @@ def outcome_report(
             cuts,
             facts_as_of=until,
             k=k,
+            tracks=tracks,
         ),
         notes=NOTES,
     )

@@ -1,8 +1,11 @@
 """The same figures per role, so no group is served worse without anyone seeing it.
 
 A role with fewer than k people shows nothing. For each role of at least k people, a few
-outcomes are compared with everyone else's (the difference of means with a two-sample
-bootstrap interval); a role whose interval lies wholly on the worse side is flagged.
+outcomes are compared with everyone else's: the difference of means with Welch's interval,
+Bonferroni-adjusted over every comparison the report makes (roles x outcomes), so that
+scanning thirty roles on six outcomes does not flag one by chance. A role is flagged when
+the whole interval lies on the worse side by at least :data:`NOTABLE` of the others' mean:
+a difference both real and large enough to act on.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from .outcomes import PersonOutcome
 from .stats import Estimate
 
 NO_ROLE = "no role recorded"
+#: How much worse than everyone else, relative to their mean, counts as notably worse.
+NOTABLE = 0.10
 
 
 class _Out(BaseModel):
@@ -74,6 +79,9 @@ def role_outcomes(
     groups: dict[str | None, list[PersonOutcome]] = defaultdict(list)
     for o in outcomes.values():
         groups[o.role_id].append(o)
+    total = len(outcomes)
+    compared = sum(1 for g in groups.values() if len(g) >= k and total - len(g) >= k)
+    comparisons = max(1, compared * len(COMPARED))
     out = []
     for role in sorted(groups, key=lambda r: (r is None, names.get(r or "", r or ""))):
         members = groups[role]
@@ -87,23 +95,30 @@ def role_outcomes(
                 role_id=role,
                 role_name=name,
                 outcomes=group_outcomes(members, recs, k=k),
-                flags=flags(members, rest, name, k=k),
+                flags=flags(members, rest, name, k=k, comparisons=comparisons),
             )
         )
     return out
 
 
 def flags(
-    members: list[PersonOutcome], rest: list[PersonOutcome], name: str, *, k: int
+    members: list[PersonOutcome],
+    rest: list[PersonOutcome],
+    name: str,
+    *,
+    k: int,
+    comparisons: int = 1,
 ) -> list[Flag]:
-    """The compared outcomes on which ``members`` do notably worse than ``rest``: the 95%
-    interval of (role - rest) lies wholly below zero."""
+    """The compared outcomes on which ``members`` do notably worse than ``rest``: the
+    interval of (role - rest), at 95% over ``comparisons``, lies wholly below minus
+    :data:`NOTABLE` of the rest's mean."""
     found = []
     for metric, value, words in COMPARED:
         mine = [v for o in members if (v := value(o)) is not None]
         theirs = [v for o in rest if (v := value(o)) is not None]
-        diff = stats.difference(np.array(mine), np.array(theirs), k=k)
-        if diff.shown and diff.high is not None and diff.high < 0:
+        diff = stats.difference(np.array(mine), np.array(theirs), k=k, comparisons=comparisons)
+        margin = NOTABLE * abs(float(np.mean(theirs))) if theirs else 0.0
+        if diff.shown and diff.high is not None and diff.high < -margin:
             found.append(
                 Flag(
                     metric=metric,

@@ -5,7 +5,7 @@ once for every period's end (:func:`.levels.track_levels`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,8 +18,8 @@ from ..governed_view import GovernedView
 from ..surveys import RELEVANCE, SurveyResponse
 from . import stats
 from .beyond import beyond_accuracy, load_recommendations
-from .levels import track_levels
-from .outcomes import OutcomeModel, activity
+from .levels import LevelTrack, track_levels
+from .outcomes import ActivityLog, OutcomeModel
 from .periods import Span
 from .stats import Estimate
 
@@ -55,36 +55,47 @@ def series(
     *,
     facts_as_of: datetime,
     k: int,
+    tracks: Mapping[UUID, LevelTrack] | None = None,
 ) -> list[PeriodFigures]:
+    """Figures per period of ``cuts``; ``tracks``: people's levels already replayed from
+    the first period's start at (at least) every period's end, with facts as of
+    ``facts_as_of`` (others are replayed here)."""
+    tracks = tracks or {}
     if not cuts:
         return []
     people = list(views)
     n = len(people)
-    ends = [c.end for c in cuts]
     levels = np.full((n, len(cuts)), np.nan)
     proficient = np.full((n, len(cuts)), np.nan)
     for row, pid in enumerate(people):
-        track = track_levels(
-            views[pid], model.items, model.org, ends, start=cuts[0].start, facts_as_of=facts_as_of
+        track = tracks.get(pid) or track_levels(
+            views[pid],
+            model.items,
+            model.org,
+            [c.end for c in cuts],
+            start=cuts[0].start,
+            facts_as_of=facts_as_of,
         )
         if track.has_role:
-            for i in range(len(cuts)):
-                summary = track.role_level(i)
+            for i, cut in enumerate(cuts):
+                at = track.index_of(cut.end)
+                summary = track.role_level(at)
                 assert summary is not None
                 levels[row, i] = summary[0]
-                proficient[row, i] = float(np.all(track.level[i] >= track.target))
+                proficient[row, i] = float(np.all(track.level[at] >= track.target))
     held = {
         pid: {e.statement_id for e in v.events if e.data_category == "feedback"}
         for pid, v in views.items()
     }
     item_ids = list(model.items.ids)
+    logs = [ActivityLog.of(views[pid]) for pid in people]
     out = []
     for i, cut in enumerate(cuts):
         days = max(1e-9, (cut.end - cut.start).total_seconds() / 86400)
         done = np.zeros(n)
         active = np.zeros(n)
-        for row, pid in enumerate(people):
-            done[row], active[row] = activity(views[pid], cut.start, cut.end)
+        for row, log in enumerate(logs):
+            done[row], active[row] = log.count(cut.start, cut.end)
         yes = np.zeros(n)
         asked = np.zeros(n)
         for row, pid in enumerate(people):
