@@ -10,6 +10,7 @@ a difference both real and large enough to act on.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from uuid import UUID
@@ -79,6 +80,9 @@ def role_outcomes(
     groups: dict[str | None, list[PersonOutcome]] = defaultdict(list)
     for o in outcomes.values():
         groups[o.role_id].append(o)
+    everyone = list(outcomes.values())
+    table = _values(everyone)
+    role_of = np.array([o.role_id or "" for o in everyone], dtype=object)
     total = len(outcomes)
     compared = sum(1 for g in groups.values() if len(g) >= k and total - len(g) >= k)
     comparisons = max(1, compared * len(COMPARED))
@@ -89,13 +93,13 @@ def role_outcomes(
         if len(members) < k:
             out.append(RoleOutcomes(role_id=role, role_name=name, outcomes=None, flags=[]))
             continue
-        rest = [o for r, group in groups.items() if r != role for o in group]
+        mask = role_of == (role or "")
         out.append(
             RoleOutcomes(
                 role_id=role,
                 role_name=name,
                 outcomes=group_outcomes(members, recs, k=k),
-                flags=flags(members, rest, name, k=k, comparisons=comparisons),
+                flags=_flags(table[mask], table[~mask], name, k=k, comparisons=comparisons),
             )
         )
     return out
@@ -112,12 +116,29 @@ def flags(
     """The compared outcomes on which ``members`` do notably worse than ``rest``: the
     interval of (role - rest), at 95% over ``comparisons``, lies wholly below minus
     :data:`NOTABLE` of the rest's mean."""
+    return _flags(_values(members), _values(rest), name, k=k, comparisons=comparisons)
+
+
+def _values(outcomes: list[PersonOutcome]) -> np.ndarray:
+    """People x compared outcomes (NaN where a person has none)."""
+    return np.array(
+        [
+            [math.nan if (v := value(o)) is None else v for _, value, _ in COMPARED]
+            for o in outcomes
+        ],
+        np.float64,
+    ).reshape(len(outcomes), len(COMPARED))
+
+
+def _flags(
+    mine: np.ndarray, theirs: np.ndarray, name: str, *, k: int, comparisons: int
+) -> list[Flag]:
     found = []
-    for metric, value, words in COMPARED:
-        mine = [v for o in members if (v := value(o)) is not None]
-        theirs = [v for o in rest if (v := value(o)) is not None]
-        diff = stats.difference(np.array(mine), np.array(theirs), k=k, comparisons=comparisons)
-        margin = NOTABLE * abs(float(np.mean(theirs))) if theirs else 0.0
+    for j, (metric, _, words) in enumerate(COMPARED):
+        a = mine[:, j][~np.isnan(mine[:, j])]
+        b = theirs[:, j][~np.isnan(theirs[:, j])]
+        diff = stats.difference(a, b, k=k, comparisons=comparisons)
+        margin = NOTABLE * abs(float(b.mean())) if len(b) else 0.0
         if diff.shown and diff.high is not None and diff.high < -margin:
             found.append(
                 Flag(
