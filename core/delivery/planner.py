@@ -1,7 +1,9 @@
 """The planner: who gets which message today, in which channels, at what time, and why not.
 
 For each person, on their own local day: a nudge when a calendar situation falls on their
-next working day, and a digest when their cadence makes one due. Channels come from the
+next working day, a digest when their cadence makes one due, and a survey message when
+micro-survey questions wait for them on a day without a digest (a digest asks them itself),
+at most once a week. Channels come from the
 person's own cadence (else the organisation's default) and need an address; the day must be
 one of their working days and the hour outside their quiet hours; the frequency cap counts
 every message of the day; the policy then removes channels (or whole messages) before
@@ -10,7 +12,7 @@ anything is rendered. What passes goes into the outbox, keyed on (person, kind, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,8 +28,13 @@ from .rhythm import SendTime, allowed_hours, best_time, prior
 from .settings import DeliverySettings
 
 Conn = psycopg.Connection[Any]
-#: When both are due on a day the cap allows only one of, the timely one goes first.
-KIND_ORDER = ("nudge", "digest")
+#: When both are due on a day the cap allows only one of, the timely one goes first; a
+#: survey never displaces a message that brings something to learn.
+KIND_ORDER = ("nudge", "digest", "survey")
+#: A survey message goes to a person at most once in this many days.
+SURVEY_EVERY_DAYS = 7
+#: Who, among these people, has survey questions waiting at this moment.
+SurveyWaiting = Callable[[Conn, list[UUID], datetime], set[UUID]]
 
 
 @dataclass
@@ -67,8 +74,10 @@ class Planner:
         settings: DeliverySettings,
         channels: Sequence[DeliveryChannel],
         governance: DeliveryGovernance,
+        survey_waiting: SurveyWaiting | None = None,
     ) -> None:
         self.settings = settings
+        self.survey_waiting = survey_waiting
         self.channels = {c.name: c for c in sorted(channels, key=lambda c: c.name)}
         self.governance = governance
         self.prior = prior(settings.default_hour, settings.prior_weight)
@@ -82,7 +91,11 @@ class Planner:
         people = load_people(
             conn, at=at, history_days=self.settings.history_days, learners=learners
         )
-        candidates = [(person, self._candidates(person, at)) for person in people.values()]
+        asked = self._survey_due(conn, list(people), at)
+        candidates = [
+            (person, self._candidates(person, at, person.learner_id in asked))
+            for person in people.values()
+        ]
         self._screen(conn, [p for _, plans in candidates for p in plans if not p.skipped])
         out: list[Plan] = []
         for person, plans in candidates:
@@ -97,7 +110,21 @@ class Planner:
         working = person.working_days if person.working_days is not None else tuple(s.working_days)
         return working, person.quiet or (s.quiet_from, s.quiet_to)
 
-    def _candidates(self, person: Person, at: datetime) -> list[Plan]:
+    def _survey_due(self, conn: Conn, people: list[UUID], at: datetime) -> set[UUID]:
+        """People with questions waiting who got no survey message in the last week."""
+        if self.survey_waiting is None or not people:
+            return set()
+        recent = {
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT learner_id FROM delivery_outbox WHERE kind = 'survey' "
+                "AND learner_id = ANY(%s) AND day > %s",
+                (people, (at - timedelta(days=SURVEY_EVERY_DAYS)).date()),
+            )
+        }
+        return self.survey_waiting(conn, [p for p in people if p not in recent], at)
+
+    def _candidates(self, person: Person, at: datetime, asked: bool = False) -> list[Plan]:
         day = at.astimezone(_zone(person.timezone)).date()
         working, _ = self._rules(person)
         if day.weekday() not in working:
@@ -106,6 +133,12 @@ class Planner:
         out: list[Plan] = []
         for kind in KIND_ORDER:
             due, situation = self._due(person, kind, day, working)
+            if kind == "survey":
+                # The day's digest asks the questions; a survey alone only on other days.
+                digest = "digest" in already or any(
+                    p.kind == "digest" and not p.skipped for p in out
+                )
+                due = asked and not digest
             if not due or kind in already:
                 continue  # not due, or planned by an earlier run: the outbox has it
             plan = Plan(person.learner_id, kind, day, situation=situation)

@@ -17,7 +17,8 @@ from uuid import UUID
 from ..errors import Forbidden, ValidationFailed
 from ..ranker.service import RecommendationService
 from ..runtime import Runtime
-from . import events, outbox
+from ..surveys.settings import survey_settings
+from . import asking, events, outbox
 from .channel import ChannelError, DeliveryChannel, Message
 from .compose import NothingToSend, Templates, choose_items, payload
 from .governance import ChannelRef, DeliveryGovernance, PlannedMessage, governance_of
@@ -185,7 +186,19 @@ class Sender:
         except NothingToSend as exc:
             raise _Stop("cancelled", str(exc)) from None
         weekly = self.cadence(conn, claim.learner_id, claim.kind, claim.channel) == "weekly"
-        offered = payload(conn, claim, items, self.links, weekly=weekly)
+        asked = survey_settings(self.runtime.settings)
+        questions = asking.questions(
+            conn,
+            claim,
+            self.links,
+            governance=self.runtime.governance,
+            at=now,
+            limit=asked.questions_per_message if claim.kind == "digest" else 3,
+            horizon_days=asked.observation_horizon_days,
+        )
+        if claim.kind == "survey" and not questions:
+            raise _Stop("cancelled", "no question is waiting (answered since it was planned)")
+        offered = payload(conn, claim, items, self.links, weekly=weekly, questions=questions)
         allowed = offered
         if channel.processor is not None:
             try:
