@@ -16,10 +16,11 @@ import psycopg
 from .vocabulary import APPLICATION, EXT_CONTENT, RELEVANCE, VERBS
 
 Conn = psycopg.Connection[Any]
-#: "Was this relevant?" is asked for items completed within this many days.
-RELEVANCE_DAYS = 14
 #: "Did you use this?" once an item has been done this long, and no longer after.
 APPLICATION_AFTER_DAYS, APPLICATION_UNTIL_DAYS = 7, 14
+#: "Was this relevant?" is asked for items completed within this many days; after that the
+#: application question takes over (one question about an item at a time).
+RELEVANCE_DAYS = APPLICATION_AFTER_DAYS
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def pending(
     for kind, oldest, newest in (
         (APPLICATION, at - timedelta(days=APPLICATION_UNTIL_DAYS),
          at - timedelta(days=APPLICATION_AFTER_DAYS)),
-        (RELEVANCE, at - timedelta(days=RELEVANCE_DAYS), at),
+        (RELEVANCE, at - timedelta(days=RELEVANCE_DAYS) + timedelta(microseconds=1), at),
     ):  # fmt: skip
         for learner, content, title, done in _unanswered(conn, learners, kind, oldest, newest):
             if len(out[learner]) < limit:

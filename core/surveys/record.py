@@ -44,7 +44,8 @@ from .vocabulary import (
 )
 
 Conn = psycopg.Connection[Any]
-SOURCE = "learnwire"
+#: Its own intake rule (policies: intake.sources.surveys) keeps the answer and its context.
+SOURCE = "surveys"
 #: Control characters (NUL included) and lone surrogates never reach a statement.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
