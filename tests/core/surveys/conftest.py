@@ -7,7 +7,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from learnwire.core.models import DataCategory, LearningEvent, TeamMembership
+from learnwire.core.models import (
+    DataCategory,
+    IdentityRef,
+    LearningEvent,
+    PersonRecord,
+    TeamMembership,
+)
 from learnwire.core.sources import SourceBatch
 
 from ..delivery.conftest import make_runtime, org  # noqa: F401  (fixtures used here)
@@ -42,8 +48,16 @@ def content_id(runtime: Any, n: int) -> uuid.UUID:
 
 def team(runtime: Any, unit: str, manager: uuid.UUID, members: list[uuid.UUID], at: datetime):
     """A team ``hr:unit`` managed by ``manager``; returns its id."""
-    rows = [TeamMembership(learner_id=manager, source="hr", data_category="hr_profile",
-                           occurred_at=at, unit_external_id=unit, is_manager=True)]
+    rows = [
+        TeamMembership(
+            learner_id=manager,
+            source="hr",
+            data_category="hr_profile",
+            occurred_at=at,
+            unit_external_id=unit,
+            is_manager=True,
+        )
+    ]
     rows += [
         TeamMembership(learner_id=m, source="hr", data_category="hr_profile", occurred_at=at,
                        unit_external_id=unit)
@@ -52,3 +66,16 @@ def team(runtime: Any, unit: str, manager: uuid.UUID, members: list[uuid.UUID], 
     with runtime.db.connection() as conn:
         runtime.intake().store(conn, SourceBatch(memberships=rows), source="hr")
     return f"hr:{unit}"
+
+
+def people(runtime: Any, prefix: str, n: int) -> list[uuid.UUID]:
+    """``n`` more people known to HR; their pseudonymous ids."""
+    refs = [IdentityRef(kind="hr", value=f"{prefix}{i}") for i in range(n)]
+    intake = runtime.intake()
+    with runtime.db.connection() as conn:
+        intake.store(
+            conn,
+            SourceBatch(people=[PersonRecord(source="hr", identifiers=[r]) for r in refs]),
+            source="hr",
+        )
+        return intake.resolver.resolve_subjects(conn, refs, source="hr")

@@ -68,9 +68,12 @@ def test_record_relevance_is_a_feedback_statement_and_a_replay_stores_nothing(ma
     [latest] = surveys.survey_responses(runtime.db, kind=surveys.RELEVANCE, **WINDOW)
     assert (latest.person_id, latest.content_id, latest.answer) == (ana, item, "not_relevant")
     assert latest.answered_at == AT + timedelta(hours=1)
-    assert surveys.survey_responses(
-        runtime.db, kind=surveys.RELEVANCE, person_ids=[org["ben"]], **WINDOW
-    ) == []
+    assert (
+        surveys.survey_responses(
+            runtime.db, kind=surveys.RELEVANCE, person_ids=[org["ben"]], **WINDOW
+        )
+        == []
+    )
 
 
 def test_record_application_after_a_week_with_where_and_a_scrubbed_note(make_runtime, org):
