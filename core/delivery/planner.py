@@ -29,8 +29,8 @@ from .settings import DeliverySettings
 
 Conn = psycopg.Connection[Any]
 #: When both are due on a day the cap allows only one of, the timely one goes first; a
-#: survey never displaces a message that brings something to learn.
-KIND_ORDER = ("nudge", "digest", "survey")
+#: survey comes after both (``_add_surveys``): it never displaces something to learn.
+KIND_ORDER = ("nudge", "digest")
 #: A survey message goes to a person at most once in this many days.
 SURVEY_EVERY_DAYS = 7
 #: Who, among these people, has survey questions waiting at this moment.
@@ -91,11 +91,8 @@ class Planner:
         people = load_people(
             conn, at=at, history_days=self.settings.history_days, learners=learners
         )
-        asked = self._survey_due(conn, list(people), at)
-        candidates = [
-            (person, self._candidates(person, at, person.learner_id in asked))
-            for person in people.values()
-        ]
+        candidates = [(person, self._candidates(person, at)) for person in people.values()]
+        self._add_surveys(conn, candidates, at)
         self._screen(conn, [p for _, plans in candidates for p in plans if not p.skipped])
         out: list[Plan] = []
         for person, plans in candidates:
@@ -110,10 +107,36 @@ class Planner:
         working = person.working_days if person.working_days is not None else tuple(s.working_days)
         return working, person.quiet or (s.quiet_from, s.quiet_to)
 
+    def _add_surveys(
+        self, conn: Conn, candidates: list[tuple[Person, list[Plan]]], at: datetime
+    ) -> None:
+        """A survey message for people on a working day without a digest (the digest asks
+        the questions itself), with questions waiting, and no survey in the last week. Who
+        has questions is only looked up for the few that remain."""
+        if self.survey_waiting is None:
+            return
+        open_day: dict[UUID, tuple[Person, list[Plan], date]] = {}
+        for person, plans in candidates:
+            day = at.astimezone(_zone(person.timezone)).date()
+            working, _ = self._rules(person)
+            already = person.planned.get(day, set())
+            digest = "digest" in already or any(p.kind == "digest" and not p.skipped for p in plans)
+            if day.weekday() in working and "survey" not in already and not digest:
+                open_day[person.learner_id] = (person, plans, day)
+        if not open_day:
+            return
+        for learner in sorted(self._survey_due(conn, list(open_day), at)):
+            person, plans, day = open_day[learner]
+            working, _ = self._rules(person)
+            plan = Plan(learner, "survey", day)
+            plan.channels = self._channels(person, "survey", day, working)
+            if not plan.channels:
+                plan.skipped = "no channel: every channel is off or has no address"
+            plans.append(plan)
+
     def _survey_due(self, conn: Conn, people: list[UUID], at: datetime) -> set[UUID]:
         """People with questions waiting who got no survey message in the last week."""
-        if self.survey_waiting is None or not people:
-            return set()
+        assert self.survey_waiting is not None
         recent = {
             r[0]
             for r in conn.execute(
@@ -124,7 +147,7 @@ class Planner:
         }
         return self.survey_waiting(conn, [p for p in people if p not in recent], at)
 
-    def _candidates(self, person: Person, at: datetime, asked: bool = False) -> list[Plan]:
+    def _candidates(self, person: Person, at: datetime) -> list[Plan]:
         day = at.astimezone(_zone(person.timezone)).date()
         working, _ = self._rules(person)
         if day.weekday() not in working:
@@ -133,12 +156,6 @@ class Planner:
         out: list[Plan] = []
         for kind in KIND_ORDER:
             due, situation = self._due(person, kind, day, working)
-            if kind == "survey":
-                # The day's digest asks the questions; a survey alone only on other days.
-                digest = "digest" in already or any(
-                    p.kind == "digest" and not p.skipped for p in out
-                )
-                due = asked and not digest
             if not due or kind in already:
                 continue  # not due, or planned by an earlier run: the outbox has it
             plan = Plan(person.learner_id, kind, day, situation=situation)
