@@ -69,7 +69,7 @@ def test_survey_links_a_tap_in_the_email_lands_once_as_a_statement(make_runtime,
     # A GET (a mail scanner, a link preview) only shows the confirm button.
     page = client.get(not_relevant)
     assert page.status_code == 200 and b'<form method="post">' in page.data
-    assert "Not relevant now".encode() in page.data
+    assert b"Not relevant now" in page.data
     assert _answers(db, org["ana"]) == []
     for _ in range(2):  # the tap, then a replay of the same POST
         done = client.post(not_relevant)
