@@ -23,7 +23,7 @@ import psycopg
 
 from .audience import Person, load_people
 from .channel import DeliveryChannel
-from .governance import ChannelRef, DeliveryGovernance, PlannedMessage
+from .governance import ChannelRef, DeliveryGovernance, PlannedMessage, uses_of
 from .rhythm import SendTime, allowed_hours, best_time, prior
 from .settings import DeliverySettings
 
@@ -223,7 +223,7 @@ class Planner:
                 p.learner_id,
                 p.kind,
                 [ChannelRef(c, self.channels[c].processor) for c in p.channels],
-                uses=frozenset({"calendar"}) if p.kind == "nudge" else frozenset(),
+                uses=uses_of(p.kind),
             )
             for p in plans
         ]

@@ -15,6 +15,8 @@ from learnwire.core.delivery.run import run
 from learnwire.core.models import DataCategory, LearningEvent
 from learnwire.core.sources import SourceBatch
 from learnwire.core.web.app import create_app
+from learnwire.policies.access import Subject
+from learnwire.policies.consent import set_opt_out
 
 from .conftest import fixture_module
 
@@ -123,3 +125,31 @@ def test_survey_links_digest_off_gets_a_weekly_survey_message_with_where(make_ru
         db, kind=surveys.APPLICATION, since=AT - timedelta(days=1), until=datetime.now(UTC)
     )
     assert (response.answer, response.where, response.note) == ("used", "meeting", "Team retro")
+
+
+def test_survey_links_no_questions_for_someone_who_opted_out_of_feedback(make_runtime, org, db):
+    smtp_module = fixture_module("fake_smtp")
+    with smtp_module.FakeSmtp() as smtp:
+        runtime = make_runtime({"email": smtp.settings()})
+        ana, ben = org["ana"], org["ben"]
+        with db.connection() as conn:
+            for person in (ana, ben):
+                set_opt_out(
+                    conn, runtime.governance.engine, person, "feedback", by=Subject.learner(person)
+                )
+            for channel in ("email", "lms"):
+                preferences.set_cadence(
+                    conn, ben, kind="digest", channel=channel, cadence="off", via="test"
+                )
+        _complete(runtime, ana, 1, AT - timedelta(days=2))
+        _complete(runtime, ben, 4, AT - timedelta(days=9))
+        report = run(runtime, at=AT)
+        mails = {m["rcpt"][0]: m["message"] for m in smtp.messages}
+    text = mails["ana@example.com"].get_body(("plain",)).get_content()
+    assert "Open: " in text and "/delivery/a/" not in text, "the digest, without questions"
+    [survey] = [p for p in report.plans if p.kind == "survey"]
+    assert survey.learner_id == ben and survey.skipped.startswith("policy: ")
+    assert "feedback" in survey.skipped
+    ben_mail = mails["ben@example.com"]  # his nudge before Tuesday's presentation, no survey
+    assert "minutes to get ready" in ben_mail["Subject"]
+    assert "/delivery/a/" not in ben_mail.get_body(("plain",)).get_content()
