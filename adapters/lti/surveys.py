@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from ...core import surveys
+from ...core.governance import Subject
 from ...core.runtime import Runtime
 from ...core.surveys import record as survey_record
 from ...core.surveys.observations import observation_prompts
@@ -24,6 +25,9 @@ from .errors import FeedbackRefused, NotAllowed
 from .launches import LaunchRecord
 
 Conn = psycopg.Connection[Any]
+#: The purpose a learner's own page serves, and the signal family their answers belong to.
+PURPOSE = "development_recommendation"
+FEEDBACK_FAMILY = "feedback"
 #: Confirmation codes the redirect carries, by kind (see feedback.THANKS).
 DONE = {
     surveys.RELEVANCE: "survey_relevance",
@@ -51,8 +55,14 @@ class Question:
 def questions(
     conn: Conn, runtime: Runtime, record: LaunchRecord, *, at: datetime | None = None
 ) -> list[Question]:
-    """What the page asks this learner now (their own questions, then a manager's)."""
+    """What the page asks this learner now (their own questions, then a manager's); nothing
+    when the policy keeps their feedback out (they opted out of it): an answer could not be
+    stored."""
     at = at or datetime.now(UTC)
+    own = Subject.learner(record.learner_id)
+    view = runtime.governance.governed_view(conn, record.learner_id, PURPOSE, own, as_of=at)
+    if not view.allows(FEEDBACK_FAMILY):
+        return []
     out = [
         Question(p.kind, surveys.QUESTIONS[p.kind], p.title, _answers(p.kind), p.content_id)
         for p in pending(conn, [record.learner_id], at=at).get(record.learner_id, [])

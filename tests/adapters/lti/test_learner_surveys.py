@@ -14,6 +14,8 @@ import pytest
 from learnwire.core import surveys
 from learnwire.core.models import DataCategory, LearningEvent
 from learnwire.core.sources import SourceBatch
+from learnwire.policies.access import Subject
+from learnwire.policies.consent import set_opt_out
 
 from .test_learner_feedback import confirmation, follow, launch_id_of, learner_of
 
@@ -109,3 +111,22 @@ def test_learner_surveys_application_question_and_bad_answers(lti, items, lti_ru
         until=datetime.now(UTC) + timedelta(minutes=1),
     )
     assert (response.person_id, response.where, response.note) == (learner, "customer", "ok")
+
+
+def test_learner_surveys_nothing_asked_of_someone_who_opted_out_of_feedback(
+    lti, items, lti_runtime
+):
+    page = lti.launch().get_data(as_text=True)
+    launch_id = launch_id_of(page)
+    learner = learner_of(lti_runtime, launch_id)
+    _finished(lti_runtime, learner, "https://library.example/activities/coaching-1", 1)
+    assert "A quick question" in lti.client.get(f"/lti/launch/{launch_id}").get_data(as_text=True)
+    with lti_runtime.db.connection() as conn:
+        engine = lti_runtime.governance.engine
+        set_opt_out(conn, engine, learner, "feedback", by=Subject.learner(learner))
+    page = lti.client.get(f"/lti/launch/{launch_id}").get_data(as_text=True)
+    assert "A quick question" not in page
+    form = {"kind": "relevance", "content_id": str(items[TITLE]), "answer": "relevant"}
+    refused = lti.client.post(f"/lti/launch/{launch_id}/survey", data=form)
+    assert refused.status_code == 403 and "not stored" in refused.get_data(as_text=True)
+    assert _answers(lti_runtime) == []
