@@ -13,8 +13,11 @@ counted once however often they were ranked:
   ``(engaged + 1) / (people + 1)`` so an item nobody touched is finite (Zhou et al., 2010).
   Higher: recommendations reach beyond what everybody already does.
 
-Intervals come from the bootstrap over people (:mod:`.stats`), so a small role's figures
-are as uncertain as they should be.
+Coverage and concentration are counted over everyone's recommendations, not estimated: they
+describe what was recommended, and carry no sampling interval. (Resampling people to make
+one biases them: a resample holds fewer distinct people, so its coverage is nearly always
+lower, and a bootstrap interval ends up beside the figure rather than around it.) Novelty
+is a mean over people, with the bootstrap interval of :mod:`.stats`.
 """
 
 from __future__ import annotations
@@ -112,29 +115,16 @@ def beyond_accuracy(recs: Recommendations, *, k: int) -> BeyondAccuracy:
     lengths = np.bincount(rows, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         novelty = sums / lengths
-    # Person x item incidence: a resample's recommendation counts are its weights (how often
-    # each person was drawn) times this matrix.
-    incidence = np.zeros((n, n_items), np.float32)
-    incidence[rows, cols] = 1.0
-
-    def counts(i: np.ndarray) -> np.ndarray:
-        m = i.shape[0]
-        offsets = (np.arange(m)[:, None] * n + i).ravel()
-        weights = np.bincount(offsets, minlength=m * n).reshape(m, n).astype(np.float32)
-        return weights @ incidence
-
-    def coverage(i: np.ndarray) -> np.ndarray:
-        c = counts(i)
-        with np.errstate(invalid="ignore"):
-            return np.where(c.sum(axis=1) > 0, (c > 0).mean(axis=1), np.nan)
-
+    counts = np.bincount(cols, minlength=n_items).astype(np.float64)
     recommended = len(np.unique(cols)) if len(cols) else 0
     listed = np.flatnonzero(lengths > 0)
     return BeyondAccuracy(
         people=n,
         catalogue_items=n_items,
         items_recommended=recommended,
-        coverage=stats.bootstrap(np.arange(n), coverage, k=k, basic=True),
-        gini=stats.bootstrap(np.arange(n), lambda i: stats.gini_rows(counts(i)), k=k, basic=True),
+        coverage=stats.exact(
+            float((counts > 0).mean()) if n_items and counts.sum() else None, n, k=k
+        ),
+        gini=stats.exact(stats.gini(counts) if counts.sum() else None, n, k=k),
         novelty=stats.mean(novelty[listed], k=k),
     )

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from ..governance import Governance, Subject
 from ..governed_view import GovernedView
 from ..surveys import OBSERVATION, survey_responses
+from ..surveys.record import team_size
 from . import stats
 from .beyond import load_recommendations
 from .figures import Observation, Outcomes, group_outcomes
@@ -179,7 +180,8 @@ def engagement_counts(views: Any, until: datetime) -> dict[UUID, int]:
 def observations(
     conn: Conn, views: dict[UUID, GovernedView], since: datetime, until: datetime, *, k: int
 ) -> Observation:
-    """Managers' observation answers per team, over teams of at least k members only; an
+    """Managers' observation answers per team, over teams of at least k members only (as
+    :func:`learnwire.core.surveys.observations.observation_results` counts them); an
     answer counts if its manager's governed view holds it. The share is pooled over teams
     with a cluster bootstrap over teams."""
     held = {
@@ -190,13 +192,9 @@ def observations(
         for a in survey_responses(conn, kind=OBSERVATION, since=since, until=until)
         if a.statement_id in held and a.team_id and a.answer not in NO_EVIDENCE
     ]
-    sizes = {
-        f"{source}:{unit}": n
-        for source, unit, n in conn.execute(
-            "SELECT source, unit_external_id, count(DISTINCT learner_id) FROM team_membership "
-            "WHERE NOT is_manager GROUP BY 1, 2"
-        )
-    }
+    # Team size as the surveys count it: members, not managers, who did not opt out of
+    # aggregates.
+    sizes = {team: team_size(conn, team) for team in {a.team_id for a in answers if a.team_id}}
     by_team: dict[str, list[bool]] = defaultdict(list)
     withheld: set[str] = set()
     for a in answers:

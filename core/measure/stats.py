@@ -9,8 +9,8 @@ it yet says so instead of showing a zero.
 - anything else: the percentile bootstrap over the units (people, or teams), seeded, so a
   report run twice on the same data prints the same interval. Ratios whose numerator and
   denominator both come from each person (answers) resample people, not answers: one keen
-  answerer must not narrow the interval as if every answer were independent. Coverage and
-  concentration use the basic bootstrap (see :func:`bootstrap`);
+  answerer must not narrow the interval as if every answer were independent;
+- figures counted over everyone (coverage, concentration) are :func:`exact`: no interval;
 - differences between a group and the rest: Welch's interval, Bonferroni-adjusted over the
   comparisons made together.
 """
@@ -42,6 +42,8 @@ class Estimate(BaseModel):
     n: int
     method: str
     status: Status = "ok"
+    #: Coverage of the interval (0.95 unless adjusted for many comparisons).
+    level: float = 0.95
 
     @property
     def shown(self) -> bool:
@@ -59,7 +61,10 @@ class Estimate(BaseModel):
 
         if self.low is None or self.high is None:
             return f"{f(self.value)} (n={self.n}, {self.method})"
-        return f"{f(self.value)} (95% {f(self.low)} to {f(self.high)}, n={self.n}, {self.method})"
+        level = f"{100 * self.level:.4g}%"
+        return (
+            f"{f(self.value)} ({level} {f(self.low)} to {f(self.high)}, n={self.n}, {self.method})"
+        )
 
 
 def suppressed(n: int, method: str) -> Estimate:
@@ -68,6 +73,16 @@ def suppressed(n: int, method: str) -> Estimate:
 
 def not_enough(n: int, method: str) -> Estimate:
     return Estimate(value=None, n=n, method=method, status="not_enough_data")
+
+
+def exact(value: float | None, n: int, *, k: int) -> Estimate:
+    """A figure counted over all ``n`` people rather than estimated: no interval."""
+    method = "exact: counted over everyone"
+    if n == 0 or value is None:
+        return not_enough(n, method)
+    if n < k:
+        return suppressed(n, method)
+    return Estimate(value=_r(value), n=n, method=method)
 
 
 def wilson(successes: int, n: int, *, people: int | None = None, k: int) -> Estimate:
@@ -99,22 +114,16 @@ def bootstrap(
     k: int,
     people: int | None = None,
     method: str = "percentile bootstrap",
-    basic: bool = False,
     seed: int = SEED,
 ) -> Estimate:
     """``statistic`` of ``units`` with a bootstrap interval over the units.
 
     ``statistic`` is vectorised: given an (m x n) array of indices into the units (one
-    resample per row) it returns the m values. The percentile interval is the default;
-    ``basic`` gives the basic (reverse percentile) interval, for statistics a resample
-    biases one way: a resample holds fewer distinct people, so coverage of a resample is
-    nearly always lower than the coverage it came from, and the percentile interval would
-    sit wholly below the figure it is meant to bracket (Davison & Hinkley, 1997, 5.2).
+    resample per row) it returns the m values; the interval is the percentile one.
     """
     n = len(units)
     behind = n if people is None else people
-    name = "basic bootstrap" if basic else method
-    label = f"{name}, {RESAMPLES} resamples"
+    label = f"{method}, {RESAMPLES} resamples"
     if n == 0:
         return not_enough(n, label)
     if behind < k:
@@ -133,8 +142,6 @@ def bootstrap(
     if len(stats) < RESAMPLES // 2:
         return Estimate(value=_r(value), n=n, method=label)
     low, high = np.percentile(stats, [2.5, 97.5])
-    if basic:
-        low, high = 2 * value - high, 2 * value - low
     return Estimate(value=_r(value), low=_r(low), high=_r(high), n=n, method=label)
 
 
@@ -186,7 +193,7 @@ def difference(
     a = np.asarray(group, np.float64)
     b = np.asarray(rest, np.float64)
     level = 1 - 0.05 / max(1, comparisons)
-    label = f"Welch difference of means, {100 * level:.3g}% (Bonferroni over {comparisons})"
+    label = f"Welch difference of means, Bonferroni over {comparisons} comparisons"
     if min(len(a), len(b)) < k:
         return suppressed(min(len(a), len(b)), label)
     se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
@@ -198,17 +205,8 @@ def difference(
         high=_r(diff + z * se),
         n=len(a) + len(b),
         method=label,
+        level=level,
     )
-
-
-def gini_rows(counts: np.ndarray) -> np.ndarray:
-    """:func:`gini` of each row of ``counts`` (NaN for an all-zero row)."""
-    x = np.sort(np.asarray(counts, np.float64), axis=1)
-    n = x.shape[1]
-    total = x.sum(axis=1)
-    i = np.arange(1, n + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, ((2 * i - n - 1) * x).sum(axis=1) / (n * total), np.nan)
 
 
 def gini(counts: Sequence[float] | np.ndarray) -> float:

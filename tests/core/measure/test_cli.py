@@ -22,7 +22,7 @@ def test_cli_json_has_the_reports_shape(runtime, outcomes_org, org_module):
     assert set(body) >= {"since", "until", "k", "people", "organisation", "roles", "series"}
     assert body["people"] == 10 and body["k"] == 5 and body["purpose"] == "learning_analytics"
     completions = body["organisation"]["completions_per_person"]
-    assert set(completions) == {"value", "low", "high", "n", "method", "status"}
+    assert set(completions) == {"value", "low", "high", "n", "method", "status", "level"}
     assert completions["value"] == 0.9 and completions["n"] == 10
     assert [m["day"] for m in body["organisation"]["mastery"]] == [0, 30, 60, 90]
     assert body["period"] == "month" and body["series"][0]["label"][:4].isdigit()

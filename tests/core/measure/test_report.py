@@ -54,10 +54,8 @@ def test_report_figures_are_the_hand_computed_ones(runtime, outcomes_org, org_mo
     beyond = org.beyond_accuracy
     assert beyond.catalogue_items == 20 and beyond.items_recommended == 3
     assert beyond.coverage.value == 0.15
-    # A resample holds fewer distinct people, so its coverage is lower: the basic interval
-    # brackets the figure where the percentile one would sit below it.
-    assert beyond.coverage.low <= 0.15 <= beyond.coverage.high
-    assert beyond.coverage.method.startswith("basic bootstrap")
+    # Counted over everyone, not estimated: no interval to bracket it.
+    assert beyond.coverage.low is None and beyond.coverage.method.startswith("exact")
     expected_gini = (15 * 1 + 17 * 6 + 19 * 6) / (20 * 13)
     assert beyond.gini.value == pytest.approx(expected_gini, abs=1e-4)
     assert gini([6, 6, 1] + [0] * 17) == pytest.approx(expected_gini)
@@ -156,7 +154,11 @@ def test_a_role_served_notably_worse_is_flagged_with_its_interval():
     (flag,) = flags(worse, rest, "Analysts", k=5)
     assert flag.metric == "completions per person"
     assert flag.difference.value == -3.0 and flag.difference.high < 0
-    assert "Analysts" in flag.text and "95%" in flag.text
+    assert "Analysts" in flag.text and "95% " in flag.text
+    # Many comparisons widen each interval (Bonferroni), and the text says how far.
+    (wide,) = flags(worse, rest, "Analysts", k=5, comparisons=100)
+    assert wide.difference.level == pytest.approx(0.9995)
+    assert wide.difference.low < flag.difference.low and "99.95% " in wide.text
     assert flags(rest, worse, "Leads", k=5) == []  # doing better is no flag
     assert flags(worse[:4], rest, "Few", k=5) == []  # too few to compare
 
