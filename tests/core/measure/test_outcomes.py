@@ -12,6 +12,7 @@ from learnwire.core.governance import AccessDenied, Subject
 from learnwire.core.learner.build import build_state
 from learnwire.core.measure.levels import track_levels
 from learnwire.core.measure.outcomes import PURPOSE, load_outcome_model, person_outcomes
+from learnwire.core.surveys.record import answer_relevance
 
 ADMIN = Subject("ld_admin", "ld")
 
@@ -124,3 +125,22 @@ def test_what_a_person_opted_out_of_does_not_reach_the_outcomes(runtime, outcome
     assert busy.role_id is None and busy.proficient is None  # the role was withheld
     assert busy.relevance_rate is None and busy.relevance_answers == 0  # so were the answers
     assert busy.completions == 3
+
+
+def test_an_answer_recorded_by_the_survey_recorder_changes_the_rate(
+    runtime, outcomes_org, org_module
+):
+    busy = outcomes_org.leads["busy"]
+    with runtime.db.connection() as conn:
+        answer_relevance(
+            conn,
+            runtime.intake(),
+            learner_id=busy,
+            content_id=outcomes_org.items["Hard conversations"],
+            answer="not_relevant",
+            via="lti",
+            at=org_module.START + timedelta(days=31),
+        )
+    got = _outcomes(runtime, outcomes_org, org_module)[busy]
+    # The later answer replaces the earlier "relevant" on the same item: 1 of 3 now.
+    assert (got.relevance_rate, got.relevance_answers) == (pytest.approx(1 / 3, abs=1e-4), 3)
