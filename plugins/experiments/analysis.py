@@ -32,7 +32,7 @@ class ArmResult(BaseModel):
     serve: str
     placed: int
     measured: int
-    reported: bool
+    reported: bool = False
     mean: float | None = None
     sd: float | None = None
     note: str = ""
