@@ -187,6 +187,25 @@ class Governance(ABC):
         """Each learner's governed view as that learner would read it (unknown ids left out)."""
 
     @abstractmethod
+    def aggregate_views(
+        self,
+        conn: Conn,
+        learner_ids: Sequence[UUID],
+        purpose: str,
+        viewer: Subject,
+        *,
+        as_of: datetime | None = None,
+    ) -> dict[UUID, GovernedView]:
+        """Each learner's records as ``purpose`` permits them (purpose, opt-out and retention
+        screened as in :meth:`governed_views`), for ``viewer`` to turn into figures over
+        groups only, never shown per person. Authorised once, as reading a
+        ``learning_aggregate`` over ``len(learner_ids)`` people, so fewer than k is refused.
+
+        :raises AccessDenied: the viewer may not read such aggregates for ``purpose``
+            (audited).
+        """
+
+    @abstractmethod
     def utilisation_report(self, view: GovernedView) -> UtilisationReport:
         """The signal-utilisation report of ``view``'s families."""
 
