@@ -83,6 +83,14 @@ class PrimaryOutcome(_Model):
             raise ValueError(f"unknown outcome; expected one of: {', '.join(sorted(METRICS))}")
         return value
 
+    @model_validator(mode="after")
+    def _horizon(self) -> PrimaryOutcome:
+        allowed = METRICS[self.metric].horizons
+        if allowed and self.horizon_days not in allowed:
+            days = ", ".join(map(str, allowed))
+            raise ValueError(f"horizon_days: {self.metric} is read at {days} days")
+        return self
+
 
 class ExperimentDefinition(_Model):
     id: str

@@ -1,49 +1,29 @@
-"""The primary outcomes an experiment can pre-register, each read per person from the
-person's governed view for ``learning_analytics`` over the outcome window.
+"""The primary outcomes an experiment can pre-register: each a figure per person taken from
+the organisation's per-person outcomes (:mod:`learnwire.core.measure.outcomes`), read for
+``learning_analytics`` over the window from the start to the horizon.
 
-A metric says which signal families it reads: people who opted out of one are excluded from
-the experiment (and counted as excluded), never measured without their data.
+A metric names the signal families it rests on: people who opted out of one are excluded
+from the experiment (and counted as excluded), never measured without their data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
-from learnwire.core.governed_view import ViewEvent
-
-_DONE_VERBS = ("/completed", "/passed", "/mastered")
+from learnwire.core.measure.outcomes import CHECKPOINTS, PersonOutcome
 
 
-def is_completion(event: ViewEvent) -> bool:
-    return bool(event.completion) or event.verb.endswith(_DONE_VERBS)
+def _gain(outcome: PersonOutcome) -> float | None:
+    # The checkpoint at the horizon (the definition allows only horizons that are one).
+    day = round(outcome.observed_days)
+    reached = [m for m in outcome.mastery if m.gain is not None and m.day <= day]
+    return reached[-1].gain if reached else None
 
 
-def _completed(events: Sequence[ViewEvent]) -> set[str]:
-    return {str(e.content_id or e.object_id) for e in events if is_completion(e)}
-
-
-def _completion(events: Sequence[ViewEvent]) -> float | None:
-    return 1.0 if _completed(events) else 0.0
-
-
-def _completed_items(events: Sequence[ViewEvent]) -> float | None:
-    return float(len(_completed(events)))
-
-
-def _active_days(events: Sequence[ViewEvent]) -> float | None:
-    return float(len({e.occurred_at.date() for e in events}))
-
-
-def _assessment_score(events: Sequence[ViewEvent]) -> float | None:
-    scores = [
-        e.score_scaled
-        for e in events
-        if e.data_category.value == "assessment" and e.score_scaled is not None
-    ]
-    return sum(scores) / len(scores) if scores else None
+def _flag(value: bool | None) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -53,8 +33,10 @@ class Metric:
     #: ``proportion``: a 0/1 value per person; ``mean``: any number.
     kind: Literal["proportion", "mean"]
     families: tuple[str, ...]
-    #: The person's value from their events in the window (None: nothing to measure).
-    value: Callable[[Sequence[ViewEvent]], float | None]
+    #: The person's value (None: nothing to measure for them, e.g. no survey answered).
+    value: Callable[[PersonOutcome], float | None]
+    #: Horizons the metric can be read at (empty: any).
+    horizons: tuple[int, ...] = ()
 
 
 METRICS: dict[str, Metric] = {
@@ -62,35 +44,53 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric(
             "completion",
-            "share of people who completed at least one item",
+            "share of people who finished at least one item",
             "proportion",
             ("learning_activity",),
-            _completion,
+            lambda o: float(o.completions > 0),
         ),
         Metric(
-            "completed_items",
-            "items completed per person",
+            "completions",
+            "distinct items finished per person",
             "mean",
             ("learning_activity",),
-            _completed_items,
+            lambda o: float(o.completions),
         ),
         Metric(
             "active_days",
-            "days with any learning activity per person (engagement)",
+            "days with learning activity per person (engagement)",
             "mean",
             ("learning_activity",),
-            _active_days,
+            lambda o: float(o.active_days),
         ),
         Metric(
-            "assessment_score",
-            "mean scaled assessment score per person (people without one are not measured)",
+            "mastery_gain",
+            "gain in the learner model's level on the role's required skills",
             "mean",
             ("assessment_results",),
-            _assessment_score,
+            _gain,
+            tuple(d for d in CHECKPOINTS if d > 0),
+        ),
+        Metric(
+            "proficient",
+            "share of people at every required level of their role",
+            "proportion",
+            ("assessment_results",),
+            lambda o: _flag(o.proficient),
+        ),
+        Metric(
+            "relevance_rate",
+            "share of 'relevant' answers to 'was this relevant to your work now?'",
+            "mean",
+            ("feedback",),
+            lambda o: o.relevance_rate,
+        ),
+        Metric(
+            "application_rate",
+            "share of 'used' answers to 'did you use this?'",
+            "mean",
+            ("feedback",),
+            lambda o: o.application_rate,
         ),
     )
 }
-
-
-def in_window(events: Sequence[ViewEvent], start: datetime, end: datetime) -> list[ViewEvent]:
-    return [e for e in events if start <= e.occurred_at < end]

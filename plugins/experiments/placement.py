@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +28,6 @@ PURPOSE = "learning_analytics"
 #: Role and seniority decide the strata and the segmentation arm's curriculum.
 PROFILE_FAMILY = "job_profile"
 BASELINE_DAYS = 180
-CHUNK = 500
 
 
 @dataclass
@@ -40,9 +39,10 @@ class Placement:
     arms: dict[str, int] = field(default_factory=dict)
 
 
-def needed_families(definition: ExperimentDefinition) -> tuple[str, ...]:
-    metric = METRICS[definition.primary_outcome.metric]
-    return tuple(dict.fromkeys((PROFILE_FAMILY, "learning_activity", *metric.families)))
+def needed_families(metric: str) -> tuple[str, ...]:
+    """The families an experiment on ``metric`` rests on: the role (strata, the
+    segmentation arm's curriculum), what people did, and what the metric reads."""
+    return tuple(dict.fromkeys((PROFILE_FAMILY, "learning_activity", *METRICS[metric].families)))
 
 
 def exclusion(view: GovernedView, families: Sequence[str]) -> str | None:
@@ -71,25 +71,23 @@ def _baseline(view: GovernedView, start: datetime) -> float | None:
     return sum(scores) / len(scores) if scores else None
 
 
-def views(
-    conn: Conn, governance: Governance, learner_ids: Sequence[UUID], at: datetime
-) -> Iterator[GovernedView]:
-    for i in range(0, len(learner_ids), CHUNK):
-        chunk = learner_ids[i : i + CHUNK]
-        yield from governance.governed_views(conn, chunk, PURPOSE, as_of=at).values()
-
-
 def population(
-    conn: Conn, governance: Governance, definition: ExperimentDefinition, at: datetime
+    conn: Conn,
+    governance: Governance,
+    subject: Subject,
+    definition: ExperimentDefinition,
+    at: datetime,
 ) -> tuple[list[Candidate[UUID]], Counter[str]]:
-    """The candidates and the excluded, counted by reason."""
+    """The candidates and the excluded, counted by reason. Everyone's records are read once
+    for ``learning_analytics`` as ``subject`` (one audited aggregate authorisation)."""
     pop = definition.population
-    families = needed_families(definition)
+    families = needed_families(definition.primary_outcome.metric)
     elsewhere = store.placed_elsewhere(conn, definition.id, at)
     everyone = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
     candidates: list[Candidate[UUID]] = []
     excluded: Counter[str] = Counter()
-    for view in views(conn, governance, everyone, at):
+    views = governance.aggregate_views(conn, everyone, PURPOSE, subject, as_of=at)
+    for view in views.values():
         _check_families(definition, view)
         reason = exclusion(view, families)
         if reason is not None:
@@ -149,7 +147,7 @@ def create(
         store.clear_assignments(conn, definition.id)
     store.save(conn, definition)
     kept = store.assignments(conn, definition.id)
-    candidates, excluded = population(conn, governance, definition, now)
+    candidates, excluded = population(conn, governance, subject, definition, now)
     fresh = [c for c in candidates if c.key not in kept]
     arms = [a.name for a in definition.arms]
     placed = allocate(

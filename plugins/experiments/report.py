@@ -14,7 +14,7 @@ from learnwire.core.governance import Governance, Resource, Subject
 from . import store
 from .analysis import NOT_ENOUGH, ArmResult, Effect, analyse
 from .metrics import METRICS
-from .outcomes import OutcomeReader, from_governed_views
+from .outcomes import OutcomeReader, from_measure
 from .placement import PURPOSE
 
 Conn = psycopg.Connection[Any]
@@ -50,7 +50,7 @@ def build(
     experiment_id: str,
     *,
     at: datetime | None = None,
-    reader: OutcomeReader = from_governed_views,
+    reader: OutcomeReader = from_measure,
 ) -> Report:
     at = at or datetime.now(UTC)
     experiment = store.get(conn, experiment_id)
@@ -72,9 +72,19 @@ def build(
     end = max(experiment.started_at, min(ends))
     final = end >= experiment.horizon_at
     metric = METRICS[d.primary_outcome.metric]
-    values, gone = ({}, {}) if at <= experiment.started_at else reader(
-        conn, governance, list(placed_by), metric.name, experiment.started_at, end
-    )  # fmt: skip
+    values: dict[Any, float] = {}
+    gone: dict[Any, str] = {}
+    if at > experiment.started_at and placed_by:
+        values, gone = reader(
+            conn,
+            governance,
+            subject,
+            list(placed_by),
+            metric=metric.name,
+            start=experiment.started_at,
+            horizon_days=d.primary_outcome.horizon_days,
+            now=end,
+        )
     by_arm: dict[str, list[float]] = {a.name: [] for a in d.arms}
     for learner_id, value in values.items():
         by_arm[placed_by[learner_id]].append(value)

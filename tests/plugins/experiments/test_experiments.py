@@ -86,6 +86,15 @@ def test_experiments_opted_out_people_are_excluded_and_counted(runtime, everyone
     assert done.excluded == {"opt_out:job_profile": 1}
     with runtime.db.connection() as conn:
         assert store.get(conn, "lw-vs-seg").excluded == {"opt_out:job_profile": 1}
+    # Opting out after placement: left out of the analysis and counted, the arm kept.
+    later = next(p for p in everyone if p != out)
+    with runtime.db.connection() as conn:
+        conn.execute(
+            "INSERT INTO policy_opt_out (learner_id, family) VALUES (%s, 'job_profile')", (later,)
+        )
+        built = report.build(conn, runtime.governance, ADMIN, "lw-vs-seg")
+    assert built.excluded == {"opt_out:job_profile": 1, "after placement, opt_out:job_profile": 1}
+    assert sum(a.measured for a in built.arms if a.reported) <= 8
 
 
 def test_experiments_primary_outcome_cannot_change_after_the_start(runtime, everyone):
