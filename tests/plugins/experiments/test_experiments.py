@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from learnwire.core.cli import cli
-from learnwire.core.errors import Conflict
+from learnwire.core.errors import Conflict, ValidationFailed
 from learnwire.core.governance import Subject
 from learnwire.core.ranker.service import RecommendationService
 from learnwire.core.web.app import create_app
@@ -191,9 +191,9 @@ def test_experiments_without_arm_blocks_the_family_for_its_people(runtime, every
 
 
 def test_experiments_bad_definitions_name_the_field(runtime, everyone):
-    with pytest.raises(Exception, match="arms.1.serve") as bad:
-        parse({**definition().model_dump(mode="json"), "arms": [
-            {"name": "a", "serve": "learnwire"}, {"name": "b", "serve": "segmentaton"}]})  # fmt: skip
+    typo = [{"name": "a", "serve": "learnwire"}, {"name": "b", "serve": "segmentaton"}]
+    with pytest.raises(ValidationFailed, match=r"arms\.1\.serve") as bad:
+        parse({**definition().model_dump(mode="json"), "arms": typo})
     assert getattr(bad.value, "field", None) == "arms.1.serve"
     unknown = definition(arms=[{"name": "a", "serve": "learnwire"}, {"name": "b",
                                 "serve": "without:horoscope"}])  # fmt: skip
@@ -244,8 +244,8 @@ def test_experiments_report_final_with_intervals_and_guards(runtime, everyone):
 
 
 def test_experiments_report_withholds_arms_under_k_and_says_not_enough_data(runtime, everyone):
-    d = definition(arms=[{"name": n, "serve": s} for n, s in
-                         (("lw", "learnwire"), ("seg", "segmentation"), ("lw2", "learnwire"))])  # fmt: skip
+    three = (("lw", "learnwire"), ("seg", "segmentation"), ("lw2", "learnwire"))
+    d = definition(arms=[{"name": n, "serve": s} for n, s in three])
     create(runtime, d)
     with runtime.db.connection() as conn:
         built = report.build(conn, runtime.governance, ADMIN, "lw-vs-seg")
