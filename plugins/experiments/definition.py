@@ -37,6 +37,8 @@ class Population(_Model):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("give a time zone, e.g. 2026-12-01T00:00:00Z")
+        if not 2000 <= value.year <= 2200:
+            raise ValueError("expected a start between the years 2000 and 2200")
         return value
 
 

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from learnwire import __version__
+from learnwire.plugins.experiments.definition import ExperimentDefinition
+from learnwire.plugins.experiments.report import Report
 
 from .ld_data import LdView
 from .learner import MeView
@@ -67,6 +69,8 @@ MODELS: list[type[BaseModel]] = [
     LdView,
     PolicyCheckIn,
     PolicyApplyIn,
+    Report,
+    ExperimentDefinition,
 ]
 
 
@@ -134,6 +138,7 @@ def document() -> dict[str, Any]:
                     PriorityIn,
                     PolicyCheckIn,
                     PolicyApplyIn,
+                    ExperimentDefinition,
                 )
                 else "validation",
             )
@@ -180,6 +185,19 @@ def document() -> dict[str, Any]:
             )
         },
         "/api/v1/learning-admin": {"get": _op("Organisation-wide figures for L&D", _ref(LdView))},
+        "/api/v1/learning-admin/experiments": {
+            "get": _op(
+                "Experiments' reports (arms of fewer than k people withheld)",
+                {"type": "array", "items": _ref(Report)},
+            ),
+            "post": _op(
+                "Define an experiment and place its population (409 when it has started "
+                "and the definition differs)",
+                _ANY_OBJECT,
+                status="201",
+                body=ExperimentDefinition,
+            ),
+        },
         "/api/v1/compliance/audit": {
             "get": _op(
                 "Search the audit log",
