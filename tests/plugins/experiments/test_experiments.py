@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from learnwire.core.cli import cli
+from learnwire.core.delivery.compose import choose_items
+from learnwire.core.delivery.outbox import Claim
 from learnwire.core.errors import Conflict, ValidationFailed
 from learnwire.core.governance import Subject
 from learnwire.core.ranker.service import RecommendationService
@@ -161,6 +163,11 @@ def test_experiments_segmentation_arm_is_the_curriculum_in_order(runtime, everyo
             (lw, NOW + timedelta(minutes=1)),
         ).fetchone()[0]
     assert stored == expected and with_curriculum == 0
+    # Delivery chooses a digest's items through the same service: the curriculum again.
+    digest = Claim(0, -1, seg, "digest", NOW.date(), "email", 0, "learned", None)
+    with runtime.db.connection() as conn:
+        chosen = choose_items(conn, service, digest, limit=3, at=NOW, store=False)
+    assert [c for c, _ in chosen] == expected[:3]
     # Stopped: everyone gets the full ranking again.
     with runtime.db.connection() as conn:
         placement.stop(conn, runtime.governance, ADMIN, "lw-vs-seg", "enough")
