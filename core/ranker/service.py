@@ -35,7 +35,15 @@ from .engine import Ranker, RankerConfig, Ranking
 from .items import ItemMatrix, load_items
 from .shared import build_shared
 from .signals import RankingSignal
-from .variants import FULL, RankingVariant, VariantResolver, resolve, segmentation_ranking, withhold
+from .variants import (
+    FULL,
+    RankingVariant,
+    VariantResolver,
+    resolve,
+    segmentation_ranking,
+    withhold,
+    within_budget,
+)
 
 Conn = psycopg.Connection[Any]
 PURPOSE = "development_recommendation"
@@ -206,9 +214,10 @@ class RecommendationService:
         )
         if variant.kind == "segmentation":
             # The same list for everyone in the role: no contextual reranking either.
-            return segmentation_ranking(
+            ranking = segmentation_ranking(
                 state, model.items, at, limit=limit, source=variant.source
-            ), view
+            )
+            return within_budget(ranking, model.items, variant.minutes), view
         neighbours = None if in_memory else _pgvector_neighbours(conn, model.items)
         ranking = model.ranker.rank(state, at, limit=limit, neighbours=neighbours)
         # Contextual reranking (issue 6, item 12): for a learner with rich context Claude may
@@ -223,7 +232,7 @@ class RecommendationService:
             model.items,
             pool=lambda n: model.ranker.rank(state, at, limit=n, neighbours=neighbours),
         )
-        return ranking, view
+        return within_budget(ranking, model.items, variant.minutes), view
 
     def recommend_all(
         self,
@@ -284,8 +293,10 @@ def _rank_variant(
 ) -> Ranking:
     state = build_state(_as_variant(view, variant), model.items, model.org)
     if variant.kind == "segmentation":
-        return segmentation_ranking(state, model.items, at, limit=limit, source=variant.source)
-    return model.ranker.rank(state, at, limit=limit)
+        ranking = segmentation_ranking(state, model.items, at, limit=limit, source=variant.source)
+    else:
+        ranking = model.ranker.rank(state, at, limit=limit)
+    return within_budget(ranking, model.items, variant.minutes)
 
 
 def _in_processes(

@@ -4,7 +4,8 @@ The core declares the variants and how each is served; which person gets which o
 decided elsewhere (the ``experiments`` plugin) through :class:`VariantResolver`, registered
 with the ``register_ranking_variants`` hook. Three variants exist:
 
-- ``full``: learnwire's ranking as everyone else gets it.
+- ``full``: learnwire's ranking as everyone else gets it (an experiment's learnwire arm
+  gets it with the experiment's time budget).
 - ``segmentation``: the role's curriculum in a fixed order, the same list for everyone in
   the role (the items on the role's required skills, easiest first), less what the person
   has finished: what an LMS learning path by job title gives.
@@ -39,11 +40,13 @@ SEGMENTATION_SIGNAL = "segmentation"
 @dataclass(frozen=True)
 class RankingVariant:
     """One arm as the ranker serves it; ``family`` only for ``without``; ``source`` names
-    the experiment and arm, for the record of what was served."""
+    the experiment and arm, for the record of what was served; ``minutes`` caps the
+    learning time a list may hold (an experiment gives every arm the same budget)."""
 
     kind: Kind
     family: str | None = None
     source: str = ""
+    minutes: float | None = None
 
 
 FULL = RankingVariant("full")
@@ -84,6 +87,22 @@ def withhold(view: GovernedView, family: str, why: str) -> GovernedView:
         memberships=tuple(m for m in view.memberships if family not in m.families),
         families=families,
     )
+
+
+def within_budget(ranking: Ranking, items: ItemMatrix, minutes: float | None) -> Ranking:
+    """``ranking`` cut where its items' durations would pass ``minutes`` (the first item
+    always stays: a list is never empty because one item is long)."""
+    if minutes is None:
+        return ranking
+    kept, total = [], 0.0
+    for rec in ranking.recommendations:
+        i = items.position.get(rec.content_id)
+        length = float(items.duration[i]) if i is not None else 0.0
+        if kept and total + length > minutes:
+            break
+        kept.append(rec)
+        total += length
+    return replace(ranking, recommendations=kept)
 
 
 def curriculum(state: LearnerState, items: ItemMatrix) -> np.ndarray:

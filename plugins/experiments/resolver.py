@@ -17,21 +17,23 @@ from .definition import ExperimentDefinition
 Conn = psycopg.Connection[Any]
 
 
-def variant_of(definition: ExperimentDefinition, arm: str) -> RankingVariant | None:
-    """The variant an arm serves (None: the full ranking)."""
+def variant_of(definition: ExperimentDefinition, arm: str) -> RankingVariant:
+    """The variant an arm serves, with the experiment's time budget (the same in every arm:
+    a list holds at most ``weekly_minutes`` of learning)."""
     served = definition.arm(arm)
     source = f"experiment {definition.id}, arm {arm}"
+    minutes = definition.weekly_minutes
     if served.serve == "segmentation":
-        return RankingVariant("segmentation", source=source)
+        return RankingVariant("segmentation", source=source, minutes=minutes)
     if served.family is not None:
-        return RankingVariant("without", served.family, source)
-    return None
+        return RankingVariant("without", served.family, source, minutes)
+    return RankingVariant("full", source=source, minutes=minutes)
 
 
 class ExperimentVariants(VariantResolver):
     """Serves each placed person their arm while the experiment runs (from its start until
     it stops or reaches its horizon); everyone else, and everyone afterwards, gets the full
-    ranking."""
+    ranking without a budget."""
 
     def variants(
         self, conn: Conn, learner_ids: Sequence[UUID], at: datetime
@@ -46,7 +48,5 @@ class ExperimentVariants(VariantResolver):
                 continue  # the earliest experiment placing a person decides
             decided.add(learner_id)
             definition = definitions.setdefault(raw["id"], ExperimentDefinition.model_validate(raw))
-            variant = variant_of(definition, arm)
-            if variant is not None:
-                found[learner_id] = variant
+            found[learner_id] = variant_of(definition, arm)
         return found

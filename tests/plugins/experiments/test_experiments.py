@@ -175,6 +175,20 @@ def test_experiments_segmentation_arm_is_the_curriculum_in_order(runtime, everyo
     assert all(c.signal != "segmentation" for r in again.recommendations for c in r.contributions)
 
 
+def test_experiments_every_arm_gets_the_same_time_budget(runtime, everyone):
+    create(runtime, definition(weekly_minutes=20))
+    placed = arms(runtime)
+    service = RecommendationService(runtime)
+    with runtime.db.connection() as conn:
+        durations = dict(conn.execute("SELECT id, duration_minutes FROM content_item"))
+    for arm in ("lw", "seg"):
+        for person in [p for p in everyone if placed[p] == arm][:2]:
+            recs = service.recommend(person, at=NOW, limit=5).recommendations
+            assert recs and sum(durations[r.content_id] for r in recs) <= 20, arm
+    outsider = service.recommend(everyone[0], at=NOW - timedelta(days=3), limit=5)
+    assert len(outsider.recommendations) == 5  # before the start: no budget, no arm
+
+
 def test_experiments_without_arm_blocks_the_family_for_its_people(runtime, everyone):
     d = definition(
         arms=[
