@@ -74,7 +74,8 @@ def build(
     metric = METRICS[d.primary_outcome.metric]
     values: dict[Any, float] = {}
     gone: dict[Any, str] = {}
-    if at > experiment.started_at and placed_by:
+    # Fewer than k placed: no arm could be reported, and the records are not read at all.
+    if at > experiment.started_at and len(placed_by) >= k:
         values, gone = reader(
             conn,
             governance,

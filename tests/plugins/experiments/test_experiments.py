@@ -274,6 +274,17 @@ def test_experiments_report_withholds_arms_under_k_and_says_not_enough_data(runt
     assert all(a.mean is None for a in built.arms)
     assert built.headline == "not enough data yet" and not built.final
     assert all(e.verdict == "not enough data yet" for e in built.effects)
+    # A population under k in all: placed, and reported as not enough data (not refused).
+    # People already in a running experiment are not placed in a second one.
+    start = (NOW - timedelta(days=1)).isoformat()
+    small = definition(id="small", population={"units": ["team-b"], "start": start})
+    assert create(runtime, small).excluded == {"in_another_experiment": 4}
+    with runtime.db.connection() as conn:
+        placement.stop(conn, runtime.governance, ADMIN, "lw-vs-seg", "make room")
+    assert create(runtime, small).placed == 4
+    with runtime.db.connection() as conn:
+        built = report.build(conn, runtime.governance, ADMIN, "small")
+    assert sum(a.placed for a in built.arms) == 4 and built.headline == "not enough data yet"
 
 
 @pytest.fixture
