@@ -94,7 +94,8 @@ def within_budget(ranking: Ranking, items: ItemMatrix, minutes: float | None) ->
     always stays: a list is never empty because one item is long)."""
     if minutes is None:
         return ranking
-    kept, total = [], 0.0
+    kept: list[Recommendation] = []
+    total = 0.0
     for rec in ranking.recommendations:
         i = items.position.get(rec.content_id)
         length = float(items.duration[i]) if i is not None else 0.0
