@@ -203,5 +203,5 @@ def observations(
     return Observation(
         teams=len(teams),
         teams_withheld=len(withheld),
-        seen_share=stats.ratio(seen, total, k=1),
+        seen_share=stats.ratio(seen, total, k=1, units="teams"),
     )

@@ -32,7 +32,8 @@ class PeriodFigures(BaseModel):
     label: str
     start: datetime
     end: datetime
-    #: Share of the people with any learning activity in the period.
+    #: Share of the people with any learning activity in the period (withheld when fewer
+    #: than k were active).
     active_share: Estimate
     #: Items finished in the period (None when fewer than k people were active).
     completions: int | None
@@ -104,7 +105,11 @@ def series(
                 label=cut.label,
                 start=cut.start,
                 end=cut.end,
-                active_share=stats.wilson(active_people, n, k=k),
+                # As on the team page: a period with fewer than k active people says
+                # nothing about activity (the share would tell how few).
+                active_share=stats.wilson(active_people, n, k=k)
+                if active_people >= k
+                else stats.suppressed(active_people, "Wilson score"),
                 completions=int(done.sum()) if active_people >= k else None,
                 active_day_share=stats.mean(np.minimum(active / np.ceil(days), 1.0), k=k),
                 role_level_at_end=stats.mean(levels[with_role, i], k=k),

@@ -71,10 +71,10 @@ def wilson(successes: int, n: int, *, people: int | None = None, k: int) -> Esti
     is how many people stand behind it, checked against ``k``."""
     method = "Wilson score"
     behind = n if people is None else people
-    if behind < k:
-        return suppressed(behind, method)
     if n == 0:
         return not_enough(n, method)
+    if behind < k:
+        return suppressed(behind, method)
     p = successes / n
     z2 = Z95 * Z95
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
@@ -102,10 +102,10 @@ def bootstrap(
     n = len(units)
     behind = n if people is None else people
     label = f"{method}, {RESAMPLES} resamples"
-    if behind < k:
-        return suppressed(behind, label)
     if n == 0:
         return not_enough(n, label)
+    if behind < k:
+        return suppressed(behind, label)
     value = statistic(np.arange(n))
     if not math.isfinite(value):
         return not_enough(n, label)
@@ -134,9 +134,10 @@ def ratio(
     denominators: Sequence[float] | np.ndarray,
     *,
     k: int,
+    units: str = "people",
 ) -> Estimate:
     """sum(numerators) / sum(denominators) over units that have a denominator, with a
-    cluster bootstrap over the units (people). ``n`` is the number of units."""
+    cluster bootstrap over the units (people, or teams). ``n`` is the number of units."""
     num = np.asarray(numerators, np.float64)
     den = np.asarray(denominators, np.float64)
     keep = den > 0
@@ -146,7 +147,7 @@ def ratio(
         d = den[i].sum()
         return float(num[i].sum() / d) if d > 0 else math.nan
 
-    return bootstrap(num, stat, k=k, method="cluster bootstrap over people")
+    return bootstrap(num, stat, k=k, method=f"cluster bootstrap over {units}")
 
 
 def difference(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from learnwire import __version__
+from learnwire.core.measure.report import OutcomeReport
 from learnwire.plugins.experiments.definition import ExperimentDefinition
 from learnwire.plugins.experiments.report import Report
 
@@ -67,6 +68,7 @@ MODELS: list[type[BaseModel]] = [
     TeamView,
     PriorityIn,
     LdView,
+    OutcomeReport,
     PolicyCheckIn,
     PolicyApplyIn,
     Report,
@@ -197,6 +199,13 @@ def document() -> dict[str, Any]:
                 status="201",
                 body=ExperimentDefinition,
             ),
+        },
+        "/api/v1/learning-admin/outcomes": {
+            "get": _op(
+                "Learning outcomes with intervals, per role and period (k-anonymous)",
+                _ref(OutcomeReport),
+                query=("since", "until", "period", "role"),
+            )
         },
         "/api/v1/compliance/audit": {
             "get": _op(
