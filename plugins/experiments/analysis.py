@@ -44,6 +44,8 @@ class Effect(BaseModel):
     verdict: str
     difference: float | None = None
     relative: float | None = None
+    #: The difference in pooled standard deviations (Cohen's d).
+    standardized: float | None = None
     low: float | None = None
     high: float | None = None
     interval: str = ""
@@ -145,6 +147,7 @@ def _effect(
         verdict=verdict,
         difference=test.difference,
         relative=test.difference / base if base else None,
+        standardized=test.difference / pooled,
         low=low,
         high=high,
         interval=interval,

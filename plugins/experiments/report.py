@@ -185,6 +185,7 @@ def render(report: Report) -> str:
         if e.difference is None:
             continue
         rel = f" ({e.relative:+.1%})" if e.relative is not None else ""
+        rel += f", d = {e.standardized:+.2f}" if e.standardized is not None else ""
         lines.append(
             f"    difference {e.difference:+.4f}{rel}, {1 - report.alpha:.0%} {e.interval} "
             f"[{e.low:+.4f}, {e.high:+.4f}]{' PROVISIONAL' if e.provisional else ''}"

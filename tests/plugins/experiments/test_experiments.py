@@ -260,6 +260,7 @@ def test_experiments_report_final_with_intervals_and_guards(runtime, everyone):
         and effect.low < effect.difference < effect.high
     )
     assert effect.test.startswith("Welch") and effect.mde is not None and not effect.provisional
+    assert effect.standardized is not None and effect.standardized > 0
     text = report.render(built)
     assert "minimum detectable effect" in text and "sequential" in text
 
