@@ -36,6 +36,8 @@ class ViewEvent:
     score_scaled: float | None
     duration_seconds: float | None
     families: tuple[str, ...]
+    #: ``result.response`` of a feedback statement (a survey's answer); None otherwise.
+    response: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from .access import Resource, Subject
 from .engine import PolicyEngine
 from .view import (
     CATEGORY,
+    RESPONSE_SQL,
     GovernedView,
     ViewCalendar,
     ViewEvent,
@@ -109,10 +110,10 @@ def _views(
     screens = {lid: _Screen(policy, purpose, now, opted.get(lid, {})) for lid in learners}
     wanted = list(learners)
     events: dict[UUID, list[ViewEvent]] = defaultdict(list)
-    for lid, sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur in conn.execute(
+    for lid, sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur, answer in conn.execute(
         "SELECT learner_id, statement_id, occurred_at, source, data_category::text, verb, "
-        "object_id, content_id, skill_ids, success, completion, score_scaled, duration_seconds "
-        "FROM learning_event WHERE learner_id = ANY(%s) AND NOT voided "
+        "object_id, content_id, skill_ids, success, completion, score_scaled, duration_seconds, "
+        f"{RESPONSE_SQL} FROM learning_event WHERE learner_id = ANY(%s) AND NOT voided "
         "ORDER BY learner_id, occurred_at, statement_id",
         (wanted,),
     ):
@@ -132,6 +133,7 @@ def _views(
                     sc,
                     dur,
                     fams,
+                    answer,
                 )
             )
     facts: dict[UUID, list[ViewFact]] = defaultdict(list)

@@ -23,6 +23,7 @@ from .mastery import is_correct
 from .org import OrgContext
 from .recall import trace
 from .state import LearnerState, Situation
+from .survey_feedback import SurveyAnswers
 
 GOAL_ORIGINS = {
     "development_item": "your development plan",
@@ -335,6 +336,7 @@ def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime
     index = items.skills.index
     acts = []
     last_practice = np.full(len(index), -np.inf)
+    surveys = SurveyAnswers()
     for e in events:
         if e.data_category == "feedback":
             verdict = verdict_of(e.verb)
@@ -343,6 +345,8 @@ def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime
                 item = items.by_activity.get(e.object_id)
             if verdict and item is not None:
                 _apply_feedback(state, items, item, verdict)
+            elif item is not None:
+                surveys.add(e.verb, e.response, item, e.occurred_at)
             continue
         item = items.position.get(e.content_id) if e.content_id else None
         fmt = int(items.format_code[item]) if item is not None else None
@@ -354,6 +358,7 @@ def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime
             s = index.get(skill)
             if s is not None and stamp > last_practice[s]:
                 last_practice[s] = stamp
+    surveys.apply(state, items, now)
     profile = engagement.profile(acts, n_formats=len(FORMATS), timezone=state.timezone)
     state.format_pref = profile.completion_by_format
     state.format_daypart = profile.format_daypart
