@@ -145,6 +145,22 @@ class Governance(ABC):
         """Decide and audit. :raises AccessDenied: when refused."""
 
     @abstractmethod
+    def audit(
+        self,
+        conn: Conn,
+        subject: Subject,
+        action: str,
+        outcome: str,
+        purpose: str,
+        *,
+        learner_id: UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record an action in the audit trail, in ``conn``'s transaction (for actions that
+        are not an access decision, e.g. starting an experiment). ``detail`` holds no
+        learner ids: name the person as ``learner_id``."""
+
+    @abstractmethod
     def governed_view(
         self,
         conn: Conn,

@@ -16,7 +16,8 @@ from uuid import UUID
 
 from .models import DataCategory
 
-Reason = Literal["opt_out", "purpose", "retention"]
+#: ``experiment``: an experiment's arm withholds the family (see ranker.variants).
+Reason = Literal["opt_out", "purpose", "retention", "experiment"]
 Status = Literal["available", "blocked", "empty"]
 
 

@@ -57,6 +57,21 @@ class PolicyGovernance(Governance):
     ) -> Decision:
         return self.engine.authorize(conn, subject, action, resource, purpose, detail=detail)
 
+    def audit(
+        self,
+        conn: Conn,
+        subject: Subject,
+        action: str,
+        outcome: str,
+        purpose: str,
+        *,
+        learner_id: UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.engine.record(
+            conn, subject, action, outcome, purpose=purpose, learner_id=learner_id, detail=detail
+        )
+
     def governed_view(
         self,
         conn: Conn,
