@@ -122,7 +122,9 @@ def _nearest(queries: np.ndarray, matrix: np.ndarray, uris: list[str], s: Select
     return sorted(votes, key=lambda u: (-votes[u][0], -votes[u][1], u))
 
 
-def select(db: Database, embedder: Embedder, rows: list[tuple[str, str]], s: Selection) -> list[str]:
+def select(
+    db: Database, embedder: Embedder, rows: list[tuple[str, str]], s: Selection
+) -> list[str]:
     """ESCO URIs chosen by ``s``, in order of the criteria, without repeats, at most
     ``limit``.
 
@@ -197,7 +199,10 @@ def adopt(
             )
             for uri in uris
         ]
-        report.skills = [{"skill_id": k.id, "name": k.name, "esco_uri": u} for k, u in zip(skills, uris, strict=True)]
+        report.skills = [
+            {"skill_id": k.id, "name": k.name, "esco_uri": u}
+            for k, u in zip(skills, uris, strict=True)
+        ]
         if dry_run:
             return report
         counts = catalogue.upsert_skills(conn, skills)
@@ -206,6 +211,9 @@ def adopt(
             cur.executemany(
                 "INSERT INTO skill_esco_origin (skill_id, esco_uri, selected_by) "
                 "VALUES (%s, %s, %s) ON CONFLICT (skill_id) DO NOTHING",
-                [(k.id, u, f"{by}: {selection.describe()}") for k, u in zip(skills, uris, strict=True)],
+                [
+                    (k.id, u, f"{by}: {selection.describe()}")
+                    for k, u in zip(skills, uris, strict=True)
+                ],
             )
     return report

@@ -104,15 +104,18 @@ def map_esco(runtime: Runtime, top: int, esco_csv: Path | None, as_json: bool) -
 
 
 @skills.command("adopt-esco")
-@click.option("--term", "terms", multiple=True, help="ESCO skills whose labels or description hold this word or phrase.")
+@click.option(
+    "--term",
+    "terms",
+    multiple=True,
+    help="ESCO skills whose text holds this word or phrase.",
+)
 @click.option("--near", multiple=True, help="ESCO skills nearest to this text (embedded).")
 @click.option("--uri", "uris", multiple=True, help="This ESCO skill (its URI).")
 @click.option("--from-content", is_flag=True, help="The ESCO skills the live items are nearest.")
 @click.option("--from-roles", is_flag=True, help="The ESCO skills the roles' names are nearest.")
 @click.option("--per-query", default=5, show_default=True, type=click.IntRange(1, 50))
-@click.option(
-    "--min-similarity", default=0.5, show_default=True, type=click.FloatRange(-1, 1)
-)
+@click.option("--min-similarity", default=0.5, show_default=True, type=click.FloatRange(-1, 1))
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 20_000))
 @click.option("--by", required=True, help="Who adopts them (kept with each skill's origin).")
 @click.option("--dry-run", is_flag=True, help="List what would be adopted, write no skill.")
@@ -151,7 +154,9 @@ def adopt_esco_command(
         limit=limit,
     )
     if not selection.describe():
-        raise click.UsageError("choose skills: --term, --near, --uri, --from-content or --from-roles")
+        raise click.UsageError(
+            "choose skills: --term, --near, --uri, --from-content or --from-roles"
+        )
     rows = store_esco(runtime.db, esco_csv or packaged_csv())
     report = adopt(
         runtime.db, active_embedder(runtime), rows, selection, by=by, dry_run=dry_run

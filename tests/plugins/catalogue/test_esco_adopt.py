@@ -98,7 +98,9 @@ def test_adopt_esco_refuses_unknown_uris_and_an_empty_choice(runtime, db):
     result = run(
         runtime, "skills", "adopt-esco", "--esco-csv", ESCO, "--by", "x", "--uri", "http://x/y"
     )
-    assert result.exit_code == 2 and "not ESCO skills of the loaded data: http://x/y" in result.output
+    assert (
+        result.exit_code == 2 and "not ESCO skills of the loaded data: http://x/y" in result.output
+    )
     result = run(runtime, "skills", "adopt-esco", "--esco-csv", ESCO, "--by", "x")
     assert result.exit_code == 2 and "choose skills" in result.output
     assert query(db, "SELECT count(*) FROM skill") == [(0,)]
