@@ -27,6 +27,7 @@ def register_migrations() -> list[MigrationSource]:
 def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .auth import auth
     from .compliance import compliance_api, compliance_pages
+    from .curation import curation_api, curation_pages
     from .ld import ld_api, ld_pages
     from .me import api, pages
     from .openapi import openapi
@@ -35,6 +36,7 @@ def register_blueprints(settings: Settings) -> list[Blueprint]:
     return [
         *(auth, pages, api, team_pages, team_api),
         *(compliance_pages, compliance_api, ld_pages, ld_api, openapi),
+        *(curation_pages, curation_api),
     ]
 
 
