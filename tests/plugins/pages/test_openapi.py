@@ -12,7 +12,13 @@ from schemathesis.transport.wsgi import WSGI_TRANSPORT
 
 from learnwire.plugins.pages.openapi import document
 
-PAGES_API = ("pages_api.", "pages_team_api.", "pages_compliance_api.", "pages_ld_api.")
+PAGES_API = (
+    "pages_api.",
+    "pages_team_api.",
+    "pages_compliance_api.",
+    "pages_ld_api.",
+    "pages_curation_api.",
+)
 
 
 def test_openapi_describes_every_pages_api_route(client, app):
