@@ -100,9 +100,8 @@ def curation_view(person: SignedIn) -> dict[str, Any]:
                     "origin": s.origin,
                     "confidence": None if s.confidence is None else round(s.confidence, 3),
                     "flags": s.flags,
-                    "why": "flagged by learners"
-                    if s.flags >= flag_limit
-                    else "confidence below threshold",
+                    "verdict": s.verdict,
+                    "why": tag_store.review_reason(s, flag_limit),
                 }
                 for s in states[:REVIEW_ROWS]
             ],
