@@ -61,12 +61,30 @@ def _heldout():
     return [(i["title"], i["description"], set(i["skills"])) for i in data["items"]]
 
 
+def _stripped(items):
+    """The items as the tagger reads them: without their set's template text."""
+    from learnwire.plugins.catalogue.boilerplate import Boilerplate
+
+    template = Boilerplate.learn((t, d) for t, d, _ in items)
+    return [(*template.strip(t, d), skills) for t, d, skills in items]
+
+
 def _similarity(embedder, skills, items):
     from learnwire.plugins.catalogue.tagging import item_text, skill_text, unit_rows
 
     skill_vecs = unit_rows(embedder.embed_array([skill_text(s[1], s[2]) for s in skills]))
-    item_vecs = unit_rows(embedder.embed_array([item_text(t, d) for t, d, _ in items]))
-    return item_vecs @ skill_vecs.T
+    texts = [item_text(t, d) for t, d, _ in _stripped(items)]
+    return unit_rows(embedder.embed_array(texts)) @ skill_vecs.T
+
+
+def _groups(items):
+    """Items that differ only in template text (the same lesson as a video, a guide and
+    a practice) form one group, kept in one fold: otherwise a fold's items would be scored
+    by a calibration that saw their twins."""
+    keys: dict[str, int] = {}
+    return np.array(
+        [keys.setdefault(" ".join(d.lower().split()), len(keys)) for _, d, _ in _stripped(items)]
+    )
 
 
 def _labelled(similarity, skills, items):
@@ -117,8 +135,9 @@ def quality(fit: bool) -> dict:
     similarity = _similarity(embedder, skills, library)
     rows, features, labels = _labelled(similarity, skills, library)
     total = sum(len(i[2]) for i in library)
-    # 5-fold cross-validation over items.
-    folds = np.random.default_rng(15).permutation(len(library)) % 5
+    # 5-fold cross-validation over groups of twin items.
+    groups = _groups(library)
+    folds = (np.random.default_rng(15).permutation(groups.max() + 1) % 5)[groups]
     confidence = np.zeros(len(labels))
     thresholds = np.zeros(len(labels))
     for k in range(5):
@@ -156,7 +175,12 @@ def quality(fit: bool) -> dict:
         np.mean([skills[int(np.argmax(h_sim[i]))][0] in held[i][2] for i in range(len(held))])
     )
     return {
-        "sample_library_cv": {"items": len(library), "labels": total, **cv},
+        "sample_library_cv": {
+            "items": len(library),
+            "groups": int(groups.max() + 1),
+            "labels": total,
+            **cv,
+        },
         "heldout": {
             "items": len(held),
             "labels": h_total,
@@ -207,8 +231,8 @@ def _rss_mb() -> float:
 
 def speed(n: int, embed_limit: int | None) -> dict:
     from learnwire.core.config import Settings
+    from learnwire.core.embedders.active import active_embedder
     from learnwire.core.embedders.content import embed_pending
-    from learnwire.core.embedding import active_embedder
     from learnwire.core.runtime import Runtime
     from learnwire.plugins.catalogue.importer import import_catalogue
     from learnwire.plugins.catalogue.provider import FileCatalogueProvider
