@@ -30,6 +30,7 @@ DOMAIN = "esco"
 ID_PREFIX = "esco-"
 #: A preferred label is rarely longer than this many words.
 LABEL_WORDS = 8
+ARTICLES = frozenset({"The", "A", "An", "This", "These"})
 
 
 @dataclass(frozen=True)
@@ -78,15 +79,20 @@ def preferred_label(text: str) -> str:
     Alternative labels follow the preferred one and share most of its words ("give
     constructive feedback offer constructive feedback ..."), so the label is the head of at
     most eight words that overlaps most (Jaccard) with the words right after it, the
-    shortest on a tie; a lower-case head stops before the capitalised description. Checked
-    by eye on 40 random ESCO skills: about two in three are exactly right, the rest carry a
+    shortest on a tie; the head stops where the description starts. Checked
+    by eye on 40 random ESCO skills: 24 are exactly right, most others carry a
     word or two too many or too few, which is why admins can rename.
     """
     words = text.split()
     low = [w.lower().strip("(),") for w in words]
-    end = len(words)
-    if words and words[0][:1].islower():
-        end = next((i for i, w in enumerate(words) if w[:1].isupper()), end)
+    # The description starts with a capital: any capitalised word after lower-case labels,
+    # or an article after capitalised ones ("SQL Server ... The computer program ...").
+    lower = bool(words) and words[0][:1].islower()
+    starts = ARTICLES if not lower else None
+    end = next(
+        (i for i, w in enumerate(words[1:], 1) if (w in starts if starts else w[:1].isupper())),
+        len(words),
+    )
     best, best_k = 0.0, 0
     for k in range(1, min(LABEL_WORDS, end - 1) + 1):
         head = set(low[:k])
