@@ -4,8 +4,13 @@ retirement workflow through CSRF-protected forms, under the same access checks."
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from html import unescape
+
+from learnwire.core.runtime import Runtime
+from learnwire.core.web.app import create_app
+from learnwire.policies.validation import DEFAULTS_DIR
 
 FEEDBACK = "https://learnwire.dev/xapi/verbs/"
 
@@ -164,3 +169,27 @@ def test_curation_is_for_ld_admins_of_organisations_of_k(client, sample_org, doo
     with db.connection() as conn:
         conn.execute("DELETE FROM learner WHERE id <> ALL(%s)", (sample_org.small_team,))
     assert client.get(f"/api/v1/learning-admin/curation?door={admin}").status_code == 403
+
+
+def test_curation_leaves_out_what_the_purpose_may_not_read(runtime, sample_org, door, db, tmp_path):
+    """With feedback closed to learning analytics, the stale report (built on ratings and
+    dismissals) is neither shown nor usable to propose a retirement."""
+    stale = _known_gap_and_stale_item(db, sample_org)
+    policy = tmp_path / "policy"
+    shutil.copytree(DEFAULTS_DIR, policy)
+    categories = policy / "categories.yaml"
+    text = categories.read_text()
+    closed = "purposes: [development_recommendation, learning_analytics]"
+    assert text.count(closed) == 1  # the feedback category
+    categories.write_text(text.replace(closed, "purposes: [development_recommendation]"))
+    settings = runtime.settings.model_copy(update={"policy_dir": policy})
+    client = create_app(Runtime(settings, pm=runtime.pm, db=db)).test_client()
+    admin = _admin(door, sample_org)
+    body = client.get(f"/api/v1/learning-admin/curation?door={admin}").get_json()
+    assert body["withheld"] == ["stale"] and body["stale"] == []
+    assert "budgeting" in {g["skill_id"] for g in body["gaps"]}, "gaps still shown"
+    page = client.get(f"/learning-admin/curation?door={admin}").get_data(as_text=True)
+    form = {"door": admin, "csrf": _csrf(page), "content_id": str(stale), "action": "propose"}
+    assert client.post("/learning-admin/curation/retirement", data=form).status_code == 409
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM content_retirement").fetchone() == (0,)
