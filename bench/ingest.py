@@ -10,6 +10,7 @@ whether throughput stays flat. In the same run, ralph-malph's strict ``BaseXapiS
 and learnwire's validator check the same statements as references.
 
     python bench/ingest.py [--learners 1000] [--rounds 3] [--clients 2] [--batch 500]
+                           [--processes N]  # serve's worker processes, default one per core
     python bench/ingest.py --profile      # where the time goes, in process (cProfile)
 """
 
@@ -125,7 +126,9 @@ def prepare(url: str, workdir: Path, learners: int, organisation: bool) -> tuple
     return runtime, f"Basic {token}"
 
 
-def start_server(url: str, workdir: Path, threads: int) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(
+    url: str, workdir: Path, threads: int, processes: int = 1
+) -> tuple[subprocess.Popen[bytes], int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -139,7 +142,16 @@ def start_server(url: str, workdir: Path, threads: int) -> tuple[subprocess.Pope
     # The server's log goes to a file: a pipe nobody reads would stall the server once full,
     # and a refused batch is explained by the log's tail.
     server = subprocess.Popen(
-        [LEARNWIRE, "serve", "--port", str(port), "--threads", str(threads)],
+        [
+            LEARNWIRE,
+            "serve",
+            "--port",
+            str(port),
+            "--threads",
+            str(threads),
+            "--processes",
+            str(processes),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=(workdir / "server.log").open("wb"),
@@ -277,7 +289,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="waitress threads")
+    parser.add_argument("--threads", type=int, default=4, help="waitress threads per process")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="learnwire serve --processes (default: one per core)",
+    )
     parser.add_argument("--reference-sample", type=int, default=20_000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
@@ -301,9 +319,10 @@ def main() -> None:
         if args.profile:
             profile(runtime, statements, args.batch)
             return
-        server, port = start_server(database.url, workdir, args.threads)
+        server, port = start_server(database.url, workdir, args.threads, args.processes)
         print(
-            f"learnwire serve on 127.0.0.1:{port}, {args.threads} threads, "
+            f"learnwire serve on 127.0.0.1:{port}, {args.processes} process(es) x "
+            f"{args.threads} threads, "
             f"{args.clients} client connections, batches of {args.batch}"
         )
         pg = postgres_pids(workdir)

@@ -145,6 +145,22 @@ class Governance(ABC):
         """Decide and audit. :raises AccessDenied: when refused."""
 
     @abstractmethod
+    def audit(
+        self,
+        conn: Conn,
+        subject: Subject,
+        action: str,
+        outcome: str,
+        purpose: str,
+        *,
+        learner_id: UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record an action in the audit trail, in ``conn``'s transaction (for actions that
+        are not an access decision, e.g. starting an experiment). ``detail`` holds no
+        learner ids: name the person as ``learner_id``."""
+
+    @abstractmethod
     def governed_view(
         self,
         conn: Conn,
@@ -169,6 +185,25 @@ class Governance(ABC):
         as_of: datetime | None = None,
     ) -> dict[UUID, GovernedView]:
         """Each learner's governed view as that learner would read it (unknown ids left out)."""
+
+    @abstractmethod
+    def aggregate_views(
+        self,
+        conn: Conn,
+        learner_ids: Sequence[UUID],
+        purpose: str,
+        viewer: Subject,
+        *,
+        as_of: datetime | None = None,
+    ) -> dict[UUID, GovernedView]:
+        """Each learner's records as ``purpose`` permits them (purpose, opt-out and retention
+        screened as in :meth:`governed_views`), for ``viewer`` to turn into figures over
+        groups only, never shown per person. Authorised once, as reading a
+        ``learning_aggregate`` over ``len(learner_ids)`` people, so fewer than k is refused.
+
+        :raises AccessDenied: the viewer may not read such aggregates for ``purpose``
+            (audited).
+        """
 
     @abstractmethod
     def utilisation_report(self, view: GovernedView) -> UtilisationReport:

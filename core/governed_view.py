@@ -16,7 +16,8 @@ from uuid import UUID
 
 from .models import DataCategory
 
-Reason = Literal["opt_out", "purpose", "retention"]
+#: ``experiment``: an experiment's arm withholds the family (see ranker.variants).
+Reason = Literal["opt_out", "purpose", "retention", "experiment"]
 Status = Literal["available", "blocked", "empty"]
 
 
@@ -35,6 +36,8 @@ class ViewEvent:
     score_scaled: float | None
     duration_seconds: float | None
     families: tuple[str, ...]
+    #: ``result.response`` of a feedback statement (a survey's answer); None otherwise.
+    response: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .periodic import PeriodicTask
     from .personal_data import PersonalDataHolder
     from .ranker.signals import RankingSignal
+    from .ranker.variants import VariantResolver
     from .sources import ContentProvider, SignalSource
     from .store import Database
 
@@ -133,6 +134,21 @@ def register_ranking_signals(settings: Settings) -> list[RankingSignal]:
     :returns: a list of :class:`~learnwire.core.ranker.signals.RankingSignal` instances.
 
     Called once when the ranker is built.
+    """
+
+
+@hookspec
+def register_ranking_variants(settings: Settings) -> list[VariantResolver]:
+    """Return resolvers that say which people are served a ranking variant (experiment arms).
+
+    :param settings: the effective settings.
+    :returns: a list of :class:`~learnwire.core.ranker.variants.VariantResolver`; each maps
+        learner ids to a :class:`~learnwire.core.ranker.variants.RankingVariant`
+        (``segmentation``, ``without`` a signal family); people no resolver names get the
+        full ranking, and the first resolver naming a person decides for them.
+
+    Called once per recommendation service; its resolvers are asked on every ranking (one
+    learner or a batch), so delivery and the pages serve the same arm.
     """
 
 

@@ -13,7 +13,7 @@ from .model import ACTIONS, RESOURCES, PolicySet
 
 AGGREGATES = ("team_aggregate", "learning_aggregate")
 #: Resources that hold one person's data: reading them for someone else is audited.
-INDIVIDUAL = ("learner_data", "recommendations", "consent")
+INDIVIDUAL = ("learner_data", "recommendations", "consent", "experiment_assignment")
 
 # Subject, Resource and Decision are the core's words (its governance interface speaks
 # them); importable from here as well, as they always were.

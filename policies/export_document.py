@@ -26,6 +26,8 @@ DESCRIPTIONS = {
     "identity_conflict": "Cases where one record seemed to name two learners, kept for a "
     "person to resolve.",
     "policy_opt_out": "The signal families you opted out of.",
+    "experiment_assignment": "Which arm of an L&D experiment you were placed in (what kind of "
+    "recommendations you were served while it ran), and when.",
     "lti_launch": "Each time you opened learnwire from your LMS.",
     "lti_course_membership": "The LMS courses you were seen in, and your role there.",
     "lti.lti_launch_data": "The launch messages your LMS sent (kept only until they expire).",

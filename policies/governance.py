@@ -21,7 +21,7 @@ from .intake_guard import PolicyIntakeGuard
 from .tokens import authenticate
 from .utilisation import UtilisationReport, report_from_view
 from .view import governed_view
-from .view_bulk import governed_views
+from .view_bulk import aggregate_views, governed_views
 
 Conn = psycopg.Connection[Any]
 
@@ -57,6 +57,21 @@ class PolicyGovernance(Governance):
     ) -> Decision:
         return self.engine.authorize(conn, subject, action, resource, purpose, detail=detail)
 
+    def audit(
+        self,
+        conn: Conn,
+        subject: Subject,
+        action: str,
+        outcome: str,
+        purpose: str,
+        *,
+        learner_id: UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.engine.record(
+            conn, subject, action, outcome, purpose=purpose, learner_id=learner_id, detail=detail
+        )
+
     def governed_view(
         self,
         conn: Conn,
@@ -77,6 +92,17 @@ class PolicyGovernance(Governance):
         as_of: datetime | None = None,
     ) -> dict[UUID, GovernedView]:
         return governed_views(conn, self.engine, learner_ids, purpose, as_of=as_of)
+
+    def aggregate_views(
+        self,
+        conn: Conn,
+        learner_ids: Sequence[UUID],
+        purpose: str,
+        viewer: Subject,
+        *,
+        as_of: datetime | None = None,
+    ) -> dict[UUID, GovernedView]:
+        return aggregate_views(conn, self.engine, learner_ids, purpose, viewer, as_of=as_of)
 
     def utilisation_report(self, view: GovernedView) -> UtilisationReport:
         descriptions = {n: f.description for n, f in self.engine.policy.families.items()}

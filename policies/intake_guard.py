@@ -47,10 +47,19 @@ class PolicyIntakeGuard(IntakeGuard):
                     continue
                 if kind == "events" and rule.drop_statement_fields:
                     statement = minimise(record.statement, rule.drop_statement_fields)
-                    record = record.model_copy(update={"statement": statement})
+                    if statement is not record.statement:
+                        record = _with_statement(record, statement)
                 kept.append(record)
             updates[kind] = kept
         return batch.model_copy(update=updates), rejected
+
+
+def _with_statement(record: Any, statement: dict[str, Any]) -> Any:
+    """A shallow copy of ``record`` holding ``statement``: ``model_copy(update=...)`` did the
+    same at twice the cost, and this runs for every statement at intake."""
+    clone = record.__copy__()
+    clone.__dict__["statement"] = statement
+    return clone
 
 
 def _refusal(

@@ -22,6 +22,8 @@ ResourceKind = Literal[
     "external_processor",
     "consent",
     "team_priorities",
+    "experiment",
+    "experiment_assignment",
 ]
 Whose = Literal["self", "team", "anyone"]
 

@@ -35,11 +35,14 @@ from .retention import cutoff
 
 #: Category by its stored name: a dict lookup per record instead of an Enum call.
 CATEGORY: dict[str, DataCategory] = {c.value: c for c in DataCategory}
+#: A feedback statement's answer (a survey's); other rows never have their JSON read.
+RESPONSE_SQL = "CASE WHEN data_category = 'feedback' THEN statement->'result'->>'response' END"
 Conn = psycopg.Connection[Any]
 
 # The view's records are the core's; importable from here as well, as they always were.
 __all__ = [
     "CATEGORY",
+    "RESPONSE_SQL",
     "FamilyStatus",
     "GovernedView",
     "ViewCalendar",
@@ -84,8 +87,8 @@ def governed_view(
         cursors[0].execute(OPTED_OUT_SQL, (learner_id,))
         cursors[1].execute(
             "SELECT statement_id, occurred_at, source, data_category::text, verb, object_id, "
-            "content_id, skill_ids, success, completion, score_scaled, duration_seconds "
-            "FROM learning_event WHERE learner_id = %s AND NOT voided "
+            "content_id, skill_ids, success, completion, score_scaled, duration_seconds, "
+            f"{RESPONSE_SQL} FROM learning_event WHERE learner_id = %s AND NOT voided "
             "ORDER BY occurred_at, statement_id",
             (learner_id,),
         )
@@ -111,9 +114,22 @@ def governed_view(
 
     events = tuple(
         ViewEvent(
-            sid, at, src, CATEGORY[cat], verb, obj, cid, tuple(skills), ok, done, sc, dur, fams
+            sid,
+            at,
+            src,
+            CATEGORY[cat],
+            verb,
+            obj,
+            cid,
+            tuple(skills),
+            ok,
+            done,
+            sc,
+            dur,
+            fams,
+            answer,
         )
-        for sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur in event_rows
+        for sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur, answer in event_rows
         if (fams := screen.admit("events", cat, None, at)) is not None
     )
     facts = tuple(

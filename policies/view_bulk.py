@@ -1,4 +1,5 @@
-"""Governed views for many learners at once, each read for that learner's own benefit.
+"""Governed views for many learners at once, each read for that learner's own benefit, or
+by L&D staff for figures over groups (:func:`aggregate_views`).
 
 Batch ranking ("rank everyone tonight") needs the same view :func:`.view.governed_view`
 gives, learner by learner; reading the tables once per chunk instead of once per learner
@@ -21,6 +22,7 @@ from .access import Resource, Subject
 from .engine import PolicyEngine
 from .view import (
     CATEGORY,
+    RESPONSE_SQL,
     GovernedView,
     ViewCalendar,
     ViewEvent,
@@ -43,22 +45,61 @@ def governed_views(
 ) -> dict[UUID, GovernedView]:
     """The governed view of each learner in ``learner_ids`` (unknown ids are left out), as
     that learner would read it for ``purpose``."""
+    learners = _learners(conn, engine, learner_ids, purpose)
+    for lid in learners:
+        engine.authorize(
+            conn, Subject.learner(lid), "read", Resource("learner_data", owner=lid), purpose
+        )
+    return _views(conn, engine, learners, purpose, as_of, None)
+
+
+def aggregate_views(
+    conn: Conn,
+    engine: PolicyEngine,
+    learner_ids: Sequence[UUID],
+    purpose: str,
+    viewer: Subject,
+    *,
+    as_of: datetime | None = None,
+) -> dict[UUID, GovernedView]:
+    """Each learner's records as ``purpose`` permits them, screened as in
+    :func:`governed_views`, for ``viewer`` to aggregate: one authorisation of a
+    ``learning_aggregate`` over the learners found (fewer than k: refused, audited)."""
+    learners = _learners(conn, engine, learner_ids, purpose)
+    resource = Resource("learning_aggregate", group_size=len(learners))
+    engine.authorize(conn, viewer, "read", resource, purpose, detail={"people": len(learners)})
+    return _views(conn, engine, learners, purpose, as_of, viewer)
+
+
+def _learners(
+    conn: Conn, engine: PolicyEngine, learner_ids: Sequence[UUID], purpose: str
+) -> dict[UUID, tuple[str, str]]:
+    """Known learners among ``learner_ids``: id -> (timezone, locale)."""
     engine.refresh(conn)
     policy = engine.policy
     if purpose not in policy.purposes:
         known = ", ".join(sorted(policy.purposes))
         raise ValidationFailed(f"unknown purpose '{purpose}'; expected one of: {known}")
     ids = list(dict.fromkeys(learner_ids))
-    learners = {
+    return {
         lid: (tz, loc)
         for lid, tz, loc in conn.execute(
             "SELECT id, timezone, locale FROM learner WHERE id = ANY(%s)", (ids,)
         )
     }
-    for lid in learners:
-        engine.authorize(
-            conn, Subject.learner(lid), "read", Resource("learner_data", owner=lid), purpose
-        )
+
+
+def _views(
+    conn: Conn,
+    engine: PolicyEngine,
+    learners: dict[UUID, tuple[str, str]],
+    purpose: str,
+    as_of: datetime | None,
+    viewer: Subject | None,
+) -> dict[UUID, GovernedView]:
+    """The views of ``learners``; refused categories are audited as read by ``viewer``
+    (None: each learner reading their own)."""
+    policy = engine.policy
     opted: dict[UUID, dict[str, datetime]] = defaultdict(dict)
     for lid, family, at in conn.execute(
         "SELECT learner_id, family, opted_out_at FROM policy_opt_out WHERE learner_id = ANY(%s)",
@@ -69,10 +110,10 @@ def governed_views(
     screens = {lid: _Screen(policy, purpose, now, opted.get(lid, {})) for lid in learners}
     wanted = list(learners)
     events: dict[UUID, list[ViewEvent]] = defaultdict(list)
-    for lid, sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur in conn.execute(
+    for lid, sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur, answer in conn.execute(
         "SELECT learner_id, statement_id, occurred_at, source, data_category::text, verb, "
-        "object_id, content_id, skill_ids, success, completion, score_scaled, duration_seconds "
-        "FROM learning_event WHERE learner_id = ANY(%s) AND NOT voided "
+        "object_id, content_id, skill_ids, success, completion, score_scaled, duration_seconds, "
+        f"{RESPONSE_SQL} FROM learning_event WHERE learner_id = ANY(%s) AND NOT voided "
         "ORDER BY learner_id, occurred_at, statement_id",
         (wanted,),
     ):
@@ -92,6 +133,7 @@ def governed_views(
                     sc,
                     dur,
                     fams,
+                    answer,
                 )
             )
     facts: dict[UUID, list[ViewFact]] = defaultdict(list)
@@ -129,7 +171,7 @@ def governed_views(
         if refused:
             engine.record_denial(
                 conn,
-                Subject.learner(lid),
+                viewer or Subject.learner(lid),
                 "read",
                 Resource("learner_data", owner=lid),
                 purpose,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ...core.learner.feedback import VERDICTS
 from .errors import FeedbackRefused
+from .surveys import THANKS as SURVEY_THANKS
 
 #: The weight choices the page offers for a skill: (form value, label).
 WEIGHTS: tuple[tuple[str, str], ...] = (
@@ -30,6 +31,7 @@ THANKS: dict[str, str] = {
     "more_like_this": "Thanks — we'll show more like this.",
     "priorities": "Thanks — your priorities are saved, and the list below follows them.",
     "priorities_unchanged": "Your priorities are as they were; nothing changed.",
+    **SURVEY_THANKS,
 }
 
 

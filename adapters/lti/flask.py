@@ -229,6 +229,14 @@ def make_blueprint() -> Blueprint:
             done = tool.rate(conn, record, request.form.to_dict(), signed_in=_signed_in())
         return _back_to_page(tool, record, done)
 
+    @bp.post("/launch/<launch_id>/survey")
+    def survey(launch_id: str) -> Response:
+        tool = _tool()
+        with tool.runtime.db.connection() as conn:
+            record = _bound(tool, conn, launch_id)
+            done = tool.answer_survey(conn, record, request.form.to_dict(), signed_in=_signed_in())
+        return _back_to_page(tool, record, done)
+
     @bp.post("/launch/<launch_id>/priorities")
     def priorities(launch_id: str) -> Response:
         tool = _tool()

@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from ...core import surveys as core_surveys
 from ...core.intake import IntakeReport
 from ...core.learner import feedback as learner_feedback
 from ...core.runtime import Runtime
@@ -28,6 +29,7 @@ from . import (
     pages,
     registrations,
     roster,
+    surveys,
 )
 from .checks import DEEP_LINKING_REQUEST, DEEP_LINKING_SETTINGS
 from .context import AGS, NRPS, LaunchContext
@@ -253,6 +255,10 @@ class LtiTool:
             weights=feedback.WEIGHTS,
             launch_token=self.action_token(record),
             pages_url=self._pages_url(record),
+            questions=surveys.questions(conn, self.runtime, record),
+            survey_url=self.action_url(record.launch_id, "survey"),
+            places=list(core_surveys.PLACE_LABELS.items()),
+            note_max=core_surveys.NOTE_MAX_CHARS,
         )
 
     def _pages_url(self, record: LaunchRecord) -> str | None:
@@ -391,6 +397,15 @@ class LtiTool:
         self._require_stored(report)
         log.info("LTI launch %s: %d priorities stated", record.launch_id, len(changed))
         return "priorities"
+
+    def answer_survey(
+        self, conn: Conn, record: LaunchRecord, form: Mapping[str, str], *, signed_in: str | None
+    ) -> str:
+        """Store the launched learner's answer to a micro-survey; returns the code."""
+        self._require_own(record, signed_in)
+        done = surveys.answer(conn, self.runtime, record, form)
+        log.info("LTI launch %s: %s", record.launch_id, done)
+        return done
 
     # -- helpers ------------------------------------------------------------------------------
 

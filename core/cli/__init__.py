@@ -11,6 +11,7 @@ import click
 
 from ..errors import LearnwireError
 from . import forecast as _forecast  # noqa: F401  (registers its command)
+from . import outcomes as _outcomes  # noqa: F401  (registers its commands)
 from . import recommend as _recommend  # noqa: F401  (registers its commands)
 from .root import cli
 from .sync import sync

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import signal
 import sys
 from pathlib import Path
 
@@ -12,10 +10,9 @@ import click
 from ... import __version__
 from ..errors import LearnwireError
 from ..runtime import Runtime
-from ..scheduler import InProcessScheduler
 from .output import emit, json_option, table
-from .public_url import settle_public_url
 from .scaffold import new_plugin
+from .serving import serve_app
 
 pass_runtime = click.make_pass_decorator(Runtime)
 
@@ -98,64 +95,18 @@ def db_status(runtime: Runtime, as_json: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes sharing the port; one per core lets xAPI intake use every core.",
+)
 @pass_runtime
-def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
+def serve(runtime: Runtime, host: str, port: int, threads: int, processes: int) -> None:
     """Serve the web app (LTI tool, xAPI, API) with the waitress WSGI server."""
-    serve_app(runtime, host, port, threads)
-
-
-def serve_app(runtime: Runtime, host: str, port: int, threads: int) -> None:
-    """Migrate, then serve the web app until interrupted (``serve`` and ``demo --serve``)."""
-    import waitress
-
-    from ..web.app import create_app
-
-    # Fail closed, before anything is migrated or served (create_app checks again).
-    runtime.require_governance()
-    for warning in settle_public_url(runtime.settings, host, port):
-        click.echo(f"warning: {warning}", err=True)
-    runtime.upgrade()
-    app = create_app(runtime)
-    # Everything built so far lives as long as the process: freezing it spares the garbage
-    # collector from rescanning it on every pass (xAPI intake allocates tens of thousands
-    # of objects a request; this alone is about a sixth of its CPU).
-    gc.collect()
-    gc.freeze()
-    # A service manager stops us with SIGTERM: unwind like Ctrl-C so the runtime closes
-    # and an embedded PostgreSQL is stopped rather than left running.
-    signal.signal(signal.SIGTERM, _interrupt)
-    click.echo(
-        f"learnwire serving on http://{host}:{port} (health: /healthz); public URL "
-        f"{runtime.settings.public_url}"
-    )
-    # No broker, no beat: the embedded default runs the periodic tasks (delivery, model
-    # fit, embedding, retention) in this process.
-    scheduler = (
-        InProcessScheduler(runtime, runtime.collect("register_periodic_tasks"))
-        if runtime.settings.redis_url is None
-        else None
-    )
-    if scheduler is not None:
-        scheduler.start()
-    try:
-        waitress.serve(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="learnwire",
-            # waitress reads a whole body (up to 1 GiB by default) before the app sees it:
-            # refuse anything past the app's own limit while it arrives.
-            max_request_body_size=runtime.settings.max_request_bytes + 1,
-        )
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    serve_app(runtime, host, port, threads, processes)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

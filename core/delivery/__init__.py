@@ -13,6 +13,8 @@ from .channel import (
     DeliveryReceipt,
     Message,
     MessageItem,
+    MessageSurvey,
+    SurveyAnswer,
 )
 from .governance import ChannelRef, DeliveryGovernance, DeliveryRefused, PlannedMessage
 
@@ -27,5 +29,7 @@ __all__ = [
     "DeliveryRefused",
     "Message",
     "MessageItem",
+    "MessageSurvey",
     "PlannedMessage",
+    "SurveyAnswer",
 ]

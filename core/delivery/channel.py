@@ -19,7 +19,7 @@ from ..models import Boundary
 
 Cadence = Literal["immediate", "daily", "weekly", "off"]
 CADENCES: tuple[str, ...] = ("immediate", "daily", "weekly", "off")
-KINDS: tuple[str, ...] = ("digest", "nudge")
+KINDS: tuple[str, ...] = ("digest", "nudge", "survey")
 
 
 class DeliveryReceipt(Boundary):
@@ -56,6 +56,22 @@ class MessageItem(Boundary):
     activity: str = ""  # the item's activity IRI (for xAPI write-back)
 
 
+class SurveyAnswer(Boundary):
+    """One answer to a micro-survey question: its words and the one-tap link recording it."""
+
+    label: str = ""
+    url: str = ""
+
+
+class MessageSurvey(Boundary):
+    """A micro-survey question a message asks ("Was this relevant to your work now?"),
+    what it is about (an item's title; a team and skill for a manager) and its answers."""
+
+    question: str = ""
+    about: str = ""
+    answers: list[SurveyAnswer] = Field(default_factory=list)
+
+
 class Message(Boundary):
     """A message ready to carry. ``address`` is the envelope (who, in the channel's terms);
     everything else has passed the processor's field rules. ``text`` and ``html`` are the
@@ -70,6 +86,7 @@ class Message(Boundary):
     intro: str = ""
     timing: str = ""
     items: list[MessageItem] = Field(default_factory=list)
+    surveys: list[MessageSurvey] = Field(default_factory=list)
     unsubscribe_url: str = ""
     text: str = ""
     html: str = ""

@@ -12,7 +12,7 @@ from uuid import UUID
 import jinja2
 import psycopg
 
-from .channel import Message, MessageItem
+from .channel import Message, MessageItem, MessageSurvey
 from .links import Links
 from .outbox import Claim
 
@@ -32,6 +32,8 @@ def choose_items(
     """The message's items as (content id, reason): those already chosen for it, else the
     ranker's, stored (unless ``store`` is off: a preview) so every channel and the LMS page
     show the same set."""
+    if claim.kind == "survey":
+        return []  # a survey message asks; it recommends nothing
     stored = conn.execute(
         "SELECT content_id, reason FROM delivery_item WHERE outbox_id = %s ORDER BY rank",
         (claim.outbox_id,),
@@ -71,7 +73,13 @@ def choose_items(
 
 
 def payload(
-    conn: Conn, claim: Claim, items: list[tuple[UUID, str]], links: Links, *, weekly: bool
+    conn: Conn,
+    claim: Claim,
+    items: list[tuple[UUID, str]],
+    links: Links,
+    *,
+    weekly: bool,
+    questions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything a message could say, as the dotted fields the processor rules name."""
     found = {
@@ -101,6 +109,8 @@ def payload(
         )
     if claim.kind == "nudge":
         intro = "Something short to get you ready for tomorrow."
+    elif claim.kind == "survey":
+        intro = "A quick question about what you learned: one tap answers it."
     else:
         period = "this week" if weekly else "today"
         intro = f"Your {len(entries)} learning pick{'s' if len(entries) != 1 else ''} for {period}."
@@ -110,6 +120,7 @@ def payload(
             "intro": intro,
             "timing": claim.timing,
             "items": entries,
+            "surveys": questions or [],
             "unsubscribe_url": unsubscribe,
         }
     }
@@ -136,11 +147,13 @@ class Templates:
         """Render from ``allowed`` only (what passed the processor's rules)."""
         body = allowed.get("message", {})
         items = [MessageItem(**item) for item in body.get("items", [])]
+        asked = [MessageSurvey(**question) for question in body.get("surveys", [])]
         context = {
             "kind": claim.kind,
             "intro": body.get("intro", ""),
             "timing": body.get("timing", ""),
             "items": items,
+            "surveys": asked,
             "unsubscribe_url": body.get("unsubscribe_url", ""),
         }
         render = self._render
@@ -155,6 +168,7 @@ class Templates:
             intro=context["intro"],
             timing=context["timing"],
             items=items,
+            surveys=asked,
             unsubscribe_url=context["unsubscribe_url"],
             text=render(f"{claim.kind}.txt", context),
             html=render(f"{claim.kind}.html", context),

@@ -39,6 +39,19 @@ class PlannedMessage:
     refused: dict[str, str] = field(default_factory=dict)  # channel or "*" -> reason
 
 
+#: The data categories each kind of message relies on beyond the ranking: a nudge is chosen
+#: from the calendar; a survey message asks for feedback, so a person who opted out of it
+#: gets none (the policy decides, in ``screen``).
+KIND_USES: dict[str, frozenset[str]] = {
+    "nudge": frozenset({"calendar"}),
+    "survey": frozenset({"feedback"}),
+}
+
+
+def uses_of(kind: str) -> frozenset[str]:
+    return KIND_USES.get(kind, frozenset())
+
+
 class DeliveryRefused(Forbidden):
     title = "delivery refused"
 

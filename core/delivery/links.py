@@ -1,4 +1,5 @@
-"""Signed links in messages: open an item (the click is recorded), dismiss it, unsubscribe.
+"""Signed links in messages: open an item (the click is recorded), dismiss it, unsubscribe,
+answer a micro-survey question with one tap.
 
 A link carries only ids, signed with the deployment's secret and dated, so it cannot be
 forged or edited to act for someone else, and an unsubscribe needs no sign-in. The item's
@@ -15,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..errors import ValidationFailed
 
-ACTIONS = {"open": "c", "dismiss": "d", "unsubscribe": "u", "opened": "o"}
+ACTIONS = {"open": "c", "dismiss": "d", "unsubscribe": "u", "opened": "o", "answer": "a"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class LinkTarget:
     content_id: UUID | None = None
     kind: str | None = None
     channel: str | None = None
+    answer: str | None = None
+    team: str | None = None
+    skill: str | None = None
 
 
 class Links:
@@ -61,6 +65,9 @@ class Links:
                 content_id=UUID(data["c"]) if "c" in data else None,
                 kind=data.get("k"),
                 channel=data.get("ch"),
+                answer=data.get("a"),
+                team=data.get("t"),
+                skill=data.get("sk"),
             )
         except (KeyError, ValueError, TypeError):
             raise ValidationFailed("this link is malformed", field="token") from None

@@ -1,7 +1,9 @@
 """The planner: who gets which message today, in which channels, at what time, and why not.
 
 For each person, on their own local day: a nudge when a calendar situation falls on their
-next working day, and a digest when their cadence makes one due. Channels come from the
+next working day, a digest when their cadence makes one due, and a survey message when
+micro-survey questions wait for them on a day without a digest (a digest asks them itself),
+at most once a week. Channels come from the
 person's own cadence (else the organisation's default) and need an address; the day must be
 one of their working days and the hour outside their quiet hours; the frequency cap counts
 every message of the day; the policy then removes channels (or whole messages) before
@@ -10,7 +12,7 @@ anything is rendered. What passes goes into the outbox, keyed on (person, kind, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,13 +23,18 @@ import psycopg
 
 from .audience import Person, load_people
 from .channel import DeliveryChannel
-from .governance import ChannelRef, DeliveryGovernance, PlannedMessage
+from .governance import ChannelRef, DeliveryGovernance, PlannedMessage, uses_of
 from .rhythm import SendTime, allowed_hours, best_time, prior
 from .settings import DeliverySettings
 
 Conn = psycopg.Connection[Any]
-#: When both are due on a day the cap allows only one of, the timely one goes first.
+#: When both are due on a day the cap allows only one of, the timely one goes first; a
+#: survey comes after both (``_add_surveys``): it never displaces something to learn.
 KIND_ORDER = ("nudge", "digest")
+#: A survey message goes to a person at most once in this many days.
+SURVEY_EVERY_DAYS = 7
+#: Who, among these people, has survey questions waiting at this moment.
+SurveyWaiting = Callable[[Conn, list[UUID], datetime], set[UUID]]
 
 
 @dataclass
@@ -67,8 +74,10 @@ class Planner:
         settings: DeliverySettings,
         channels: Sequence[DeliveryChannel],
         governance: DeliveryGovernance,
+        survey_waiting: SurveyWaiting | None = None,
     ) -> None:
         self.settings = settings
+        self.survey_waiting = survey_waiting
         self.channels = {c.name: c for c in sorted(channels, key=lambda c: c.name)}
         self.governance = governance
         self.prior = prior(settings.default_hour, settings.prior_weight)
@@ -83,6 +92,7 @@ class Planner:
             conn, at=at, history_days=self.settings.history_days, learners=learners
         )
         candidates = [(person, self._candidates(person, at)) for person in people.values()]
+        self._add_surveys(conn, candidates, at)
         self._screen(conn, [p for _, plans in candidates for p in plans if not p.skipped])
         out: list[Plan] = []
         for person, plans in candidates:
@@ -96,6 +106,46 @@ class Planner:
         s = self.settings
         working = person.working_days if person.working_days is not None else tuple(s.working_days)
         return working, person.quiet or (s.quiet_from, s.quiet_to)
+
+    def _add_surveys(
+        self, conn: Conn, candidates: list[tuple[Person, list[Plan]]], at: datetime
+    ) -> None:
+        """A survey message for people on a working day without a digest (the digest asks
+        the questions itself), with questions waiting, and no survey in the last week. Who
+        has questions is only looked up for the few that remain."""
+        if self.survey_waiting is None:
+            return
+        open_day: dict[UUID, tuple[Person, list[Plan], date]] = {}
+        for person, plans in candidates:
+            day = at.astimezone(_zone(person.timezone)).date()
+            working, _ = self._rules(person)
+            already = person.planned.get(day, set())
+            digest = "digest" in already or any(p.kind == "digest" and not p.skipped for p in plans)
+            if day.weekday() in working and "survey" not in already and not digest:
+                open_day[person.learner_id] = (person, plans, day)
+        if not open_day:
+            return
+        for learner in sorted(self._survey_due(conn, list(open_day), at)):
+            person, plans, day = open_day[learner]
+            working, _ = self._rules(person)
+            plan = Plan(learner, "survey", day)
+            plan.channels = self._channels(person, "survey", day, working)
+            if not plan.channels:
+                plan.skipped = "no channel: every channel is off or has no address"
+            plans.append(plan)
+
+    def _survey_due(self, conn: Conn, people: list[UUID], at: datetime) -> set[UUID]:
+        """People with questions waiting who got no survey message in the last week."""
+        assert self.survey_waiting is not None
+        recent = {
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT learner_id FROM delivery_outbox WHERE kind = 'survey' "
+                "AND learner_id = ANY(%s) AND day > %s",
+                (people, (at - timedelta(days=SURVEY_EVERY_DAYS)).date()),
+            )
+        }
+        return self.survey_waiting(conn, [p for p in people if p not in recent], at)
 
     def _candidates(self, person: Person, at: datetime) -> list[Plan]:
         day = at.astimezone(_zone(person.timezone)).date()
@@ -173,7 +223,7 @@ class Planner:
                 p.learner_id,
                 p.kind,
                 [ChannelRef(c, self.channels[c].processor) for c in p.channels],
-                uses=frozenset({"calendar"}) if p.kind == "nudge" else frozenset(),
+                uses=uses_of(p.kind),
             )
             for p in plans
         ]

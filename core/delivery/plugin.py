@@ -1,5 +1,5 @@
 """Delivery as a learnwire plugin (entry point ``delivery``): its tables, the ``delivery``
-commands, the message links and the scheduled run."""
+and ``surveys`` commands, the message links and the scheduled run."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..config import Settings
 from ..migrations_source import MigrationSource
 from ..periodic import PeriodicTask
 from ..runtime import in_runtime
+from ..surveys.cli import surveys_group
 from .cli import delivery_group
 from .run import run
 from .settings import PLUGIN_NAME, delivery_settings
@@ -34,6 +35,8 @@ def register_migrations() -> list[MigrationSource]:
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     cli.add_command(delivery_group)
+    # The surveys' answers arrive mostly through messages; their summary rides along.
+    cli.add_command(surveys_group)
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from ..runtime import Runtime
 from ..worker import make_celery
-from . import outbox
+from . import asking, outbox
 from .planner import Plan, Planner
 from .sender import Sender
 
@@ -51,7 +51,12 @@ def plan_and_queue(
     learners: list[UUID] | None = None,
 ) -> RunReport:
     report = RunReport(at, dry_run)
-    planner = Planner(sender.settings, list(sender.channels.values()), sender.governance)
+    planner = Planner(
+        sender.settings,
+        list(sender.channels.values()),
+        sender.governance,
+        survey_waiting=asking.waiting_for(runtime),
+    )
     with runtime.db.connection() as conn:
         report.plans = planner.plan(conn, at=at, learners=learners)
         if not dry_run:

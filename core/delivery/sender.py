@@ -17,10 +17,11 @@ from uuid import UUID
 from ..errors import Forbidden, ValidationFailed
 from ..ranker.service import RecommendationService
 from ..runtime import Runtime
-from . import events, outbox
+from ..surveys.settings import survey_settings
+from . import asking, events, outbox
 from .channel import ChannelError, DeliveryChannel, Message
 from .compose import NothingToSend, Templates, choose_items, payload
-from .governance import ChannelRef, DeliveryGovernance, PlannedMessage, governance_of
+from .governance import ChannelRef, DeliveryGovernance, PlannedMessage, governance_of, uses_of
 from .links import Links
 from .settings import DeliverySettings, delivery_settings
 
@@ -112,7 +113,7 @@ class Sender:
                         claim.learner_id,
                         claim.kind,
                         [ChannelRef(channel.name, processor)],
-                        uses=frozenset({"calendar"}) if claim.kind == "nudge" else frozenset(),
+                        uses=uses_of(claim.kind),
                     )
                     self.governance.screen(conn, [ask])
                     if ask.refused:
@@ -159,7 +160,7 @@ class Sender:
             claim.learner_id,
             claim.kind,
             [ChannelRef(channel.name, channel.processor)],
-            uses=frozenset({"calendar"}) if claim.kind == "nudge" else frozenset(),
+            uses=uses_of(claim.kind),
         )
         self.governance.screen(conn, [ask])
         if ask.refused:
@@ -185,7 +186,21 @@ class Sender:
         except NothingToSend as exc:
             raise _Stop("cancelled", str(exc)) from None
         weekly = self.cadence(conn, claim.learner_id, claim.kind, claim.channel) == "weekly"
-        offered = payload(conn, claim, items, self.links, weekly=weekly)
+        asked = survey_settings(self.runtime.settings)
+        questions: list[dict[str, Any]] = []
+        if self._may_ask(conn, claim):
+            questions = asking.questions(
+                conn,
+                claim,
+                self.links,
+                governance=self.runtime.governance,
+                at=now,
+                limit=asked.questions_per_message if claim.kind == "digest" else 3,
+                horizon_days=asked.observation_horizon_days,
+            )
+        if claim.kind == "survey" and not questions:
+            raise _Stop("cancelled", "no question is waiting (answered since it was planned)")
+        offered = payload(conn, claim, items, self.links, weekly=weekly, questions=questions)
         allowed = offered
         if channel.processor is not None:
             try:
@@ -199,6 +214,14 @@ class Sender:
             except Forbidden as exc:
                 raise _Stop("cancelled", f"policy: {exc}") from None
         return self.templates.message(claim, allowed, address=address), offered
+
+    def _may_ask(self, conn: Any, claim: outbox.Claim) -> bool:
+        """Whether the message may carry survey questions: what a survey message relies on
+        (feedback) must be allowed for the person (a digest to someone who opted out of
+        feedback carries its items, no questions)."""
+        ask = PlannedMessage(claim.learner_id, "survey", [], uses=uses_of("survey"))
+        self.governance.screen(conn, [ask])
+        return not ask.refused
 
     def cadence(self, conn: Any, learner_id: UUID, kind: str, channel: str) -> str:
         row = conn.execute(

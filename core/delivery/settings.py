@@ -21,6 +21,8 @@ class DeliverySettings(BaseModel):
         default_factory=lambda: {
             "digest": {"email": "daily", "lms": "daily"},
             "nudge": {"email": "immediate", "lms": "immediate"},
+            # The LMS page asks the questions itself; e-mail asks on days without a digest.
+            "survey": {"email": "daily"},
         },
         description="Per kind, per channel: the organisation's default cadence for people "
         "who have not chosen. Channels not listed are off. A person's own choice always wins.",

@@ -23,6 +23,7 @@ from .mastery import is_correct
 from .org import OrgContext
 from .recall import trace
 from .state import LearnerState, Situation
+from .survey_feedback import SurveyAnswers
 
 GOAL_ORIGINS = {
     "development_item": "your development plan",
@@ -66,6 +67,17 @@ def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> Learn
                 priority[ended] = 0.0
             state.manager_priority = np.maximum(state.manager_priority, priority)
     state.forecast = forecast.forecast(view, state, org, items.skills.ids, items.skills.names)
+    return state
+
+
+def start_state(
+    view: GovernedView, items: ItemMatrix, org: OrgContext, now: datetime
+) -> LearnerState:
+    """The state before any event is replayed: the role, HR levels and priors the view's
+    facts give as of ``now``. :func:`observe_event` then folds in the events one by one,
+    exactly as :func:`build_state` does (outcome reports read levels between events)."""
+    state = _new_state(view, org)
+    _from_facts(state, view.facts, items, org, now)
     return state
 
 
@@ -173,33 +185,42 @@ def _mastery(
     org: OrgContext,
     answers: Answers | None = None,
 ) -> None:
-    """Replay the evidence in time order: :func:`observe_answer`, :func:`observe_completion`."""
-    index = org.skill_index
+    """Replay the evidence in time order: :func:`observe_event` for each event."""
     for e in events:
-        item = items.position.get(e.content_id) if e.content_id else None
-        difficulty = float(items.difficulty[item]) if item is not None else 0.5
-        minutes = float(items.duration[item]) if item is not None else 10.0
-        skills = [index[k] for k in e.skill_ids if k in index]
-        if e.data_category == "assessment":
-            ok = is_correct(e.success, e.score_scaled)
-            if ok is not None:
-                for s in skills:
-                    if answers is not None:
-                        answers.append((s, float(state.mastery[s]), difficulty, ok))
-                    observe_answer(state, s, org.params[s], ok, difficulty)
-        assessed = e.data_category == "assessment"
-        if e.completion or engagement.verb_kind(e.verb) == "complete":
-            if item is not None:
-                observe_item(state, items, org, item, assessed=assessed)
-            else:
-                for s in skills:
-                    observe_completion(
-                        state, s, org.params[s], difficulty, minutes, assessed=assessed
-                    )
-        elif e.duration_seconds and item is not None and e.data_category == "behavioural":
-            # Part of an item done (a video watched halfway) still taught something.
-            share = min(0.95, e.duration_seconds / (60.0 * minutes))
-            observe_item(state, items, org, item, share=share, assessed=False)
+        observe_event(state, e, items, org, answers)
+
+
+def observe_event(
+    state: LearnerState,
+    e: Any,
+    items: ItemMatrix,
+    org: OrgContext,
+    answers: Answers | None = None,
+) -> None:
+    """One event's evidence: :func:`observe_answer`, :func:`observe_completion`."""
+    index = org.skill_index
+    item = items.position.get(e.content_id) if e.content_id else None
+    difficulty = float(items.difficulty[item]) if item is not None else 0.5
+    minutes = float(items.duration[item]) if item is not None else 10.0
+    skills = [index[k] for k in e.skill_ids if k in index]
+    if e.data_category == "assessment":
+        ok = is_correct(e.success, e.score_scaled)
+        if ok is not None:
+            for s in skills:
+                if answers is not None:
+                    answers.append((s, float(state.mastery[s]), difficulty, ok))
+                observe_answer(state, s, org.params[s], ok, difficulty)
+    assessed = e.data_category == "assessment"
+    if e.completion or engagement.verb_kind(e.verb) == "complete":
+        if item is not None:
+            observe_item(state, items, org, item, assessed=assessed)
+        else:
+            for s in skills:
+                observe_completion(state, s, org.params[s], difficulty, minutes, assessed=assessed)
+    elif e.duration_seconds and item is not None and e.data_category == "behavioural":
+        # Part of an item done (a video watched halfway) still taught something.
+        share = min(0.95, e.duration_seconds / (60.0 * minutes))
+        observe_item(state, items, org, item, share=share, assessed=False)
 
 
 def observe_answer(
@@ -315,6 +336,7 @@ def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime
     index = items.skills.index
     acts = []
     last_practice = np.full(len(index), -np.inf)
+    surveys = SurveyAnswers()
     for e in events:
         if e.data_category == "feedback":
             verdict = verdict_of(e.verb)
@@ -323,6 +345,8 @@ def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime
                 item = items.by_activity.get(e.object_id)
             if verdict and item is not None:
                 _apply_feedback(state, items, item, verdict)
+            elif item is not None:
+                surveys.add(e.verb, e.response, item, e.occurred_at)
             continue
         item = items.position.get(e.content_id) if e.content_id else None
         fmt = int(items.format_code[item]) if item is not None else None
@@ -334,6 +358,7 @@ def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime
             s = index.get(skill)
             if s is not None and stamp > last_practice[s]:
                 last_practice[s] = stamp
+    surveys.apply(state, items, now)
     profile = engagement.profile(acts, n_formats=len(FORMATS), timezone=state.timezone)
     state.format_pref = profile.completion_by_format
     state.format_daypart = profile.format_daypart

@@ -4,6 +4,7 @@ constant time the moment it is stored."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -147,6 +148,7 @@ def update_for_events(
         return 0
     params, default = load_params(conn)
     keys = {(lid, s) for lid, skills, _, _ in events for s in skills}
+    _lock(conn, keys)
     current = {
         (lid, sid): [bkt.logit(p) if x is None else x, n, at]
         for lid, sid, p, x, n, at in conn.execute(
@@ -176,6 +178,27 @@ def update_for_events(
     return len(touched)
 
 
+def _lock(conn: Conn, keys: Iterable[tuple[UUID, str]]) -> None:
+    """Hold each (learner, skill) until this transaction ends, taken in one global order.
+
+    Two requests for the same learner run at once when a source sends in parallel (or when
+    ``serve`` runs several processes). Without the lock each reads the same state, folds in
+    only its own answers and the last write wins, losing the other's evidence; row locks alone
+    come too late (at the write) and, taken in different orders, deadlock. Advisory locks
+    also cover rows that do not exist yet.
+    """
+    ids = sorted({_lock_id(lid, sid) for lid, sid in keys})
+    # unnest yields the array in order, so the locks are taken in ascending order.
+    conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", (ids,))
+
+
+def _lock_id(learner_id: UUID, skill_id: str) -> int:
+    digest = hashlib.blake2b(
+        learner_id.bytes + skill_id.encode(), digest_size=8, person=b"lw-mastery"
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def _store_mastery(conn: Conn, mastery: dict[tuple[UUID, str], list[Any]]) -> None:
     """``mastery`` holds [log-odds of mastery, answers, last answer at] per learner and skill;
     the probability is stored beside the log-odds for readers that want one."""
@@ -192,6 +215,8 @@ def _store_mastery(conn: Conn, mastery: dict[tuple[UUID, str], list[Any]]) -> No
             "stored_at = now()",
             [
                 (lid, sid, bkt.sigmoid(x), float(x), int(n), at, at or now)
-                for (lid, sid), (x, n, at) in mastery.items()
+                # In key order, like the locks: concurrent writers never wait on each other
+                # in a cycle.
+                for (lid, sid), (x, n, at) in sorted(mastery.items())
             ],
         )

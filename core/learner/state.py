@@ -126,6 +126,9 @@ class LearnerState:
     skill_feedback: np.ndarray = field(default_factory=_unset)
     format_feedback: np.ndarray = field(default_factory=_unset)
     more_like: list[int] = field(default_factory=list)
+    #: Per skill, 0..1: how strongly the learner said items on it are not relevant to their
+    #: work now (micro-surveys), fading over weeks; the pedagogy damps such items.
+    skill_irrelevance: np.ndarray = field(default_factory=_unset)
     #: Learner-stated priorities per skill (from the feedback UI), 0..1.
     stated_priority: np.ndarray = field(default_factory=_unset)
     #: Signal family -> why the policy withheld it for this purpose.
@@ -162,6 +165,7 @@ class LearnerState:
             "recent_practice": np.zeros(s, np.float32),
             "skill_feedback": np.zeros(s, np.float32),
             "format_feedback": np.zeros(f, np.float32),
+            "skill_irrelevance": np.zeros(s, np.float32),
             "stated_priority": np.zeros(s, np.float32),
         }
         for name, value in defaults.items():

@@ -30,6 +30,9 @@ REPEAT_AFTER_DAYS = 30.0
 PRACTICE_AGAIN_DAYS = 7.0
 PRACTICE_FORMATS = ("exercise", "simulation")
 MASTERED = 0.9
+#: How far a full "not relevant now" on an item's skills lowers its score (0.6: it still
+#: comes back when nothing else fits, since the answer is about now, not forever).
+IRRELEVANCE_DAMPING = 0.6
 
 
 @dataclass
@@ -92,4 +95,8 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
         follows = (prereq > 0).astype(np.float32) @ recent  # per skill: prerequisite recency
         builds_on = np.clip(items.item_skill[idx] @ follows, 0, 1)
     multiplier = (0.55 + 0.45 * calibration) * (1 + 0.25 * builds_on)
+    # "Not relevant to my work now" on an item's skills: its neighbours wait their turn
+    # (damped, not removed: the answer is about now, and fades in the learner model).
+    irrelevant = np.clip(items.item_skill[idx] @ state.skill_irrelevance, 0, 1)
+    multiplier = multiplier * (1 - IRRELEVANCE_DAMPING * irrelevant)
     return PedagogyResult(keep, multiplier.astype(np.float32), success, review, builds_on)

@@ -35,6 +35,15 @@ from .engine import Ranker, RankerConfig, Ranking
 from .items import ItemMatrix, load_items
 from .shared import build_shared
 from .signals import RankingSignal
+from .variants import (
+    FULL,
+    RankingVariant,
+    VariantResolver,
+    resolve,
+    segmentation_ranking,
+    withhold,
+    within_budget,
+)
 
 Conn = psycopg.Connection[Any]
 PURPOSE = "development_recommendation"
@@ -78,11 +87,26 @@ class RecommendationService:
         self.contextual = ContextualReranker(runtime.settings, self.governance, runtime.db)
         self._lock = threading.Lock()
         self._model: Model | None = None
+        self._variant_resolvers: list[VariantResolver] | None = None
 
     # -- model -----------------------------------------------------------------------------
 
     def signals(self) -> list[RankingSignal]:
         return self.runtime.collect("register_ranking_signals", expect=RankingSignal)
+
+    def variant_resolvers(self) -> list[VariantResolver]:
+        return self.runtime.collect("register_ranking_variants", expect=VariantResolver)
+
+    def variants(
+        self, conn: Conn, learner_ids: list[UUID], at: datetime
+    ) -> dict[UUID, RankingVariant]:
+        """Who is served something other than the full ranking (experiment arms)."""
+        return resolve(self._resolvers(), conn, learner_ids, at)
+
+    def _resolvers(self) -> list[VariantResolver]:
+        if self._variant_resolvers is None:
+            self._variant_resolvers = self.variant_resolvers()
+        return self._variant_resolvers
 
     def embedder(self) -> Embedder | None:
         try:
@@ -142,11 +166,13 @@ class RecommendationService:
         at: datetime,
         viewer: Subject | None = None,
         model: Model | None = None,
+        variant: RankingVariant = FULL,
     ) -> tuple[LearnerState, GovernedView]:
         model = model or self.model(conn)
         view = self.governance.governed_view(
             conn, learner_id, PURPOSE, viewer or Subject.learner(learner_id), as_of=at
         )
+        view = _as_variant(view, variant)
         return build_state(view, model.items, model.org), view
 
     def recommend(
@@ -182,7 +208,16 @@ class RecommendationService:
         trip per learner when ranking everyone in a batch).
         """
         model = self.model(conn)
-        state, view = self.state(conn, learner_id, at=at, viewer=viewer, model=model)
+        variant = self.variants(conn, [learner_id], at).get(learner_id, FULL)
+        state, view = self.state(
+            conn, learner_id, at=at, viewer=viewer, model=model, variant=variant
+        )
+        if variant.kind == "segmentation":
+            # The same list for everyone in the role: no contextual reranking either.
+            ranking = segmentation_ranking(
+                state, model.items, at, limit=limit, source=variant.source
+            )
+            return within_budget(ranking, model.items, variant.minutes), view
         neighbours = None if in_memory else _pgvector_neighbours(conn, model.items)
         ranking = model.ranker.rank(state, at, limit=limit, neighbours=neighbours)
         # Contextual reranking (issue 6, item 12): for a learner with rich context Claude may
@@ -197,7 +232,7 @@ class RecommendationService:
             model.items,
             pool=lambda n: model.ranker.rank(state, at, limit=n, neighbours=neighbours),
         )
-        return ranking, view
+        return within_budget(ranking, model.items, variant.minutes), view
 
     def recommend_all(
         self,
@@ -235,15 +270,33 @@ class RecommendationService:
                 views = self.governance.governed_views(
                     conn, learners[start : start + chunk], PURPOSE, as_of=at
                 )
+                variants = self.variants(conn, list(views), at)
                 rankings = [
-                    model.ranker.rank(build_state(view, model.items, model.org), at, limit=limit)
-                    for view in views.values()
+                    _rank_variant(model, view, variants.get(learner_id, FULL), at, limit)
+                    for learner_id, view in views.items()
                 ]
                 store_rankings(conn, rankings)
             done += len(rankings)
             if progress is not None:
                 progress(len(rankings))
         return done
+
+
+def _as_variant(view: GovernedView, variant: RankingVariant) -> GovernedView:
+    if variant.kind == "without" and variant.family:
+        return withhold(view, variant.family, f"withheld by {variant.source or 'an experiment'}")
+    return view
+
+
+def _rank_variant(
+    model: Model, view: GovernedView, variant: RankingVariant, at: datetime, limit: int
+) -> Ranking:
+    state = build_state(_as_variant(view, variant), model.items, model.org)
+    if variant.kind == "segmentation":
+        ranking = segmentation_ranking(state, model.items, at, limit=limit, source=variant.source)
+    else:
+        ranking = model.ranker.rank(state, at, limit=limit)
+    return within_budget(ranking, model.items, variant.minutes)
 
 
 def _in_processes(

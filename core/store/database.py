@@ -72,6 +72,10 @@ class Database:
         pool.open(wait=True, timeout=30)
         return pool
 
+    def reopen(self) -> None:
+        """A new pool after the old one was closed, e.g. in a process forked to serve."""
+        self.pool = self._open_pool()
+
     def refresh(self) -> None:
         """Replace pooled connections, e.g. after a migration created new types."""
         old, self.pool = self.pool, self._open_pool()

@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from ...core.cli.output import emit, json_option, table
-from ...core.cli.root import pass_runtime, serve_app
+from ...core.cli.root import pass_runtime
+from ...core.cli.serving import serve_app
 from ...core.delivery.showcase import showcase
 from ...core.embedders.active import active_embedder
 from ...core.embedders.content import embed_pending

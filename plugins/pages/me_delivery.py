@@ -20,7 +20,11 @@ from . import doors
 from .signin import SignedIn
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-KIND_WORDS = {"digest": "Digest of recommendations", "nudge": "Nudge before a busy day"}
+KIND_WORDS = {
+    "digest": "Digest of recommendations",
+    "nudge": "Nudge before a busy day",
+    "survey": "A quick question about what you learned",
+}
 
 
 class _Model(BaseModel):
@@ -28,7 +32,7 @@ class _Model(BaseModel):
 
 
 class CadenceChoice(_Model):
-    kind: str = Field(max_length=32, description="digest | nudge")
+    kind: str = Field(max_length=32, description="digest | nudge | survey")
     channel: str = Field(max_length=64, description="a configured channel: email, slack, ...")
     cadence: str = Field(max_length=32, description="immediate | daily | weekly | off")
 

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from learnwire import __version__
+from learnwire.core.measure.report import OutcomeReport
+from learnwire.plugins.experiments.definition import ExperimentDefinition
+from learnwire.plugins.experiments.report import Report
 
 from .ld_data import LdView
 from .learner import MeView
@@ -65,8 +68,11 @@ MODELS: list[type[BaseModel]] = [
     TeamView,
     PriorityIn,
     LdView,
+    OutcomeReport,
     PolicyCheckIn,
     PolicyApplyIn,
+    Report,
+    ExperimentDefinition,
 ]
 
 
@@ -134,6 +140,7 @@ def document() -> dict[str, Any]:
                     PriorityIn,
                     PolicyCheckIn,
                     PolicyApplyIn,
+                    ExperimentDefinition,
                 )
                 else "validation",
             )
@@ -182,6 +189,26 @@ def document() -> dict[str, Any]:
         "/api/v1/learning-admin": {"get": _op("Organisation-wide figures for L&D", _ref(LdView))},
         "/api/v1/learning-admin/curation": {
             "get": _op("Curation reports and the tag review queue", _ANY_OBJECT)
+        },
+        "/api/v1/learning-admin/experiments": {
+            "get": _op(
+                "Experiments' reports (arms of fewer than k people withheld)",
+                {"type": "array", "items": _ref(Report)},
+            ),
+            "post": _op(
+                "Define an experiment and place its population (409 when it has started "
+                "and the definition differs)",
+                _ANY_OBJECT,
+                status="201",
+                body=ExperimentDefinition,
+            ),
+        },
+        "/api/v1/learning-admin/outcomes": {
+            "get": _op(
+                "Learning outcomes with intervals, per role and period (k-anonymous)",
+                _ref(OutcomeReport),
+                query=("since", "until", "period", "role"),
+            )
         },
         "/api/v1/compliance/audit": {
             "get": _op(

@@ -29,6 +29,8 @@ def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .compliance import compliance_api, compliance_pages
     from .curation import curation_api, curation_pages
     from .ld import ld_api, ld_pages
+    from .ld_experiments import ld_experiment_api, ld_experiment_pages
+    from .ld_outcomes import outcome_api, outcome_pages
     from .me import api, pages
     from .openapi import openapi
     from .team import team_api, team_pages
@@ -37,6 +39,8 @@ def register_blueprints(settings: Settings) -> list[Blueprint]:
         *(auth, pages, api, team_pages, team_api),
         *(compliance_pages, compliance_api, ld_pages, ld_api, openapi),
         *(curation_pages, curation_api),
+        *(ld_experiment_pages, ld_experiment_api),
+        *(outcome_pages, outcome_api),
     ]
 
 

@@ -56,6 +56,23 @@ def blocks(message: Message) -> list[dict[str, Any]]:
                 "action_id": f"dismiss-{len(out)}",
             }
         out.append(block)
+    for n, survey in enumerate(message.surveys):
+        # A micro-survey: the question, then one link button per answer. Link buttons open
+        # learnwire's confirm page (a POST records), so no interactivity endpoint is needed.
+        text = f"*{_escape(survey.question)}* {_escape(survey.about)}"
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        buttons = [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": answer.label[:75]},
+                "url": answer.url,
+                "action_id": f"survey-{n}-{i}",
+            }
+            for i, answer in enumerate(survey.answers)
+            if answer.url
+        ]
+        if buttons:
+            out.append({"type": "actions", "elements": buttons})
     notes = []
     if message.timing:
         notes.append(_escape(message.timing[:1].upper() + message.timing[1:]) + ".")

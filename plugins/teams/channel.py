@@ -45,6 +45,30 @@ def adaptive_card(message: Message) -> dict[str, Any]:
                 ],
             }
         )
+    for survey in message.surveys:
+        # A micro-survey: the question, then one OpenUrl action per answer (learnwire's
+        # confirm page records it with a POST; no bot or Action.Submit handler needed).
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "items": [
+                    {
+                        "type": "TextBlock",
+                        "text": f"**{survey.question}** {survey.about}",
+                        "wrap": True,
+                    },
+                    {
+                        "type": "ActionSet",
+                        "actions": [
+                            {"type": "Action.OpenUrl", "title": a.label, "url": a.url}
+                            for a in survey.answers
+                            if a.url
+                        ],
+                    },
+                ],
+            }
+        )
     foot = []
     if message.timing:
         foot.append(message.timing[:1].upper() + message.timing[1:] + ".")

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import re
 import sys
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+
+from learnwire.core.models import DataCategory, LearningEvent
+from learnwire.core.sources import SourceBatch
 
 library = sys.modules["learning_library"]
 
@@ -187,3 +192,40 @@ def login_elsewhere(tool, platform):
         return re.search(r'name="launch_id" value="([^"]+)"', pending.text)[1]
 
     return run
+
+
+def test_browser_survey_tap_in_the_iframe_lands_as_a_statement(
+    chromium, tool, platform, lti_runtime
+):
+    page = open_course(chromium, platform, "_parent")
+    frame = page.frame_locator("#tool-frame")
+    expect(frame.get_by_role("heading", name="Recommended for you now")).to_be_visible()
+    _, learner, _, _ = launch_row(lti_runtime)
+    finished = LearningEvent(
+        statement_id=uuid.uuid4(),
+        learner_id=learner,
+        source="lms",
+        data_category=DataCategory.BEHAVIOURAL,
+        occurred_at=datetime.now(UTC) - timedelta(hours=3),
+        verb="http://adlnet.gov/expapi/verbs/completed",
+        object_id="https://library.example/activities/coaching-1",
+        result={"completion": True},
+    )
+    with lti_runtime.db.connection() as conn:
+        lti_runtime.intake().store(conn, SourceBatch(events=[finished]), source="lms")
+    page.close()
+
+    page = open_course(chromium, platform, "_parent")
+    frame = page.frame_locator("#tool-frame")
+    expect(frame.get_by_role("heading", name="A quick question")).to_be_visible()
+    frame.get_by_role("button", name="Not relevant now: GROW in practice", exact=True).click()
+    expect(frame.get_by_role("status")).to_have_text(
+        "Thanks — your answer shapes what we suggest next."
+    )
+    expect(frame.get_by_role("heading", name="A quick question")).to_have_count(0)
+    with lti_runtime.db.connection() as conn:
+        [(who, answer)] = conn.execute(
+            "SELECT learner_id, statement->'result'->>'response' FROM learning_event "
+            "WHERE data_category = 'feedback' AND source = 'surveys'"
+        ).fetchall()
+    assert (who, answer) == (learner, "not_relevant")

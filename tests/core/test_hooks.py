@@ -23,6 +23,7 @@ from learnwire.core.models import DataCategory, IdentityRef, LearningEvent
 from learnwire.core.periodic import PeriodicTask
 from learnwire.core.plugins import get_plugin_manager
 from learnwire.core.ranker.signals import RankingSignal
+from learnwire.core.ranker.variants import RankingVariant, VariantResolver, resolve
 from learnwire.core.runtime import Runtime
 from learnwire.core.sources import ContentBatch, ContentProvider, SignalSource, SourceBatch
 from learnwire.core.store import migrations as migration_runner
@@ -199,6 +200,26 @@ def test_hook_register_ranking_signals(settings):
         "register_ranking_signals", expect=RankingSignal, settings=settings
     )
     assert signal.score(view=None, candidates=[0, 1, 3]) == [1.0, 0.5, 0.25]
+
+
+def test_hook_register_ranking_variants(settings, db):
+    someone = uuid.uuid4()
+
+    class Everyone(VariantResolver):
+        def variants(self, conn, learner_ids, at):
+            return {i: RankingVariant("without", "calendar", "test") for i in learner_ids}
+
+    class Plugin:
+        @hookimpl
+        def register_ranking_variants(self, settings):
+            return [Everyone()]
+
+    resolvers = _pm(settings, Plugin()).collect(
+        "register_ranking_variants", expect=VariantResolver, settings=settings
+    )
+    with db.connection() as conn:
+        found = resolve(resolvers, conn, [someone], datetime.now(UTC))
+    assert found == {someone: RankingVariant("without", "calendar", "test")}
 
 
 def test_hook_register_embedders(settings):

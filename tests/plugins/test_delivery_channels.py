@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from learnwire.core.delivery import ChannelError, Message, MessageItem
+from learnwire.core.delivery import (
+    ChannelError,
+    Message,
+    MessageItem,
+    MessageSurvey,
+    SurveyAnswer,
+)
 from learnwire.plugins.email.channel import EmailChannel
 from learnwire.plugins.email.settings import EmailSettings
 from learnwire.plugins.slack.channel import SlackChannel
@@ -153,3 +159,51 @@ def test_email_without_a_trusted_certificate_refuses_to_send():
         with pytest.raises(ChannelError, match="TLS") as caught:
             EmailChannel(untrusted).send(_message("ana@example.com", "email"))
         assert caught.value.permanent and smtp.messages == []
+
+
+def _with_survey(message: Message) -> Message:
+    question = MessageSurvey(
+        question="Was this relevant to your work now?",
+        about="Coaching <questions>",
+        answers=[
+            SurveyAnswer(label="Yes, relevant", url="https://lw.example/delivery/a/yes"),
+            SurveyAnswer(label="Not relevant now", url="https://lw.example/delivery/a/no"),
+        ],
+    )
+    return message.model_copy(update={"surveys": [question]})
+
+
+def test_slack_survey_question_comes_with_one_link_button_per_answer():
+    chat = load_fixture_module("fake_chat")
+    with chat.FakeSlack() as slack:
+        SlackChannel(SlackSettings(**slack.settings())).send(
+            _with_survey(_message("U0ANA", "slack"))
+        )
+        [got] = slack.received
+    blocks = got["body"]["blocks"]
+    [asked] = [b for b in blocks if "Was this relevant" in b.get("text", {}).get("text", "")]
+    assert "Coaching &lt;questions&gt;" in asked["text"]["text"]
+    [buttons] = [b for b in blocks if b["type"] == "actions"]
+    assert [(e["text"]["text"], e["url"]) for e in buttons["elements"]] == [
+        ("Yes, relevant", "https://lw.example/delivery/a/yes"),
+        ("Not relevant now", "https://lw.example/delivery/a/no"),
+    ]
+    assert len({e["action_id"] for e in buttons["elements"]}) == 2
+    assert not slack.problems
+
+
+def test_teams_survey_question_comes_with_one_open_url_action_per_answer():
+    chat = load_fixture_module("fake_chat")
+    with chat.FakeTeamsWorkflow() as teams:
+        TeamsChannel(TeamsSettings(webhook_url=teams.url())).send(
+            _with_survey(_message("ana@example.com", "teams"))
+        )
+        [got] = teams.received
+    card = got["body"]["attachments"][0]["content"]
+    survey = [e for e in card["body"] if e["type"] == "Container"][-1]
+    assert survey["items"][0]["text"].startswith("**Was this relevant to your work now?**")
+    assert [(a["type"], a["title"], a["url"]) for a in survey["items"][1]["actions"]] == [
+        ("Action.OpenUrl", "Yes, relevant", "https://lw.example/delivery/a/yes"),
+        ("Action.OpenUrl", "Not relevant now", "https://lw.example/delivery/a/no"),
+    ]
+    assert not teams.problems

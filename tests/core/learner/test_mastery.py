@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
 
-from learnwire.core.learner.bkt import DEFAULT_PARAMS, logit
+from learnwire.core.learner import mastery
+from learnwire.core.learner.bkt import DEFAULT_PARAMS, logit, logit_update
 from learnwire.core.models import DataCategory, IdentityRef, LearningEvent, Skill
 from learnwire.core.sources import SourceBatch
 
@@ -59,3 +61,40 @@ def test_mastery_on_intake_comes_back_down_after_sixty_right_and_a_hundred_wrong
     assert n == 160
     assert p == pytest.approx(float(exact), rel=1e-6) and p < 0.2
     assert x == pytest.approx(logit(float(exact)), rel=1e-9)
+
+
+def test_mastery_on_intake_concurrent_batches_for_one_learner_lose_no_answer(runtime, db):
+    # Two requests for the same learner and skill, the second starting while the first is
+    # still open: the second must wait and build on the first, not overwrite it.
+    learner = uuid.uuid4()
+    with db.connection() as conn:
+        conn.execute("INSERT INTO learner (id) VALUES (%s)", (learner,))
+        runtime.intake().store(
+            conn, SourceBatch(skills=[Skill(id="sql", name="SQL", domain="data")]), source="demo"
+        )
+    first = [(learner, ["sql"], True, NOW - timedelta(minutes=10 - k)) for k in range(3)]
+    second = [(learner, ["sql"], False, NOW + timedelta(minutes=k)) for k in range(2)]
+    done = threading.Event()
+
+    def later() -> None:
+        with db.connection() as other:
+            mastery.update_for_events(other, second)
+        done.set()
+
+    with db.connection() as conn:
+        mastery.update_for_events(conn, first)
+        thread = threading.Thread(target=later)
+        thread.start()
+        assert not done.wait(1.0), "the second request did not wait for the first"
+    thread.join(30)
+    assert done.is_set()
+    with db.connection() as conn:
+        x, n = conn.execute(
+            "SELECT logit_mastery, n_events FROM learner_skill_mastery WHERE learner_id = %s",
+            (learner,),
+        ).fetchone()
+    assert n == 5
+    state = logit(DEFAULT_PARAMS.prior)
+    for ok in [True] * 3 + [False] * 2:
+        state = logit_update(state, ok, DEFAULT_PARAMS)
+    assert x == pytest.approx(state)

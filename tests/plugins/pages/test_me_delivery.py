@@ -70,6 +70,7 @@ def test_me_delivery_form_off_means_the_planner_plans_nothing_for_that_channel(
     assert {(c["kind"], c["cadence"], c["own"]) for c in body["cadence"]} == {
         ("digest", "off", True),
         ("nudge", "weekly", True),
+        ("survey", "off", False),  # the organisation's default: surveys by e-mail only
     }
     assert (body["quiet_from"], body["quiet_to"], body["working_days"]) == (19, 8, [0, 2])
 

@@ -18,6 +18,8 @@ PAGES_API = (
     "pages_compliance_api.",
     "pages_ld_api.",
     "pages_curation_api.",
+    "pages_ld_experiments_api.",
+    "pages_ld_outcomes_api.",
 )
 
 
