@@ -34,7 +34,7 @@ from pylti1p3.exception import LtiException
 from ...core.errors import LearnwireError
 from ...core.web.app import runtime_of
 from ...core.web.recommendations import SESSION_LEARNER, SESSION_ROLE
-from . import admin_audit, dynamic_registration, feedback, keys, launches, pages
+from . import admin_audit, dynamic_registration, feedback, keys, launches, learner_input, pages
 from .errors import LaunchNotFound, LtiError, NotAllowed
 from .launch import ToolLaunch, ToolLogin
 from .settings import registration_key
@@ -226,7 +226,9 @@ def make_blueprint() -> Blueprint:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
             record = _bound(tool, conn, launch_id)
-            done = tool.rate(conn, record, request.form.to_dict(), signed_in=_signed_in())
+            done = learner_input.rate(
+                tool, conn, record, request.form.to_dict(), signed_in=_signed_in()
+            )
         return _back_to_page(tool, record, done)
 
     @bp.post("/launch/<launch_id>/survey")
@@ -234,7 +236,9 @@ def make_blueprint() -> Blueprint:
         tool = _tool()
         with tool.runtime.db.connection() as conn:
             record = _bound(tool, conn, launch_id)
-            done = tool.answer_survey(conn, record, request.form.to_dict(), signed_in=_signed_in())
+            done = learner_input.answer_survey(
+                tool, conn, record, request.form.to_dict(), signed_in=_signed_in()
+            )
         return _back_to_page(tool, record, done)
 
     @bp.post("/launch/<launch_id>/priorities")
@@ -243,7 +247,9 @@ def make_blueprint() -> Blueprint:
         with tool.runtime.db.connection() as conn:
             record = _bound(tool, conn, launch_id)
             fields = [(k, v) for k, v in request.form.items(multi=True) if k != "launch_token"]
-            done = tool.state_priorities(conn, record, fields, signed_in=_signed_in())
+            done = learner_input.state_priorities(
+                tool, conn, record, fields, signed_in=_signed_in()
+            )
         return _back_to_page(tool, record, done)
 
     @bp.post("/launch/<launch_id>/score")

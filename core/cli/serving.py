@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -93,7 +94,7 @@ def _supervise(
         listener.close()
 
 
-def _serve(runtime: Runtime, threads: int, **where: object) -> None:
+def _serve(runtime: Runtime, threads: int, **where: Any) -> None:
     import waitress
 
     from ..web.app import create_app

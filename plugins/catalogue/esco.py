@@ -86,6 +86,12 @@ def load_esco(db: Database, embedder: Embedder, path: Path) -> dict[str, int]:
     A changed text loses its embedding; re-running embeds only what is missing, and each
     batch commits on its own so an interrupted load continues where it stopped.
     """
+    rows = store_esco(db, path)
+    return {"esco_skills": len(rows), "embedded": embed_pending(db, embedder)}
+
+
+def store_esco(db: Database, path: Path) -> list[tuple[str, str]]:
+    """Store every ESCO skill of ``path`` (a changed text loses its embedding); its rows."""
     rows = read_esco(path)
     with db.connection() as conn, conn.transaction(), conn.cursor() as cur:
         cur.executemany(
@@ -94,6 +100,11 @@ def load_esco(db: Database, embedder: Embedder, path: Path) -> dict[str, int]:
             "WHERE esco_skill.text IS DISTINCT FROM excluded.text",
             rows,
         )
+    return rows
+
+
+def embed_pending(db: Database, embedder: Embedder) -> int:
+    """Embed the stored ESCO skills that have no embedding yet; how many were."""
     embedded = 0
     while True:
         with db.connection() as conn:
@@ -111,7 +122,7 @@ def load_esco(db: Database, embedder: Embedder, path: Path) -> dict[str, int]:
                     [(v, r[0]) for v, r in zip(vectors, pending, strict=True)],
                 )
         embedded += len(pending)
-    return {"esco_skills": len(rows), "embedded": embedded}
+    return embedded
 
 
 def skill_text(name: str, description: str) -> str:
@@ -128,7 +139,7 @@ def map_skills(db: Database, embedder: Embedder, *, top: int = 3) -> list[EscoMa
         skills = conn.execute("SELECT id, name, description FROM skill ORDER BY id").fetchall()
     if not esco:
         raise ConfigurationError("no ESCO skills are loaded; run 'learnwire skills map-esco'")
-    matrix = np.stack([_array(r[2]) for r in esco])
+    matrix = np.stack([vector_array(r[2]) for r in esco])
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     matches: list[EscoMatch] = []
     if skills:
@@ -152,7 +163,7 @@ def map_skills(db: Database, embedder: Embedder, *, top: int = 3) -> list[EscoMa
     return matches
 
 
-def _array(value: Any) -> np.ndarray:
+def vector_array(value: Any) -> np.ndarray:
     if hasattr(value, "to_numpy"):
         value = value.to_numpy()
     return np.asarray(value, dtype=np.float32)

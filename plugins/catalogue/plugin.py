@@ -21,9 +21,11 @@ from .retirement_commands import retirement
 from .settings import CatalogueSettings, catalogue_settings
 from .skills_commands import skills
 from .tagger import retag
-from .tags_commands import tags
+from .tags_commands import tags, verify_and_apply
 
 PLUGIN_NAME = "catalogue"
+#: A periodic run's verification stops after this long; the next run goes on.
+VERIFY_SECONDS = 300.0
 
 
 @hookimpl
@@ -58,9 +60,11 @@ def register_commands(cli: click.Group) -> None:
 
 
 def tag_content(runtime: Runtime) -> dict[str, Any]:
-    """Tag the live items that are new or changed since they were last tagged."""
-    calibration, threshold, flag_limit = catalogue_settings(runtime.settings).tagging()
-    return retag(
+    """Tag the live items that are new or changed since they were last tagged, then (when
+    switched on) have Claude verify machine tags."""
+    config = catalogue_settings(runtime.settings)
+    calibration, threshold, flag_limit = config.tagging()
+    report = retag(
         runtime.db,
         active_embedder(runtime),
         calibration,
@@ -68,6 +72,11 @@ def tag_content(runtime: Runtime) -> dict[str, Any]:
         threshold=threshold,
         changed_only=True,
     ).as_dict()
+    if config.claude_verification:
+        report["verification"] = verify_and_apply(
+            runtime, config.verify_items_per_run, VERIFY_SECONDS
+        )
+    return report
 
 
 @hookimpl

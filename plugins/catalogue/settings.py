@@ -41,6 +41,12 @@ class CatalogueSettings(BaseModel):
         default=3, ge=1, description="Learner flags that send an applied tag back to review."
     )
     tag_every_seconds: float = Field(default=3600, gt=0)
+    claude_verification: bool = Field(
+        default=False,
+        description="Ask Claude to confirm or deny machine tags (needs an Anthropic API key "
+        "and the policy's 'anthropic_tagging' processor); a denied tag waits for review.",
+    )
+    verify_items_per_run: int = Field(default=50, ge=1, le=10_000)
 
     def tagging(self) -> tuple[Calibration, float, int]:
         """The calibration, the apply threshold and the flag limit in force."""

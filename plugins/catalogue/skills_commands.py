@@ -1,4 +1,4 @@
-"""``learnwire skills import`` and ``learnwire skills map-esco``."""
+"""``learnwire skills import``, ``learnwire skills map-esco`` and ``skills adopt-esco``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ...core.cli.output import emit, json_option
 from ...core.cli.root import pass_runtime
 from ...core.embedders.active import active_embedder
 from ...core.runtime import Runtime
-from .esco import ATTRIBUTION, load_esco, map_skills, packaged_csv
+from .esco import ATTRIBUTION, load_esco, map_skills, packaged_csv, store_esco
+from .esco_adopt import Selection, adopt
 from .framework import import_framework
 
 
@@ -100,3 +101,76 @@ def map_esco(runtime: Runtime, top: int, esco_csv: Path | None, as_json: bool) -
         click.echo(d["attribution"])
 
     emit(data, as_json, human)
+
+
+@skills.command("adopt-esco")
+@click.option(
+    "--term",
+    "terms",
+    multiple=True,
+    help="ESCO skills whose text holds this word or phrase.",
+)
+@click.option("--near", multiple=True, help="ESCO skills nearest to this text (embedded).")
+@click.option("--uri", "uris", multiple=True, help="This ESCO skill (its URI).")
+@click.option("--from-content", is_flag=True, help="The ESCO skills the live items are nearest.")
+@click.option("--from-roles", is_flag=True, help="The ESCO skills the roles' names are nearest.")
+@click.option("--per-query", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--min-similarity", default=0.5, show_default=True, type=click.FloatRange(-1, 1))
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 20_000))
+@click.option("--by", required=True, help="Who adopts them (kept with each skill's origin).")
+@click.option("--dry-run", is_flag=True, help="List what would be adopted, write no skill.")
+@click.option(
+    "--esco-csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An ESCO skills file in the package's format (default: the installed package's).",
+)
+@json_option
+@pass_runtime
+def adopt_esco_command(
+    runtime: Runtime,
+    terms: tuple[str, ...],
+    near: tuple[str, ...],
+    uris: tuple[str, ...],
+    from_content: bool,
+    from_roles: bool,
+    per_query: int,
+    min_similarity: float,
+    limit: int,
+    by: str,
+    dry_run: bool,
+    esco_csv: Path | None,
+    as_json: bool,
+) -> None:
+    """Start (or extend) the skills framework with ESCO skills: those matching --term,
+    nearest --near texts, named by --uri, or needed by the library's items or the roles."""
+    selection = Selection(
+        terms=terms,
+        near=near,
+        uris=uris,
+        from_content=from_content,
+        from_roles=from_roles,
+        per_query=per_query,
+        min_similarity=min_similarity,
+        limit=limit,
+    )
+    if not selection.describe():
+        raise click.UsageError(
+            "choose skills: --term, --near, --uri, --from-content or --from-roles"
+        )
+    rows = store_esco(runtime.db, esco_csv or packaged_csv())
+    report = adopt(
+        runtime.db, active_embedder(runtime), rows, selection, by=by, dry_run=dry_run
+    ).as_dict()
+    report["attribution"] = ATTRIBUTION
+
+    def human(d: dict[str, Any]) -> None:
+        for s in d["skills"]:
+            click.echo(f"{s['skill_id']:<46} {s['name'][:60]}")
+        verb = "would be adopted (dry run)" if d["dry_run"] else "adopted"
+        click.echo(
+            f"{d['selected']} ESCO skill(s) {verb}: {d['new']} new, {d['updated']} updated, "
+            f"{d['unchanged']} unchanged"
+        )
+        click.echo(d["attribution"])
+
+    emit(report, as_json, human)

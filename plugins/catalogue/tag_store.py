@@ -48,16 +48,21 @@ SELECT k.content_id, k.skill_id, t.origin, t.confidence, d.decision, coalesce(f.
     CASE WHEN coalesce(f.n, 0) >= %(flag_limit)s THEN 'review'
          WHEN d.decision IN ('accept', 'add') THEN 'applied'
          WHEN d.decision = 'reject' THEN 'rejected'
+         -- Claude denied a machine tag (tags verify): a person decides.
+         WHEN t.origin = 'machine' AND v.verdict = 'deny' THEN 'review'
          WHEN t.origin = 'provider' THEN 'applied'
          WHEN t.confidence >= %(threshold)s THEN 'applied'
          ELSE 'review' END AS state,
     CASE WHEN d.decision IS NOT NULL THEN 'admin' ELSE t.origin END AS applied_origin,
-    CASE WHEN d.decision = 'add' OR t.weight IS NULL THEN d.weight ELSE t.weight END AS weight
+    CASE WHEN d.decision = 'add' OR t.weight IS NULL THEN d.weight ELSE t.weight END AS weight,
+    v.verdict
 FROM keys k
 JOIN content_item c ON c.id = k.content_id
 LEFT JOIN skill_tag t USING (content_id, skill_id)
 LEFT JOIN skill_tag_decision d USING (content_id, skill_id)
 LEFT JOIN flags f USING (content_id, skill_id)
+LEFT JOIN skill_tag_verification v ON v.content_id = k.content_id AND v.skill_id = k.skill_id
+    AND v.item_updated_at = c.updated_at
 WHERE (%(ids)s::uuid[] IS NULL OR k.content_id = ANY(%(ids)s::uuid[]))
 """
 
@@ -73,6 +78,16 @@ class TagState:
     state: str  # applied / review / rejected
     applied_origin: str
     weight: float
+    verdict: str | None = None  # Claude's confirm / deny on the item's current text
+
+
+def review_reason(state: TagState, flag_limit: int) -> str:
+    """Why a tag in the review queue waits for a person."""
+    if state.flags >= flag_limit:
+        return "flagged by learners"
+    if state.verdict == "deny" and state.origin == "machine":
+        return "Claude denied it"
+    return "confidence below threshold"
 
 
 def tag_states(

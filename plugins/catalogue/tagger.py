@@ -15,6 +15,7 @@ import numpy as np
 
 from ...core.embedding import Embedder
 from ...core.store import Database
+from .boilerplate import Boilerplate
 from .tag_store import materialise
 from .tagging import REVIEW_FLOOR, Calibration, item_text, skill_text, suggest, unit_rows
 
@@ -52,6 +53,7 @@ def retag(
     if not skills:
         return report
     skill_ids = [r[0] for r in skills]
+    template = _library_template(db)
     skill_vecs = unit_rows(np.asarray(embedder.embed([skill_text(r[1], r[2]) for r in skills])))
     after = uuid.UUID(int=0)
     while True:
@@ -66,7 +68,8 @@ def retag(
         if not rows:
             break
         after = rows[-1][0]
-        vecs = unit_rows(np.asarray(embedder.embed([item_text(r[1], r[2]) for r in rows])))
+        texts = [item_text(*template.strip(r[1], r[2] or "")) for r in rows]
+        vecs = unit_rows(np.asarray(embedder.embed(texts)))
         candidates = [
             c for c in suggest(vecs @ skill_vecs.T, calibration) if c.confidence >= REVIEW_FLOOR
         ]
@@ -100,3 +103,13 @@ def retag(
         report.suggestions += len(candidates)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _library_template(db: Database) -> Boilerplate:
+    """The live library's template text, read with a server-side cursor (flat memory)."""
+    with db.connection() as conn, conn.transaction(), conn.cursor(name="template") as cur:
+        cur.itersize = 2000
+        cur.execute(
+            "SELECT title, coalesce(summary, '') FROM content_item WHERE retired_at IS NULL"
+        )
+        return Boilerplate.learn((title, summary) for title, summary in cur)

@@ -13,8 +13,9 @@ from ...core.embedders.active import active_embedder
 from ...core.errors import NotFound
 from ...core.runtime import Runtime
 from .settings import catalogue_settings
-from .tag_store import content_ref, decide, flag, materialise, tag_states
+from .tag_store import content_ref, decide, flag, materialise, review_reason, tag_states
 from .tagger import retag
+from .verify import ClaudeTagVerifier
 
 
 @click.group("tags")
@@ -45,6 +46,47 @@ def tags_run(runtime: Runtime, as_json: bool) -> None:
     emit(report.as_dict(), as_json, human)
 
 
+@tags.command("verify")
+@click.option("--items", default=None, type=click.IntRange(1, 10_000), help="Items this run.")
+@click.option("--seconds", default=120.0, show_default=True, type=click.FloatRange(1, 3600))
+@json_option
+@pass_runtime
+def tags_verify(runtime: Runtime, items: int | None, seconds: float, as_json: bool) -> None:
+    """Ask Claude to confirm or deny machine tags (when switched on and the policy lets item
+    text go to the 'anthropic_tagging' processor); denied tags wait for review."""
+    config = catalogue_settings(runtime.settings)
+    if not config.claude_verification:
+        raise click.UsageError(
+            "Claude verification is off: set claude_verification = true under "
+            "[plugins.catalogue] (and an Anthropic API key) to use it"
+        )
+    report = verify_and_apply(runtime, items or config.verify_items_per_run, seconds)
+
+    def human(d: dict[str, Any]) -> None:
+        click.echo(
+            f"verified {d['items']} item(s): {d['confirmed']} tag(s) confirmed, {d['denied']} "
+            f"denied (sent to review), {len(d['skipped'])} item(s) skipped"
+        )
+        for why in d["skipped"]:
+            click.echo(f"  skipped {why}")
+        if d["stopped"]:
+            click.echo(f"stopped: {d['stopped']}")
+
+    emit(report, as_json, human)
+
+
+def verify_and_apply(runtime: Runtime, items: int, seconds: float) -> dict[str, Any]:
+    """One verification run, then the applied tags of the items it judged brought in line."""
+    _, threshold, flag_limit = catalogue_settings(runtime.settings).tagging()
+    verifier = ClaudeTagVerifier(runtime.settings, runtime.governance, runtime.db)
+    report = verifier.run(items=items, seconds=seconds)
+    if report.content_ids:
+        with runtime.db.connection() as conn, conn.transaction():
+            ids = [uuid.UUID(c) for c in report.content_ids]
+            materialise(conn, threshold=threshold, flag_limit=flag_limit, content_ids=ids)
+    return report.as_dict()
+
+
 @tags.command("review")
 @click.option("--limit", default=50, show_default=True)
 @json_option
@@ -69,7 +111,8 @@ def tags_review(runtime: Runtime, limit: int, as_json: bool) -> None:
             "origin": s.origin,
             "confidence": None if s.confidence is None else round(s.confidence, 3),
             "flags": s.flags,
-            "why": "flagged by learners" if s.flags >= flag_limit else "confidence below threshold",
+            "verdict": s.verdict,
+            "why": review_reason(s, flag_limit),
         }
         for s in states[:limit]
     ]

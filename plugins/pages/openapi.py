@@ -187,6 +187,9 @@ def document() -> dict[str, Any]:
             )
         },
         "/api/v1/learning-admin": {"get": _op("Organisation-wide figures for L&D", _ref(LdView))},
+        "/api/v1/learning-admin/curation": {
+            "get": _op("Curation reports and the tag review queue", _ANY_OBJECT)
+        },
         "/api/v1/learning-admin/experiments": {
             "get": _op(
                 "Experiments' reports (arms of fewer than k people withheld)",

@@ -27,6 +27,7 @@ def register_migrations() -> list[MigrationSource]:
 def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .auth import auth
     from .compliance import compliance_api, compliance_pages
+    from .curation import curation_api, curation_pages
     from .ld import ld_api, ld_pages
     from .ld_experiments import ld_experiment_api, ld_experiment_pages
     from .ld_outcomes import outcome_api, outcome_pages
@@ -37,6 +38,7 @@ def register_blueprints(settings: Settings) -> list[Blueprint]:
     return [
         *(auth, pages, api, team_pages, team_api),
         *(compliance_pages, compliance_api, ld_pages, ld_api, openapi),
+        *(curation_pages, curation_api),
         *(ld_experiment_pages, ld_experiment_api),
         *(outcome_pages, outcome_api),
     ]

@@ -247,3 +247,28 @@ def test_browser_pages_ld_admin_and_a_narrow_keyboard_only_visit(chromium, site,
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
     check_axe(page, axe_source, "/learning-admin at 400 px")
     expect(page.get_by_role("link", name="My team")).to_have_count(0)
+
+
+def test_browser_pages_ld_admin_works_the_curation_review_queue(chromium, site, idp, axe_source):
+    runtime, org, url = site
+    with runtime.db.connection() as conn:
+        conn.execute(
+            "INSERT INTO skill_tag (content_id, skill_id, origin, weight, similarity, "
+            "confidence, rank) VALUES (%s, 'coaching', 'machine', 0.3, 0.4, 0.3, 1)",
+            (org.items["SQL joins"],),
+        )
+    idp.user = {"sub": "ld", "groups": ["learning-and-development"]}
+    page = chromium.new_page()
+    _oidc_sign_in(page, url)
+    page.get_by_role("link", name="Learning admin").click()
+    page.get_by_role("link", name="Curation: gaps, stale items, duplicates, tag review").click()
+    expect(page.get_by_role("heading", name="Tags waiting for review (1)")).to_be_visible()
+    check_axe(page, axe_source, "/learning-admin/curation")
+    page.get_by_role("button", name="Accept coaching on SQL joins").click()
+    expect(page.get_by_role("status")).to_contain_text("Tag accepted.")
+    expect(page.get_by_role("heading", name="Tags waiting for review (0)")).to_be_visible()
+    with runtime.db.connection() as conn:
+        assert conn.execute(
+            "SELECT origin FROM content_skill WHERE content_id = %s AND skill_id = 'coaching'",
+            (org.items["SQL joins"],),
+        ).fetchone() == ("admin",)

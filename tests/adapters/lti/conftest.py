@@ -106,8 +106,6 @@ def registered(lti_runtime, platform) -> PlatformRegistration:
     return registration
 
 
-
-
 @pytest.fixture
 def catalogue(lti_runtime) -> dict[str, Any]:
     """Three items, two tagged with the team-lead profile's skills; their content ids."""

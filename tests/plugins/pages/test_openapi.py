@@ -17,6 +17,7 @@ PAGES_API = (
     "pages_team_api.",
     "pages_compliance_api.",
     "pages_ld_api.",
+    "pages_curation_api.",
     "pages_ld_experiments_api.",
     "pages_ld_outcomes_api.",
 )
