@@ -116,8 +116,10 @@ def person_outcomes(
     """Outcomes of each of ``person_ids`` (unknown ids left out) from ``start`` over
     ``horizon_days``, as known at ``now``; read for ``learning_analytics`` as ``viewer``.
 
-    Two queries per table for everyone (the governance's bulk read), then one replay of
-    each person's events.
+    One query per table for everyone (the governance's bulk read), one per survey kind,
+    then one replay of each person's events.
+
+    :raises ValueError: ``horizon_days`` is not positive.
 
     :raises AccessDenied: ``viewer`` may not read organisation figures, or the people
         are fewer than k (audited).
