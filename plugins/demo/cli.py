@@ -99,8 +99,10 @@ def demo(
     if then_serve:
         # Per-learner pages without sign-in: mounted for this demo server only.
         runtime.pm.add_plugin(DemoPages(), name="demo-pages")
-        # Sign in as any sample person in any role (the pages plugin's demo door).
-        runtime.pm.add_plugin(DemoDoors(), name=DEMO_DOORS)
+        # Sign in as any sample person in any role (the pages plugin's demo door): only when
+        # the pages plugin is loaded, since its sign-ins live in the pages' tables.
+        if runtime.pm.has_plugin("pages"):
+            runtime.pm.add_plugin(DemoDoors(), name=DEMO_DOORS)
         serve_app(runtime, host, port, threads)
 
 

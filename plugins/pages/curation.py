@@ -7,6 +7,8 @@ the policy engine as a ``learning_aggregate`` for ``learning_analytics`` like th
 rests on, and the demand and disagreement figures count at least k people. Actions go
 through the same functions as the CLI (retirement proposals and decisions, tag decisions),
 as POST forms with the page's CSRF token, and name the acting admin by pseudonymous id.
+
+Built on the ``catalogue`` plugin: mounted only when it is loaded (see :mod:`.sections`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from ..catalogue.settings import catalogue_settings
 from . import doors
 from .errors import html_errors, reject_nul
 from .ld_data import PURPOSE
+from .openapi_ops import ANY_OBJECT, op
+from .sections import Hosted
 from .signin import SignedIn
 
 curation_pages = html_errors(Blueprint("pages_curation", __name__, template_folder="templates"))
@@ -205,3 +209,13 @@ def retirement_action() -> WerkzeugResponse:
                 evidence=found[0]["evidence"],
             )
     return doors.back("pages_curation.curation", done=action, _anchor="stale")
+
+
+HOSTED = Hosted(
+    blueprints=(curation_pages, curation_api),
+    paths={
+        "/api/v1/learning-admin/curation": {
+            "get": op("Curation reports and the tag review queue", ANY_OBJECT)
+        },
+    },
+)

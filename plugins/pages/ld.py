@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 from . import charts, doors
 from .errors import html_errors, reject_nul
 from .ld_data import LdView, ld_view
+from .sections import mounted
 
 ld_pages = html_errors(Blueprint("pages_ld", __name__, template_folder="templates"))
 ld_api = reject_nul(Blueprint("pages_ld_api", __name__, url_prefix="/api/v1"))
@@ -54,6 +55,7 @@ def learning_admin() -> Response:
         divergence=divergence,
         calibration=calibration,
         signals=signals,
+        sections=mounted(),
     )
 
 

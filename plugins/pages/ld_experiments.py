@@ -1,5 +1,7 @@
 """``/learning-admin/experiments``: the experiments' reports for L&D staff, and their API
-(``/api/v1/learning-admin/experiments``: list and reports; POST defines one)."""
+(``/api/v1/learning-admin/experiments``: list and reports; POST defines one).
+
+Built on the ``experiments`` plugin: mounted only when it is loaded (see :mod:`.sections`)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,13 @@ from flask import Blueprint, Response, jsonify, request
 
 from learnwire.core.errors import ValidationFailed
 from learnwire.plugins.experiments import placement, report, store
-from learnwire.plugins.experiments.definition import parse
+from learnwire.plugins.experiments.definition import ExperimentDefinition, parse
+from learnwire.plugins.experiments.report import Report
 
 from . import doors
 from .errors import html_errors, reject_nul
+from .openapi_ops import ANY_OBJECT, op, ref
+from .sections import Hosted
 
 ld_experiment_pages = html_errors(Blueprint("pages_ld_experiments", __name__))
 ld_experiment_api = reject_nul(
@@ -53,3 +58,25 @@ def create_json() -> Any:
     with runtime.db.connection() as conn:
         done = placement.create(conn, runtime.governance, doors.subject(person, ROLE), definition)
     return jsonify(done.__dict__), 201
+
+
+HOSTED = Hosted(
+    blueprints=(ld_experiment_pages, ld_experiment_api),
+    paths={
+        "/api/v1/learning-admin/experiments": {
+            "get": op(
+                "Experiments' reports (arms of fewer than k people withheld)",
+                {"type": "array", "items": ref(Report)},
+            ),
+            "post": op(
+                "Define an experiment and place its population (409 when it has started "
+                "and the definition differs)",
+                ANY_OBJECT,
+                status="201",
+                body=ExperimentDefinition,
+            ),
+        },
+    },
+    responses=(Report,),
+    requests=(ExperimentDefinition,),
+)

@@ -1,5 +1,8 @@
 """The pages as a learnwire plugin (entry point ``pages``): blueprints, their tables and the
-housekeeping that keeps sign-ins, served-aggregate memories and team priorities current."""
+housekeeping that keeps sign-ins, served-aggregate memories and team priorities current.
+
+Sections built on other plugins (experiments, curation) are mounted by :mod:`.sections`
+only when the plugin behind each is loaded."""
 
 from __future__ import annotations
 
@@ -27,20 +30,19 @@ def register_migrations() -> list[MigrationSource]:
 def register_blueprints(settings: Settings) -> list[Blueprint]:
     from .auth import auth
     from .compliance import compliance_api, compliance_pages
-    from .curation import curation_api, curation_pages
     from .ld import ld_api, ld_pages
-    from .ld_experiments import ld_experiment_api, ld_experiment_pages
     from .ld_outcomes import outcome_api, outcome_pages
     from .me import api, pages
     from .openapi import openapi
+    from .sections import host
     from .team import team_api, team_pages
 
     return [
         *(auth, pages, api, team_pages, team_api),
         *(compliance_pages, compliance_api, ld_pages, ld_api, openapi),
-        *(curation_pages, curation_api),
-        *(ld_experiment_pages, ld_experiment_api),
         *(outcome_pages, outcome_api),
+        # Sections built on other plugins, mounted only when those are loaded.
+        host,
     ]
 
 

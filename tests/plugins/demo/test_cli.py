@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from importlib import metadata
 from pathlib import Path
 
 import psutil
@@ -137,3 +139,39 @@ def test_demo_serve_on_the_embedded_default_stops_cleanly_on_sigterm(tmp_path):
     while _postgres_running_in(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.3)
     assert not _postgres_running_in(tmp_path), "the embedded PostgreSQL was left running"
+
+
+def test_demo_serve_without_the_pages_plugin_has_no_demo_sign_in(tmp_path, database_url, db):
+    # The demo sign-in opens page sessions in the pages plugin's tables: without that plugin
+    # (left out by the allow-list) the demo server must not offer it.
+    env = _env(tmp_path, database_url)
+    plugins = {ep.name for ep in metadata.entry_points(group="learnwire")} - {"pages"}
+    env["LEARNWIRE_PLUGINS_ALLOW"] = ",".join(sorted(plugins))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [LEARNWIRE, "demo", "--learners", "50", "--serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    assert "Organisation overview" in r.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        for path in ("/demo/sign-in", "/learning-admin"):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
+                status = 200
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            assert status == 404, path
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
