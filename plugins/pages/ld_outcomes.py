@@ -104,6 +104,7 @@ def _not_ready(started: bool) -> tuple[int, str]:
 
 @outcome_pages.get("/learning-admin/outcomes")
 def outcomes() -> Response:
+    doors.require(ROLE)  # the role before the input: a refusal says nothing about it
     key = _key(request.args)
     snapshot, started = _snapshot(key)
     if snapshot is None:
@@ -180,6 +181,7 @@ def recompute() -> WerkzeugResponse:
 def outcomes_json() -> Any:
     """The stored report with when it was computed, or 202 with ``Retry-After`` while it is
     being prepared."""
+    doors.require(ROLE)
     snapshot, started = _snapshot(_key(request.args))
     if snapshot is None:
         status, message = _not_ready(started)
