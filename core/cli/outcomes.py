@@ -116,8 +116,7 @@ def _print_cached(runtime: Runtime, viewer: Subject, key: ReportKey, as_json: bo
             "no stored report for these parameters under the policy in force; run without "
             "--cached to compute one, or wait for the scheduled refresh"
         )
-    body = snapshot.report.model_dump(mode="json")
-    body["computed_at"] = snapshot.computed_at.isoformat()
+    body = snapshot.report.model_dump(mode="json")  # generated_at: when it was computed
 
     def human(_: Any) -> None:
         click.echo(f"Stored report, computed {snapshot.computed_at:%Y-%m-%d %H:%M} UTC")

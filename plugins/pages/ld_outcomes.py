@@ -99,7 +99,7 @@ def _snapshot(key: ReportKey) -> tuple[Snapshot | None, bool]:
 def _not_ready(started: bool) -> tuple[int, str]:
     if started:
         return 202, "The report is being prepared; this page will show it in a minute or so."
-    return 503, "Several reports are being prepared already; try again in a few minutes."
+    return 429, "Several reports are being prepared already; try again in a few minutes."
 
 
 @outcome_pages.get("/learning-admin/outcomes")
@@ -179,8 +179,8 @@ def recompute() -> WerkzeugResponse:
 
 @outcome_api.get("/learning-admin/outcomes")
 def outcomes_json() -> Any:
-    """The stored report with when it was computed, or 202 with ``Retry-After`` while it is
-    being prepared."""
+    """The stored report (``generated_at``: when it was computed), or 202 with
+    ``Retry-After`` while it is being prepared (429 when too many are)."""
     doors.require(ROLE)
     snapshot, started = _snapshot(_key(request.args))
     if snapshot is None:
@@ -189,6 +189,8 @@ def outcomes_json() -> Any:
         response.status_code = status
         response.headers["Retry-After"] = str(RETRY_AFTER)
         return response
-    body = snapshot.report.model_dump(mode="json")
-    body["computed_at"] = snapshot.computed_at.isoformat()
-    return jsonify(body)
+    # The body is the report as documented; its generated_at is when it was computed,
+    # which Last-Modified says too.
+    response = jsonify(snapshot.report.model_dump(mode="json"))
+    response.last_modified = snapshot.computed_at
+    return response
