@@ -2,12 +2,14 @@
 the stored outcome report and the sweep of old snapshots.
 
 The L&D outcome page serves the stored report (:mod:`.snapshots`); refreshing the default
-one (the last :data:`~.snapshots.DEFAULT_DAYS` days per month, every role) in the
-background keeps it current without anyone waiting for it.
+one (the last :data:`~.snapshots.DEFAULT_DAYS` days per month, every role), and a few other
+rolling-window ones people asked for, in the background keeps them current without anyone
+waiting. Fixed windows are recomputed only when asked for (or after a policy change).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +20,7 @@ from ..governance import AccessDenied
 from ..periodic import PeriodicTask
 from ..runtime import in_runtime
 from .refresh import compute_snapshot
-from .snapshots import ReportKey, sweep
+from .snapshots import ReportKey, rolling_keys, sweep
 
 PLUGIN_NAME = "outcomes"
 
@@ -35,6 +37,13 @@ class OutcomesSettings(BaseModel):
         default=30, gt=0, description="Stored outcome reports older than this are deleted."
     )
     sweep_every_seconds: float = Field(default=3600, gt=0)
+    refresh_limit: int = Field(
+        default=4,
+        ge=0,
+        le=100,
+        description="Besides the default report, how many other stored rolling-window reports "
+        "(another period or role) one refresh recomputes, the longest unrefreshed first.",
+    )
 
 
 def outcomes_settings(settings: Settings) -> OutcomesSettings:
@@ -48,7 +57,7 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
         PeriodicTask(
             name="outcomes.report_refresh",
             every_seconds=own.refresh_every_seconds,
-            run=in_runtime(refresh_default_report),
+            run=in_runtime(lambda runtime: refresh_reports(runtime, own)),
         ),
         PeriodicTask(
             name="outcomes.snapshot_sweep",
@@ -58,9 +67,20 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
     ]
 
 
-def refresh_default_report(runtime: Any) -> dict[str, Any]:
-    """Recompute and store the default report."""
-    key = ReportKey()
+def refresh_reports(runtime: Any, own: OutcomesSettings) -> dict[str, Any]:
+    """Recompute and store the default report, then up to ``own.refresh_limit`` other
+    rolling-window reports not refreshed within the interval."""
+    started = datetime.now(UTC)
+    done = [_refresh(runtime, ReportKey())]
+    if own.refresh_limit:
+        cutoff = started - timedelta(seconds=own.refresh_every_seconds)
+        with runtime.db.connection() as conn:
+            others = rolling_keys(conn, cutoff, own.refresh_limit + 1)
+        done += [_refresh(runtime, k) for k in others if k != ReportKey()][: own.refresh_limit]
+    return {"reports": done, "stored": sum(1 for d in done if d["stored"])}
+
+
+def _refresh(runtime: Any, key: ReportKey) -> dict[str, Any]:
     try:
         snapshot = compute_snapshot(runtime.db, runtime.governance, key)
     except AccessDenied:

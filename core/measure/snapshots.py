@@ -124,6 +124,17 @@ def load(conn: Conn, key: ReportKey) -> Snapshot | None:
     return Snapshot(key.text, OutcomeReport.model_validate(row[0]), row[1], row[2])
 
 
+def rolling_keys(conn: Conn, older_than: datetime, limit: int) -> list[ReportKey]:
+    """Rolling-window keys whose snapshot was computed before ``older_than``, oldest first
+    (the ones a periodic refresh should bring up to date)."""
+    rows = conn.execute(
+        "SELECT period, role_id, window_days FROM outcome_report_snapshot "
+        "WHERE window_days IS NOT NULL AND computed_at < %s ORDER BY computed_at LIMIT %s",
+        (older_than, limit),
+    ).fetchall()
+    return [ReportKey(period=p, role=role, days=days) for p, role, days in rows]
+
+
 def sweep(conn: Conn, keep_days: float) -> int:
     """Delete snapshots computed more than ``keep_days`` ago; how many were deleted."""
     return conn.execute(

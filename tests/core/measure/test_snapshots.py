@@ -45,11 +45,26 @@ def test_snapshot_holds_the_report_and_nothing_per_person(runtime, outcomes_org,
     assert json.loads(text)["people"] == 10
 
 
-def test_scheduled_refresh_stores_the_default_report(runtime, outcomes_org):
+def test_scheduled_refresh_stores_the_default_report_and_old_rolling_ones(
+    runtime, outcomes_org, org_module
+):
+    weekly, fixed = (
+        ReportKey(period="week"),
+        ReportKey.fixed(
+            org_module.START, org_module.START + timedelta(days=30), period="month", role=None
+        ),
+    )
+    seven_hours_ago = datetime.now(UTC) - timedelta(hours=7)
+    for key in (weekly, fixed):
+        compute_snapshot(runtime.db, runtime.governance, key, now=seven_hours_ago)
     tasks = _tasks(runtime)
     assert tasks["outcomes.report_refresh"].every_seconds == 6 * 3600
     done = tasks["outcomes.report_refresh"].run(runtime.settings, runtime=runtime)
-    assert done["stored"] is True and done["people"] == 10
+    assert done["stored"] == 2 and done["reports"][0]["people"] == 10
+    assert [r["report"] for r in done["reports"]] == [ReportKey().text, weekly.text]
+    with runtime.db.connection() as conn:
+        assert load(conn, weekly).computed_at > seven_hours_ago
+        assert load(conn, fixed).computed_at == seven_hours_ago  # asked for, not rolling
     with runtime.db.connection() as conn:
         snapshot = read_current(conn, runtime.governance, VIEWER, ReportKey())
     assert snapshot is not None
