@@ -98,7 +98,7 @@ def _snapshot(key: ReportKey) -> tuple[Snapshot | None, bool]:
 
 def _not_ready(started: bool) -> tuple[int, str]:
     if started:
-        return 202, "The report is being prepared; this page will show it in a minute or so."
+        return 202, "The report is being prepared; reload this page in a minute or so to see it."
     return 429, "Several reports are being prepared already; try again in a few minutes."
 
 

@@ -205,7 +205,7 @@ def document() -> dict[str, Any]:
         },
         "/api/v1/learning-admin/outcomes": {
             "get": _op(
-                "Learning outcomes with intervals per role and period, as stored (202 until ready)",
+                "Learning outcomes with intervals, per role and period (k-anonymous)",
                 _ref(OutcomeReport),
                 query=("since", "until", "period", "role"),
             )
