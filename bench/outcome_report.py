@@ -8,7 +8,9 @@ PostgreSQL (reused from ``bench/data/outcomes-<learners>`` on later runs), fits 
 model, ranks everyone once a day before the end (so the beyond-accuracy figures have
 recommendations to read; skipped when rankings are already stored, or with --no-rank), then
 builds the report over the 90 days as ``learnwire outcomes report`` does, ``--repeat``
-times, and prints the time of each part and the report's headline figures.
+times, and prints the time of each part and the report's headline figures. Then it stores
+the report as the L&D page's snapshot and times the page (HTML and JSON) serving it,
+``--page-requests`` times each, through the Flask app as a signed-in L&D admin.
 
 The time covers everything the report does: the governed read of everyone's records, one
 replay of the learner model per person for the 0/30/60/90-day checkpoints and one for the
@@ -31,11 +33,15 @@ from learnwire.core.config import Settings  # noqa: E402
 from learnwire.core.governance import Subject  # noqa: E402
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store  # noqa: E402
 from learnwire.core.measure.outcomes import PURPOSE, load_outcome_model, outcome_of  # noqa: E402
+from learnwire.core.measure.refresh import compute_snapshot  # noqa: E402
 from learnwire.core.measure.report import outcome_report  # noqa: E402
+from learnwire.core.measure.snapshots import ReportKey  # noqa: E402
 from learnwire.core.ranker.service import RecommendationService  # noqa: E402
 from learnwire.core.runtime import Runtime  # noqa: E402
+from learnwire.core.web.app import create_app  # noqa: E402
 from learnwire.plugins.demo.loader import load_demo  # noqa: E402
 from learnwire.plugins.demo.source import DemoParameters  # noqa: E402
+from learnwire.plugins.pages.signin import open_session  # noqa: E402
 
 TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 SINCE = TODAY - timedelta(days=90)
@@ -74,6 +80,43 @@ def parts(runtime: Runtime) -> dict[str, float]:
     return {"governed read": t1 - t0, "model load": t2 - t1, "per-person outcomes": t3 - t2}
 
 
+def page_times(runtime: Runtime, period: str, requests: int) -> None:
+    """Store the report as the page's snapshot, then time the page serving it."""
+    step = next(p for p in ("week", "month", "quarter") if p == period)
+    key = ReportKey.fixed(SINCE, TODAY, period=step, role=None)
+    t0 = time.perf_counter()
+    snapshot = compute_snapshot(runtime.db, runtime.governance, key, now=TODAY)
+    print(f"\nsnapshot stored in {time.perf_counter() - t0:.2f} s (computed and written)")
+    assert snapshot is not None, "another process is computing the same report"
+    with runtime.db.connection() as conn:
+        someone = conn.execute("SELECT id FROM learner LIMIT 1").fetchone()[0]
+        token = open_session(
+            conn,
+            someone,
+            via="oidc",
+            claims={"groups": ["learning-and-development"]},
+            lifetime=timedelta(hours=1),
+        )
+    client = create_app(runtime).test_client()
+    query = f"door={token}&since={SINCE.isoformat()}&until={TODAY.isoformat()}&period={step}"
+    query = query.replace("+", "%2B")
+    for label, path in (
+        ("page (HTML)", "/learning-admin/outcomes"),
+        ("JSON API", "/api/v1/learning-admin/outcomes"),
+    ):
+        took = []
+        for _ in range(max(1, requests)):
+            t0 = time.perf_counter()
+            response = client.get(f"{path}?{query}")
+            took.append(time.perf_counter() - t0)
+            assert response.status_code == 200, (path, response.status_code)
+        median, worst = statistics.median(took) * 1000, max(took) * 1000
+        print(
+            f"  {label:<12} served from the snapshot: median {median:.0f} ms, "
+            f"max {worst:.0f} ms ({len(took)} requests)"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--learners", type=int, default=2000)
@@ -81,6 +124,7 @@ def main() -> None:
     ap.add_argument("--period", choices=("week", "month", "quarter"), default="month")
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--no-rank", action="store_true")
+    ap.add_argument("--page-requests", type=int, default=5)
     args = ap.parse_args()
     data_dir = args.data_dir or Path(__file__).parent / "data" / f"outcomes-{args.learners}"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +168,7 @@ def main() -> None:
     print(f"  roles shown {len(shown)}, withheld {len(report.roles) - len(shown)}, flags:")
     for text in flagged or ["none"]:
         print(f"    {text}")
+    page_times(runtime, args.period, args.page_requests)
     runtime.close()
 
 

@@ -127,6 +127,13 @@ class Governance(ABC):
     def min_group_size(self) -> int:
         """The fewest people an aggregate (team gaps, peers) may rest on."""
 
+    @property
+    def policy_version(self) -> str | None:
+        """The version of the policy in force (as of the last :meth:`refresh`): anything
+        stored from governed data (a report snapshot) is stamped with it and no longer
+        served once it differs. None: this governance keeps no versions."""
+        return None
+
     @abstractmethod
     def allowed(self, subject: Subject, action: str, resource: Resource, purpose: str) -> Decision:
         """Decide without recording anything."""

@@ -42,6 +42,13 @@ class PolicyGovernance(Governance):
     def min_group_size(self) -> int:
         return self.engine.policy.k
 
+    @property
+    def policy_version(self) -> str | None:
+        # None while only the policy directory is in force; the reload task stores it as a
+        # version as soon as it changes, so an edit still moves this.
+        version = self.engine.version
+        return None if version is None else str(version)
+
     def allowed(self, subject: Subject, action: str, resource: Resource, purpose: str) -> Decision:
         return self.engine.allowed(subject, action, resource, purpose)
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import getpass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
 
 from ..governance import AccessDenied, Subject
 from ..measure.periods import PERIODS
+from ..measure.refresh import read_current
 from ..measure.report import OutcomeReport, outcome_report
+from ..measure.snapshots import ReportKey
 from ..measure.stats import Estimate
 from ..runtime import Runtime
 from .output import emit, json_option, table
@@ -51,6 +54,12 @@ def outcomes() -> None:
     help="Length of each step of the series.",
 )
 @click.option("--role", help="Only people holding this job profile (its id).")
+@click.option(
+    "--cached",
+    is_flag=True,
+    help="Print the stored report for these parameters (as the L&D page shows it) instead "
+    "of computing it afresh.",
+)
 @json_option
 @pass_runtime
 def report(
@@ -59,6 +68,7 @@ def report(
     until: str | None,
     period: str,
     role: str | None,
+    cached: bool,
     as_json: bool,
 ) -> None:
     """Completion, engagement, mastery at 30/60/90 days, time to proficiency, survey rates,
@@ -71,6 +81,14 @@ def report(
     runtime.upgrade()
     step = next(p for p in PERIODS if p == period)  # click.Choice checked it is one
     viewer = Subject("ld_admin", f"cli:{getpass.getuser()}")
+    if cached:
+        key = (
+            ReportKey(period=step, role=role, days=DEFAULT_DAYS)
+            if since is None and until is None
+            else ReportKey.fixed(start, end, period=step, role=role)
+        )
+        _print_cached(runtime, viewer, key, as_json)
+        return
     with runtime.db.connection() as conn:
         try:
             result = outcome_report(
@@ -85,6 +103,26 @@ def report(
         except AccessDenied as exc:
             raise click.ClickException(f"refused by policy: {exc}") from None
     emit(result.model_dump(mode="json"), as_json, lambda _: _print(result))
+
+
+def _print_cached(runtime: Runtime, viewer: Subject, key: ReportKey, as_json: bool) -> None:
+    with runtime.db.connection() as conn:
+        try:
+            snapshot = read_current(conn, runtime.governance, viewer, key)
+        except AccessDenied as exc:
+            raise click.ClickException(f"refused by policy: {exc}") from None
+    if snapshot is None:
+        raise click.ClickException(
+            "no stored report for these parameters under the policy in force; run without "
+            "--cached to compute one, or wait for the scheduled refresh"
+        )
+    body = snapshot.report.model_dump(mode="json")  # generated_at: when it was computed
+
+    def human(_: Any) -> None:
+        click.echo(f"Stored report, computed {snapshot.computed_at:%Y-%m-%d %H:%M} UTC")
+        _print(snapshot.report)
+
+    emit(body, as_json, human)
 
 
 def _print(r: OutcomeReport) -> None:

@@ -8,3 +8,5 @@ def test_bench_outcome_report_prints_its_figures(run_bench, tmp_path):
     assert "governed read" in out and "per-person outcomes" in out
     assert "outcome report over 50 people" in out and "median" in out, out
     assert "role level gain by day 90" in out and "concentration (Gini)" in out
+    assert "page (HTML)  served from the snapshot: median" in out, out
+    assert "JSON API     served from the snapshot: median" in out

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from learnwire.core.measure.refresh import wait_for_refreshes
 from learnwire.core.web.app import create_app
 from learnwire.plugins.pages.signin import open_session
 
@@ -39,7 +40,10 @@ def sample_org(runtime: Any) -> Any:
 
 @pytest.fixture
 def app(runtime: Any) -> Any:
-    return create_app(runtime)
+    yield create_app(runtime)
+    # A visit to the outcome page may have started computing a report in the background:
+    # let it end before the next test empties the store under it.
+    assert wait_for_refreshes(300), "an outcome report was still being computed"
 
 
 @pytest.fixture
