@@ -123,13 +123,7 @@ def document(sections: Sequence[Hosted] = ()) -> dict[str, Any]:
             )
         },
         "/api/v1/learning-admin": {"get": op("Organisation-wide figures for L&D", ref(LdView))},
-        "/api/v1/learning-admin/outcomes": {
-            "get": op(
-                "Learning outcomes with intervals, per role and period (k-anonymous)",
-                ref(OutcomeReport),
-                query=("since", "until", "period", "role"),
-            )
-        },
+        "/api/v1/learning-admin/outcomes": {"get": _outcomes_operation()},
         "/api/v1/compliance/audit": {
             "get": op(
                 "Search the audit log",
@@ -191,3 +185,23 @@ def document(sections: Sequence[Hosted] = ()) -> dict[str, Any]:
 @openapi.get("/openapi.json")
 def openapi_json() -> Any:
     return jsonify(document(hosted()))
+
+
+def _outcomes_operation() -> dict[str, Any]:
+    """The stored report; while none is current it is being computed (202, then again after
+    Retry-After), and a full queue of computations answers 429."""
+    operation = op(
+        "Learning outcomes with intervals, per role and period (k-anonymous), from the "
+        "stored report (202 with Retry-After while it is being prepared)",
+        ref(OutcomeReport),
+        query=("since", "until", "period", "role"),
+    )
+    for code, what in (
+        ("202", "the report is being prepared; ask again after Retry-After"),
+        ("429", "too many reports are being prepared; ask again after Retry-After"),
+    ):
+        operation["responses"][code] = {
+            "description": what,
+            "content": {"application/problem+json": {"schema": ref(Problem)}},
+        }
+    return operation
