@@ -3,10 +3,8 @@ egress policy, against a local server speaking Anthropic's Messages API."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,8 @@ from learnwire.core.runtime import Runtime
 from learnwire.plugins.catalogue import plugin
 from learnwire.plugins.catalogue.verify import PROCESSOR, ClaudeTagVerifier
 from learnwire.policies.validation import DEFAULTS_DIR
+
+from ...conftest import fixture_module
 
 DATA = Path(__file__).parent / "data"
 PATHS = frozenset(
@@ -33,18 +33,7 @@ PATHS = frozenset(
 )
 
 
-def _load_fake():
-    name = "lw_fixtures.fake_anthropic"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[2] / "fixtures" / "fake_anthropic.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fake = _load_fake()
+fake = fixture_module("fake_anthropic")
 
 
 def deny_negotiation(payload):
