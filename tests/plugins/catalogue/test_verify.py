@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,8 +17,8 @@ from learnwire.plugins.catalogue.verify import PROCESSOR, ClaudeTagVerifier
 from learnwire.policies.validation import DEFAULTS_DIR
 
 from ...conftest import fixture_module
+from .conftest import applied, import_sample, run
 
-DATA = Path(__file__).parent / "data"
 PATHS = frozenset(
     {
         "item",
@@ -61,12 +60,6 @@ def invoke(runtime, *args):
     return CliRunner().invoke(cli, list(map(str, args)), obj=runtime)
 
 
-def run(runtime, *args):
-    result = invoke(runtime, *args)
-    assert result.exit_code == 0, result.output
-    return result
-
-
 def with_claude(runtime, api, **overrides):
     values = {"anthropic_api_key": SecretStr(fake.API_KEY), "anthropic_base_url": api.url}
     values |= overrides
@@ -76,22 +69,9 @@ def with_claude(runtime, api, **overrides):
 @pytest.fixture
 def library(runtime, db):
     runtime.settings.plugins["catalogue"] = {"apply_threshold": 0.5, "claude_verification": True}
-    run(runtime, "skills", "import", DATA / "framework.csv")
-    run(runtime, "content", "import", DATA / "catalogue.csv", "--provider", "acme")
-    run(runtime, "content", "import", DATA / "catalogue.json", "--provider", "vendor")
+    import_sample(runtime)
     run(runtime, "tags", "run")
     return runtime
-
-
-def applied(db, external_id):
-    with db.connection() as conn:
-        return dict(
-            conn.execute(
-                "SELECT cs.skill_id, cs.origin FROM content_skill cs JOIN content_item c "
-                "ON c.id = cs.content_id WHERE c.external_id = %s",
-                (external_id,),
-            ).fetchall()
-        )
 
 
 def verdicts(db):
