@@ -11,6 +11,7 @@ tell "no data" from "not allowed" and the utilisation report can say why.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -37,11 +38,17 @@ from .retention import cutoff
 CATEGORY: dict[str, DataCategory] = {c.value: c for c in DataCategory}
 #: A feedback statement's answer (a survey's); other rows never have their JSON read.
 RESPONSE_SQL = "CASE WHEN data_category = 'feedback' THEN statement->'result'->>'response' END"
+#: The learning_event columns a view reads, in the order ``_Screen.admit_event`` takes them.
+EVENT_COLUMNS = (
+    "statement_id, occurred_at, source, data_category::text, verb, object_id, content_id, "
+    f"skill_ids, success, completion, score_scaled, duration_seconds, {RESPONSE_SQL}"
+)
 Conn = psycopg.Connection[Any]
 
 # The view's records are the core's; importable from here as well, as they always were.
 __all__ = [
     "CATEGORY",
+    "EVENT_COLUMNS",
     "RESPONSE_SQL",
     "FamilyStatus",
     "GovernedView",
@@ -86,9 +93,7 @@ def governed_view(
         cursors = [conn.cursor() for _ in range(5)]
         cursors[0].execute(OPTED_OUT_SQL, (learner_id,))
         cursors[1].execute(
-            "SELECT statement_id, occurred_at, source, data_category::text, verb, object_id, "
-            "content_id, skill_ids, success, completion, score_scaled, duration_seconds, "
-            f"{RESPONSE_SQL} FROM learning_event WHERE learner_id = %s AND NOT voided "
+            f"SELECT {EVENT_COLUMNS} FROM learning_event WHERE learner_id = %s AND NOT voided "
             "ORDER BY occurred_at, statement_id",
             (learner_id,),
         )
@@ -112,26 +117,7 @@ def governed_view(
     )
     screen = _Screen(policy, purpose, now, dict(opt_rows))
 
-    events = tuple(
-        ViewEvent(
-            sid,
-            at,
-            src,
-            CATEGORY[cat],
-            verb,
-            obj,
-            cid,
-            tuple(skills),
-            ok,
-            done,
-            sc,
-            dur,
-            fams,
-            answer,
-        )
-        for sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur, answer in event_rows
-        if (fams := screen.admit("events", cat, None, at)) is not None
-    )
+    events = tuple(e for row in event_rows if (e := screen.admit_event(row)) is not None)
     facts = tuple(
         ViewFact(src, ftype, key, value, CATEGORY[cat], at, fams)
         for src, ftype, key, value, cat, at in fact_rows
@@ -230,6 +216,29 @@ class _Screen:
         for family in families:
             self.kept[family] += 1
         return families
+
+    def admit_event(self, row: Sequence[Any]) -> ViewEvent | None:
+        """A learning_event row (:data:`EVENT_COLUMNS`) as the view holds it, or None when
+        :meth:`admit` holds it back."""
+        sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur, answer = row
+        if (fams := self.admit("events", cat, None, at)) is None:
+            return None
+        return ViewEvent(
+            sid,
+            at,
+            src,
+            CATEGORY[cat],
+            verb,
+            obj,
+            cid,
+            tuple(skills),
+            ok,
+            done,
+            sc,
+            dur,
+            fams,
+            answer,
+        )
 
     def statuses(self) -> dict[str, FamilyStatus]:
         out: dict[str, FamilyStatus] = {}

@@ -22,7 +22,7 @@ from .access import Resource, Subject
 from .engine import PolicyEngine
 from .view import (
     CATEGORY,
-    RESPONSE_SQL,
+    EVENT_COLUMNS,
     GovernedView,
     ViewCalendar,
     ViewEvent,
@@ -110,32 +110,13 @@ def _views(
     screens = {lid: _Screen(policy, purpose, now, opted.get(lid, {})) for lid in learners}
     wanted = list(learners)
     events: dict[UUID, list[ViewEvent]] = defaultdict(list)
-    for lid, sid, at, src, cat, verb, obj, cid, skills, ok, done, sc, dur, answer in conn.execute(
-        "SELECT learner_id, statement_id, occurred_at, source, data_category::text, verb, "
-        "object_id, content_id, skill_ids, success, completion, score_scaled, duration_seconds, "
-        f"{RESPONSE_SQL} FROM learning_event WHERE learner_id = ANY(%s) AND NOT voided "
-        "ORDER BY learner_id, occurred_at, statement_id",
+    for lid, *row in conn.execute(
+        f"SELECT learner_id, {EVENT_COLUMNS} FROM learning_event "
+        "WHERE learner_id = ANY(%s) AND NOT voided ORDER BY learner_id, occurred_at, statement_id",
         (wanted,),
     ):
-        if (fams := screens[lid].admit("events", cat, None, at)) is not None:
-            events[lid].append(
-                ViewEvent(
-                    sid,
-                    at,
-                    src,
-                    CATEGORY[cat],
-                    verb,
-                    obj,
-                    cid,
-                    tuple(skills),
-                    ok,
-                    done,
-                    sc,
-                    dur,
-                    fams,
-                    answer,
-                )
-            )
+        if (event := screens[lid].admit_event(row)) is not None:
+            events[lid].append(event)
     facts: dict[UUID, list[ViewFact]] = defaultdict(list)
     for lid, src, ftype, key, value, cat, at in conn.execute(
         "SELECT learner_id, source, fact_type, key, value, data_category::text, occurred_at "

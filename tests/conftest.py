@@ -7,11 +7,14 @@ Redis; by default database 15 of 127.0.0.1:6379 is used (and flushed per test).
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import psycopg
 import pytest
@@ -24,6 +27,20 @@ from learnwire.core.store import migrations as migration_runner
 from learnwire.testing import empty_store
 
 TEST_DATABASE = "learnwire_test"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def fixture_module(name: str) -> ModuleType:
+    """``tests/fixtures/<name>.py`` (a fake server, a sample organisation), imported once under
+    ``lw_fixtures.<name>``: tests are not packages, so the fixtures are loaded by path."""
+    qualified = f"lw_fixtures.{name}"
+    if qualified not in sys.modules:
+        spec = importlib.util.spec_from_file_location(qualified, FIXTURES / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = module
+        spec.loader.exec_module(module)
+    return sys.modules[qualified]
 
 
 @pytest.fixture(scope="session")

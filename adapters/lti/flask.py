@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -139,6 +140,16 @@ def _back_to_page(tool: LtiTool, record: launches.LaunchRecord, done: str) -> Re
     return response
 
 
+def _learner_says(launch_id: str, store: Callable[..., str], form: object) -> Response:
+    """Store what the launched learner posted from their page (``store`` is one of
+    :mod:`.learner_input`'s functions, given ``form``), then send them back to the page."""
+    tool = _tool()
+    with tool.runtime.db.connection() as conn:
+        record = _bound(tool, conn, launch_id)
+        done = store(tool, conn, record, form, signed_in=_signed_in())
+    return _back_to_page(tool, record, done)
+
+
 def _restore(tool: LtiTool, conn: Any, launch_id: str) -> tuple[Any, launches.LaunchRecord]:
     record = _bound(tool, conn, launch_id)
     keys.ensure_active(conn)
@@ -223,34 +234,16 @@ def make_blueprint() -> Blueprint:
 
     @bp.post("/launch/<launch_id>/feedback")
     def rate(launch_id: str) -> Response:
-        tool = _tool()
-        with tool.runtime.db.connection() as conn:
-            record = _bound(tool, conn, launch_id)
-            done = learner_input.rate(
-                tool, conn, record, request.form.to_dict(), signed_in=_signed_in()
-            )
-        return _back_to_page(tool, record, done)
+        return _learner_says(launch_id, learner_input.rate, request.form.to_dict())
 
     @bp.post("/launch/<launch_id>/survey")
     def survey(launch_id: str) -> Response:
-        tool = _tool()
-        with tool.runtime.db.connection() as conn:
-            record = _bound(tool, conn, launch_id)
-            done = learner_input.answer_survey(
-                tool, conn, record, request.form.to_dict(), signed_in=_signed_in()
-            )
-        return _back_to_page(tool, record, done)
+        return _learner_says(launch_id, learner_input.answer_survey, request.form.to_dict())
 
     @bp.post("/launch/<launch_id>/priorities")
     def priorities(launch_id: str) -> Response:
-        tool = _tool()
-        with tool.runtime.db.connection() as conn:
-            record = _bound(tool, conn, launch_id)
-            fields = [(k, v) for k, v in request.form.items(multi=True) if k != "launch_token"]
-            done = learner_input.state_priorities(
-                tool, conn, record, fields, signed_in=_signed_in()
-            )
-        return _back_to_page(tool, record, done)
+        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "launch_token"]
+        return _learner_says(launch_id, learner_input.state_priorities, fields)
 
     @bp.post("/launch/<launch_id>/score")
     def score(launch_id: str) -> Response:

@@ -20,22 +20,11 @@ from ..measure.report import OutcomeReport, outcome_report
 from ..measure.snapshots import ReportKey
 from ..measure.stats import Estimate
 from ..runtime import Runtime
+from .moments import moment
 from .output import emit, json_option, table
 from .root import cli, pass_runtime
 
 DEFAULT_DAYS = 90
-
-
-def _moment(value: str | None, hint: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"not an ISO 8601 date or time: {value!r}", param_hint=hint
-        ) from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @cli.group()
@@ -74,8 +63,8 @@ def report(
     """Completion, engagement, mastery at 30/60/90 days, time to proficiency, survey rates,
     manager observations and how widely recommendations reach, with 95% intervals, per role
     and per period."""
-    end = _moment(until, "--until") or datetime.now(UTC)
-    start = _moment(since, "--since") or end - timedelta(days=DEFAULT_DAYS)
+    end = moment(until, "--until") or datetime.now(UTC)
+    start = moment(since, "--since") or end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
         raise click.BadParameter("--since must be before --until", param_hint="--since")
     runtime.upgrade()

@@ -11,6 +11,7 @@ import click
 
 from ..runtime import Runtime
 from ..store import one
+from .moments import moment
 from .output import emit, json_option, table
 from .root import cli, pass_runtime
 
@@ -20,13 +21,7 @@ if TYPE_CHECKING:
 
 
 def _at(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint="--at") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return moment(value, "--at") or datetime.now(UTC)
 
 
 def _service(runtime: Runtime) -> RecommendationService:

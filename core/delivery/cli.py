@@ -9,6 +9,7 @@ from uuid import UUID
 
 import click
 
+from ..cli.moments import moment
 from ..cli.output import emit, json_option, table
 from ..cli.root import pass_runtime
 from ..runtime import Runtime
@@ -16,16 +17,6 @@ from . import outbox, preferences
 from .channel import CADENCES, KINDS
 from .run import run
 from .sender import Sender
-
-
-def _at(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint="--at") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @click.group("delivery")
@@ -52,7 +43,9 @@ def delivery_run(
     runtime.upgrade()
     sender = Sender(runtime)
     while True:
-        report = run(runtime, at=_at(at), dry_run=dry_run, sender=sender)
+        # Without --at, each round acts for its own "now".
+        when = moment(at, "--at") or datetime.now(UTC)
+        report = run(runtime, at=when, dry_run=dry_run, sender=sender)
         data = report.as_dict()
         if dry_run or as_json:
             data["plans"] = [p.as_dict() for p in report.plans]
@@ -108,7 +101,8 @@ def delivery_preview(
     runtime.upgrade()
     sender = Sender(runtime)
     with runtime.db.connection() as conn:
-        message = sender.preview(conn, learner, kind=kind, channel=channel, at=_at(at))
+        when = moment(at, "--at") or datetime.now(UTC)
+        message = sender.preview(conn, learner, kind=kind, channel=channel, at=when)
     data = message.model_dump(mode="json")
 
     def human(d: dict) -> None:

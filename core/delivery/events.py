@@ -16,7 +16,7 @@ from uuid import UUID
 import psycopg
 
 from ..intake import Intake, IntakeReport
-from ..models import DataCategory, LearningEvent
+from ..models import DataCategory, learnwire_statement
 from ..sources import SourceBatch
 
 Conn = psycopg.Connection[Any]
@@ -44,21 +44,15 @@ def record(
 ) -> IntakeReport:
     verb = VERBS[what]
     statement_id = uuid.uuid5(NAMESPACE, f"{what}|{learner_id}|{key}")
-    statement = {
-        "id": str(statement_id),
-        "verb": {"id": verb, "display": {"en-US": what}},
-        "object": {"objectType": "Activity", "id": object_id},
-        "context": {"platform": f"learnwire delivery ({channel})"},
-        "timestamp": at.isoformat(),
-    }
-    event = LearningEvent(
+    event = learnwire_statement(
         statement_id=statement_id,
         learner_id=learner_id,
         source=SOURCE,
         data_category=DataCategory.BEHAVIOURAL,
         occurred_at=at,
         verb=verb,
+        verb_display=what,
         object_id=object_id,
-        statement=statement,
+        context={"platform": f"learnwire delivery ({channel})"},
     )
     return intake.store(conn, SourceBatch(events=[event]), source=SOURCE)

@@ -13,7 +13,7 @@ import psycopg
 
 from ..errors import NotFound, ValidationFailed
 from ..intake import Intake, IntakeReport
-from ..models import DataCategory, HrFact, HrFactType, LearningEvent
+from ..models import DataCategory, HrFact, HrFactType, learnwire_statement
 from ..sources import SourceBatch
 
 Conn = psycopg.Connection[Any]
@@ -56,21 +56,15 @@ def rate(
     when = (at or datetime.now(UTC)).replace(microsecond=0)
     verb = VERB_BASE + verdict.replace("_", "-")
     statement_id = uuid.uuid5(FEEDBACK_NAMESPACE, f"{learner_id}|{content_id}|{verdict}|{when}")
-    statement = {
-        "id": str(statement_id),
-        "verb": {"id": verb, "display": {"en-US": verdict.replace("_", " ")}},
-        "object": {"objectType": "Activity", "id": row[0]},
-        "timestamp": when.isoformat(),
-    }
-    event = LearningEvent(
+    event = learnwire_statement(
         statement_id=statement_id,
         learner_id=learner_id,
         source=SOURCE,
         data_category=DataCategory.FEEDBACK,
         occurred_at=when,
         verb=verb,
+        verb_display=verdict.replace("_", " "),
         object_id=row[0],
-        statement=statement,
     )
     return intake.store(conn, SourceBatch(events=[event]), source=SOURCE)
 

@@ -3,7 +3,7 @@
 from .base import Boundary, DataCategory, IdentityRef, RecordMeta
 from .calendar import CalendarSignal
 from .content import ContentFormat, ContentItem, ContentSkill
-from .events import EventResult, LearningEvent
+from .events import EventResult, LearningEvent, learnwire_statement
 from .hr import HrFact, HrFactType
 from .identity import IdentityKind, Learner, PersonRecord
 from .org import OrgUnit, TeamMembership
@@ -34,4 +34,5 @@ __all__ = [
     "SkillPrerequisite",
     "SkillRequirement",
     "TeamMembership",
+    "learnwire_statement",
 ]

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
-from pydantic import ValidationError
 
 from ..governance import AccessDenied, Governance
 from ..governed_view import GovernedView
 from ..learner.state import LearnerState
 from ..models import Recommendation, SignalContribution
+from .claude_call import BudgetSpent, ClaudeFailed, ask_claude
 from .contextual_payload import build_payload, has_rich_context
 from .contextual_prompt import (
     CHARS_PER_TOKEN,
@@ -206,53 +206,27 @@ class ContextualReranker:
             raise _Failed("the egress could not be audited in time; nothing was sent") from None
 
     def _call(self, sent: dict[str, Any]) -> tuple[RerankAnswer, tuple[int, int]]:
-        import anthropic
-
         body = json.dumps(sent, ensure_ascii=False, separators=(",", ":"))
-        estimate = (len(SYSTEM_PROMPT) + len(body)) // CHARS_PER_TOKEN + MAX_OUTPUT_TOKENS
-        day = self.budget.reserve(estimate)
-        if day is None:
+        try:
+            return ask_claude(
+                self.client(),
+                self.budget,
+                RerankAnswer,
+                model=self.model,
+                system=SYSTEM_PROMPT,
+                body=body,
+                max_output_tokens=MAX_OUTPUT_TOKENS,
+                chars_per_token=CHARS_PER_TOKEN,
+                timeout_seconds=self.settings.anthropic_timeout_seconds,
+            )
+        except BudgetSpent as refused:
             spent = self.budget.usage()
             raise _Skip(
                 f"today's token budget is spent ({spent.spent} of {self.budget.daily} used, "
-                f"a call may need {estimate})"
-            )
-        try:
-            message = self.client().messages.create(
-                model=self.model,
-                max_tokens=MAX_OUTPUT_TOKENS,
-                system=SYSTEM_PROMPT,
-                messages=[{"role": "user", "content": body}],
-            )
-        except anthropic.APITimeoutError:
-            self.budget.release(day, estimate)
-            raise _Failed(
-                f"Claude did not answer within {self.settings.anthropic_timeout_seconds:g} s"
+                f"a call may need {refused.estimate})"
             ) from None
-        except anthropic.APIStatusError as exc:
-            self.budget.release(day, estimate)
-            raise _Failed(
-                f"Claude answered HTTP {exc.status_code}: {_error_message(exc)}"
-            ) from None
-        except anthropic.APIConnectionError as exc:
-            self.budget.release(day, estimate)
-            raise _Failed(f"Claude could not be reached: {exc}") from None
-        tokens = (int(message.usage.input_tokens), int(message.usage.output_tokens))
-        self.budget.settle(day, estimate, *tokens)
-        if message.stop_reason != "end_turn":
-            raise _Failed(f"Claude stopped before finishing its answer ({message.stop_reason})")
-        blocks = list(message.content)
-        if not blocks or any(block.type != "text" for block in blocks):
-            raise _Failed("Claude's answer was not plain text")
-        text = "".join(block.text for block in blocks)
-        try:
-            return RerankAnswer.model_validate_json(text), tokens
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "answer"
-            raise _Failed(
-                f"Claude's answer was not the JSON asked for ({where}: {first['msg']})"
-            ) from None
+        except ClaudeFailed as failed:
+            raise _Failed(str(failed)) from None
 
     # -- applying --------------------------------------------------------------------------
 
@@ -340,14 +314,6 @@ def _check_ids(answer: RerankAnswer, offered: list[str]) -> None:
 def _summaries(conn: Conn, ids: list[UUID]) -> dict[UUID, str]:
     rows = conn.execute("SELECT id, summary FROM content_item WHERE id = ANY(%s)", (ids,))
     return {cid: summary for cid, summary in rows}
-
-
-def _error_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        error = body["error"]
-        return f"{error.get('type', 'error')}: {error.get('message', '')}".strip(": ")
-    return str(exc)
 
 
 def _ordinal(n: int) -> str:

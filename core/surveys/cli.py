@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..cli.moments import moment
 from ..cli.output import emit, json_option, table
 from ..cli.root import pass_runtime
 from ..runtime import Runtime
@@ -19,18 +20,6 @@ from .vocabulary import APPLICATION, RELEVANCE
 
 #: The answer whose share each learner question reports.
 POSITIVE = {RELEVANCE: "relevant", APPLICATION: "used"}
-
-
-def _day(value: str | None, default: datetime, hint: str) -> datetime:
-    if not value:
-        return default
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"not an ISO 8601 date or time: {value!r}", param_hint=hint
-        ) from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @click.group("surveys")
@@ -45,8 +34,8 @@ def surveys_group() -> None:
 @pass_runtime
 def summary(runtime: Runtime, since: str | None, until: str | None, as_json: bool) -> None:
     """Answers given in a period: shares over at least k people, teams of at least k."""
-    end = _day(until, datetime.now(UTC), "--until")
-    start = _day(since, end - timedelta(days=30), "--since")
+    end = moment(until, "--until") or datetime.now(UTC)
+    start = moment(since, "--since") or end - timedelta(days=30)
     k = runtime.governance.min_group_size
     data: dict[str, Any] = {"since": start.isoformat(), "until": end.isoformat(), "k": k}
     with runtime.db.connection() as conn:

@@ -21,7 +21,7 @@ import psycopg
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..intake import Intake
 from ..learner.org import AGGREGATE_FAMILIES
-from ..models import DataCategory, LearningEvent
+from ..models import DataCategory, learnwire_statement
 from ..sources import SourceBatch
 from .vocabulary import (
     ANSWERS,
@@ -247,12 +247,18 @@ def _store(
         f"{kind}|{learner_id}|{subject}|{answer}|{sorted(ext.items())}|{len(earlier)}",
     )
     when = (at or datetime.now(UTC)).replace(microsecond=0)
-    statement = {
-        "id": str(statement_id),
-        "verb": {"id": verb, "display": {"en-US": f"answered the {kind} survey"}},
-        "object": {"objectType": "Activity", "id": activity},
-        "result": {"response": answer},
-        "context": {
+    event = learnwire_statement(
+        statement_id=statement_id,
+        learner_id=learner_id,
+        source=SOURCE,
+        data_category=DataCategory.FEEDBACK,
+        occurred_at=when,
+        verb=verb,
+        verb_display=f"answered the {kind} survey",
+        object_id=activity,
+        skill_ids=[ext[EXT_SKILL]] if EXT_SKILL in ext else [],
+        result={"response": answer},
+        context={
             "platform": f"learnwire ({via})",
             "contextActivities": {
                 "category": [
@@ -268,18 +274,6 @@ def _store(
             },
             "extensions": ext,
         },
-        "timestamp": when.isoformat(),
-    }
-    event = LearningEvent(
-        statement_id=statement_id,
-        learner_id=learner_id,
-        source=SOURCE,
-        data_category=DataCategory.FEEDBACK,
-        occurred_at=when,
-        verb=verb,
-        object_id=activity,
-        skill_ids=[ext[EXT_SKILL]] if EXT_SKILL in ext else [],
-        statement=statement,
     )
     report = intake.store(conn, SourceBatch(events=[event]), source=SOURCE)
     refused = "; ".join(r.reason for r in report.rejected) or None

@@ -15,6 +15,13 @@ from .esco import ATTRIBUTION, load_esco, map_skills, packaged_csv, store_esco
 from .esco_adopt import Selection, adopt
 from .framework import import_framework
 
+#: Both ESCO commands read the same file: the installed package's unless told otherwise.
+esco_csv_option = click.option(
+    "--esco-csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An ESCO skills file in the package's format (default: the installed package's).",
+)
+
 
 @click.group("skills")
 def skills() -> None:
@@ -62,11 +69,7 @@ def skills_import(runtime: Runtime, path: Path, domain: str, dry_run: bool, as_j
     type=click.IntRange(1, 20),
     help="ESCO skills listed per framework skill.",
 )
-@click.option(
-    "--esco-csv",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An ESCO skills file in the package's format (default: the installed package's).",
-)
+@esco_csv_option
 @json_option
 @pass_runtime
 def map_esco(runtime: Runtime, top: int, esco_csv: Path | None, as_json: bool) -> None:
@@ -119,11 +122,7 @@ def map_esco(runtime: Runtime, top: int, esco_csv: Path | None, as_json: bool) -
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 20_000))
 @click.option("--by", required=True, help="Who adopts them (kept with each skill's origin).")
 @click.option("--dry-run", is_flag=True, help="List what would be adopted, write no skill.")
-@click.option(
-    "--esco-csv",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An ESCO skills file in the package's format (default: the installed package's).",
-)
+@esco_csv_option
 @json_option
 @pass_runtime
 def adopt_esco_command(

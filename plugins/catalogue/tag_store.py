@@ -20,7 +20,7 @@ import psycopg
 
 from ...core.errors import NotFound
 from ...core.intake import Intake, IntakeReport
-from ...core.models import DataCategory, LearningEvent
+from ...core.models import DataCategory, learnwire_statement
 from ...core.sources import SourceBatch
 
 Conn = psycopg.Connection[Any]
@@ -212,22 +212,16 @@ def flag(
         raise NotFound(f"no content item {content_id}")
     when = datetime.now(UTC)
     statement_id = uuid.uuid5(FLAG_NAMESPACE, f"{learner_id}|{content_id}|{skill_id}|{when}")
-    statement = {
-        "id": str(statement_id),
-        "verb": {"id": FLAG_VERB, "display": {"en-US": "flagged tag"}},
-        "object": {"objectType": "Activity", "id": row[0]},
-        "context": {"extensions": {FLAG_VERB: skill_id}},
-        "timestamp": when.isoformat(),
-    }
-    event = LearningEvent(
+    event = learnwire_statement(
         statement_id=statement_id,
         learner_id=learner_id,
         source=SOURCE,
         data_category=DataCategory.FEEDBACK,
         occurred_at=when,
         verb=FLAG_VERB,
+        verb_display="flagged tag",
         object_id=row[0],
         skill_ids=[skill_id],
-        statement=statement,
+        context={"extensions": {FLAG_VERB: skill_id}},
     )
     return intake.store(conn, SourceBatch(events=[event]), source=SOURCE)

@@ -27,10 +27,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 import anthropic
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...core.config import Settings
 from ...core.governance import AccessDenied, Governance
+from ...core.ranker.claude_call import BudgetSpent, ClaudeFailed, ask_claude
 from ...core.ranker.contextual_store import TokenBudget
 from ...core.store import Database
 
@@ -225,42 +226,23 @@ class ClaudeTagVerifier:
             raise Stop(f"the policy does not let item text go to '{PROCESSOR}': {denied}") from None
 
     def _call(self, body: str) -> VerifyAnswer:
-        estimate = (len(SYSTEM_PROMPT) + len(body)) // CHARS_PER_TOKEN + MAX_OUTPUT_TOKENS
-        day = self.budget.reserve(estimate)
-        if day is None:
-            raise Stop("today's Anthropic token budget is spent")
         try:
-            message = self.client().messages.create(
+            answer, _ = ask_claude(
+                self.client(),
+                self.budget,
+                VerifyAnswer,
                 model=self.model,
-                max_tokens=MAX_OUTPUT_TOKENS,
                 system=SYSTEM_PROMPT,
-                messages=[{"role": "user", "content": body}],
+                body=body,
+                max_output_tokens=MAX_OUTPUT_TOKENS,
+                chars_per_token=CHARS_PER_TOKEN,
+                timeout_seconds=self.settings.anthropic_timeout_seconds,
             )
-        except anthropic.APITimeoutError:
-            self.budget.release(day, estimate)
-            raise VerifyError(
-                f"Claude did not answer within {self.settings.anthropic_timeout_seconds:g} s"
-            ) from None
-        except anthropic.APIStatusError as exc:
-            self.budget.release(day, estimate)
-            raise VerifyError(f"Claude answered HTTP {exc.status_code}") from None
-        except anthropic.APIConnectionError:
-            self.budget.release(day, estimate)
-            raise VerifyError("Claude could not be reached") from None
-        self.budget.settle(
-            day, estimate, int(message.usage.input_tokens), int(message.usage.output_tokens)
-        )
-        if message.stop_reason != "end_turn":
-            raise VerifyError(f"Claude stopped before finishing ({message.stop_reason})")
-        texts = [getattr(b, "text", None) for b in message.content]
-        if not texts or any(not isinstance(t, str) for t in texts):
-            raise VerifyError("Claude's answer was not plain text")
-        try:
-            return VerifyAnswer.model_validate_json("".join(t for t in texts if t))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "answer"
-            raise VerifyError(f"Claude's answer was not the JSON asked for ({where})") from None
+        except BudgetSpent:
+            raise Stop("today's Anthropic token budget is spent") from None
+        except ClaudeFailed as failed:
+            raise VerifyError(str(failed)) from None
+        return answer
 
     def _store(self, pending: Pending, verdicts: list[Verdict]) -> None:
         at = pending.updated_at

@@ -24,25 +24,14 @@ from learnwire.core.models import IdentityRef
 from learnwire.core.runtime import Runtime
 from learnwire.core.web.app import create_app
 
+from ..conftest import fixture_module
+
 pytestmark = pytest.mark.browser
 AXE_VERSION = "4.14.1"
 AXE_DIR = Path(__file__).resolve().parents[2] / "build" / "axe-core" / AXE_VERSION
-TESTS = Path(__file__).resolve().parents[1]
 fake = sys.modules["lti_fake_platform"]
 browser_platform = sys.modules["lti_browser_platform"]
 library = sys.modules["learning_library"]
-
-
-def _fixture(name: str) -> Any:
-    import importlib.util
-
-    qualified = f"lw_fixtures.{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, TESTS / "fixtures" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return sys.modules[qualified]
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +74,7 @@ def check_axe(target: Any, axe: str | None, label: str) -> None:
 
 @pytest.fixture
 def idp() -> Any:
-    provider = _fixture("fake_oidc").FakeOidcProvider()
+    provider = fixture_module("fake_oidc").FakeOidcProvider()
     yield provider
     provider.stop()
 
@@ -127,7 +116,7 @@ def site(settings, pm, db, platform, tool_url, idp) -> Any:
         )
     items = library.seed_library(runtime)
     library.give_role(runtime, platform.issuer, "user-1")
-    org = _fixture("pages_org").build(runtime, items)
+    org = fixture_module("pages_org").build(runtime, items)
     served = fake.Served(create_app(runtime), int(tool_url.rsplit(":", 1)[1]))
     yield runtime, org, served.url
     served.stop()

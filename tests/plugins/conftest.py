@@ -1,39 +1,33 @@
-"""Local fake Moodle and Workday servers for the source-plugin tests.
+"""Local fake Moodle and Workday servers for the source-plugin tests, and the pages' small
+sample organisation that the pages and the experiments are tried on.
 
-The fakes live in ``tests/fixtures`` as plain modules (tests have no packages), loaded here
-by path; each fixture starts its server on 127.0.0.1 and stops it after the test.
+The fakes live in ``tests/fixtures`` as plain modules (tests have no packages), loaded by path
+(``fixture_module`` in tests/conftest.py); each fixture starts its server on 127.0.0.1 and stops
+it after the test.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from ..conftest import fixture_module
 
 
-def load_fixture_module(name: str) -> ModuleType:
-    """Import ``tests/fixtures/<name>.py`` once, under ``lw_fixtures.<name>``."""
-    qualified = f"lw_fixtures.{name}"
-    if qualified in sys.modules:
-        return sys.modules[qualified]
-    spec = importlib.util.spec_from_file_location(qualified, _FIXTURES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[qualified] = module
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def sample_org(runtime: Any) -> Any:
+    """tests/fixtures/pages_org on the test library: one manager over a team of six and one of
+    three (ten team leads), with learning records and model estimates in the store."""
+    items = fixture_module("learning_library").seed_library(runtime)
+    return fixture_module("pages_org").build(runtime, items)
 
 
 @pytest.fixture
 def fake_moodle_module() -> ModuleType:
-    return load_fixture_module("fake_moodle")
+    return fixture_module("fake_moodle")
 
 
 @pytest.fixture
@@ -48,7 +42,7 @@ def fake_moodle(fake_moodle_module: ModuleType) -> Iterator[Any]:
 
 @pytest.fixture
 def fake_workday_module() -> ModuleType:
-    return load_fixture_module("fake_workday")
+    return fixture_module("fake_workday")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from learnwire.plugins.slack.settings import SlackSettings
 from learnwire.plugins.teams.channel import TeamsChannel
 from learnwire.plugins.teams.settings import TeamsSettings
 
-from .conftest import load_fixture_module
+from ..conftest import fixture_module
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -56,7 +56,7 @@ def _message(address: str, channel: str) -> Message:
 
 
 def test_slack_posts_block_kit_with_the_bot_token():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeSlack() as slack:
         channel = SlackChannel(SlackSettings(**slack.settings()))
         receipt = channel.send(_message("U0ANA", "slack"))
@@ -75,7 +75,7 @@ def test_slack_posts_block_kit_with_the_bot_token():
 
 
 def test_slack_bad_token_fails_permanently_with_what_to_fix():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeSlack() as slack:
         channel = SlackChannel(SlackSettings(**slack.settings(token="xoxb-wrong")))
         with pytest.raises(ChannelError) as caught:
@@ -87,7 +87,7 @@ def test_slack_bad_token_fails_permanently_with_what_to_fix():
 
 
 def test_slack_name_instead_of_user_id_is_refused_before_sending():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeSlack() as slack:
         with pytest.raises(ChannelError, match="user id") as caught:
             SlackChannel(SlackSettings(**slack.settings())).send(_message("@ana", "slack"))
@@ -95,7 +95,7 @@ def test_slack_name_instead_of_user_id_is_refused_before_sending():
 
 
 def test_slack_rate_limit_is_transient():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeSlack() as slack:
         slack.fail_with = (429, {"ok": False, "error": "ratelimited"})
         with pytest.raises(ChannelError) as caught:
@@ -104,7 +104,7 @@ def test_slack_rate_limit_is_transient():
 
 
 def test_teams_workflow_gets_an_adaptive_card_for_the_recipient():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeTeamsWorkflow() as teams:
         channel = TeamsChannel(TeamsSettings(webhook_url=teams.url()))
         assert channel.send(_message("ana@example.com", "teams")).delivered
@@ -125,7 +125,7 @@ def test_teams_workflow_gets_an_adaptive_card_for_the_recipient():
 
 
 def test_teams_bad_webhook_signature_fails_permanently_without_the_url():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeTeamsWorkflow() as teams:
         channel = TeamsChannel(TeamsSettings(webhook_url=teams.url(sig="forged")))
         with pytest.raises(ChannelError) as caught:
@@ -137,7 +137,7 @@ def test_teams_bad_webhook_signature_fails_permanently_without_the_url():
 
 
 def test_email_wrong_password_and_bounce_are_clear_permanent_failures():
-    smtp_module = load_fixture_module("fake_smtp")
+    smtp_module = fixture_module("fake_smtp")
     with smtp_module.FakeSmtp() as smtp:
         wrong = EmailSettings(**{**smtp.settings(), "password": "not-it"})
         with pytest.raises(ChannelError, match="refused the username or password") as caught:
@@ -153,7 +153,7 @@ def test_email_wrong_password_and_bounce_are_clear_permanent_failures():
 
 
 def test_email_without_a_trusted_certificate_refuses_to_send():
-    smtp_module = load_fixture_module("fake_smtp")
+    smtp_module = fixture_module("fake_smtp")
     with smtp_module.FakeSmtp() as smtp:
         untrusted = EmailSettings(**{**smtp.settings(), "ca_file": None})
         with pytest.raises(ChannelError, match="TLS") as caught:
@@ -174,7 +174,7 @@ def _with_survey(message: Message) -> Message:
 
 
 def test_slack_survey_question_comes_with_one_link_button_per_answer():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeSlack() as slack:
         SlackChannel(SlackSettings(**slack.settings())).send(
             _with_survey(_message("U0ANA", "slack"))
@@ -193,7 +193,7 @@ def test_slack_survey_question_comes_with_one_link_button_per_answer():
 
 
 def test_teams_survey_question_comes_with_one_open_url_action_per_answer():
-    chat = load_fixture_module("fake_chat")
+    chat = fixture_module("fake_chat")
     with chat.FakeTeamsWorkflow() as teams:
         TeamsChannel(TeamsSettings(webhook_url=teams.url())).send(
             _with_survey(_message("ana@example.com", "teams"))

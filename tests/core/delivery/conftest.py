@@ -7,13 +7,10 @@ on Tuesday 2026-11-24, so a nudge is due for him on Monday 2026-11-23.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -37,7 +34,6 @@ from learnwire.core.sources import ContentBatch, SourceBatch
 
 from ...conftest import make_settings
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 #: Monday 2026-11-23, 00:30 UTC: early on everyone's Monday but Tokyo's (09:30 there).
 MONDAY = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
 PRESENTATION = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -51,17 +47,6 @@ SKILLS = [
     ("management.coaching", "coaching"),
     ("communication.presenting", "presenting"),
 ]
-
-
-def fixture_module(name: str) -> ModuleType:
-    qualified = f"lw_fixtures.{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, FIXTURES / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
 
 
 def _item(n: int, skill: str) -> ContentItem:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from learnwire.core.cli.root import LearnwireGroup
 
-from .conftest import fixture_module
+from ...conftest import fixture_module
 
 AT = "2026-11-23T14:00:00Z"  # Berlin 15:00, New York 09:00, Tokyo 23:00
 

@@ -10,7 +10,7 @@ from learnwire.core.delivery import outbox
 from learnwire.core.delivery.run import run
 from learnwire.policies.validation import DEFAULTS_DIR
 
-from .conftest import fixture_module
+from ...conftest import fixture_module
 
 #: Monday 2026-11-23 14:00 UTC: Berlin 15:00, New York 09:00, Tokyo 23:00 (quiet).
 AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from learnwire.core.delivery.run import run
 from learnwire.core.delivery.sender import Sender
 from learnwire.core.web.app import create_app
 
-from .conftest import fixture_module
+from ...conftest import fixture_module
 
 AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # Berlin 15:00, New York 09:00
 

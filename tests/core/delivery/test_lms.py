@@ -14,7 +14,7 @@ from learnwire.core.delivery.sender import Sender
 from learnwire.plugins.lms.channel import CHANNEL_EXTENSION as CHANNEL
 from learnwire.policies.validation import DEFAULTS_DIR
 
-from .conftest import fixture_module
+from ...conftest import fixture_module
 
 AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 RECOMMENDED = "https://learnwire.dev/xapi/verbs/recommended"

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from learnwire.core.delivery import outbox
 from learnwire.core.delivery.run import run
 
-from .conftest import fixture_module
+from ...conftest import fixture_module
 
 AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # Berlin 15:00, New York 09:00
 CLI = "from learnwire.core.cli import main; main()"

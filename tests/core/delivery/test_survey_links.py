@@ -18,7 +18,7 @@ from learnwire.core.web.app import create_app
 from learnwire.policies.access import Subject
 from learnwire.policies.consent import set_opt_out
 
-from .conftest import fixture_module
+from ...conftest import fixture_module
 
 AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # Berlin 15:00, New York 09:00
 

@@ -9,14 +9,11 @@ performance data) left.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from pydantic import SecretStr
@@ -43,20 +40,9 @@ from learnwire.core.web.app import create_app
 from learnwire.core.web.recommendations import SESSION_LEARNER
 from learnwire.policies.validation import DEFAULTS_DIR
 
+from ...conftest import fixture_module
 
-def _load_fake() -> ModuleType:
-    name = "lw_fixtures.fake_anthropic"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[2] / "fixtures" / "fake_anthropic.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fake = _load_fake()
+fake = fixture_module("fake_anthropic")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SKILLS = [
     ("management.feedback", "feedback delivery"),

@@ -6,26 +6,16 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from learnwire.core.cli.root import cli
 from learnwire.core.embedders.plugin import embed_content
 from learnwire.core.learner import feedback
-from learnwire.plugins.catalogue import plugin
 
-DATA = Path(__file__).parent / "data"
+from .conftest import import_sample, run
+
 T = datetime(2026, 10, 1, 9, tzinfo=UTC)
 ADL = "http://adlnet.gov/expapi/verbs/"
-
-
-def run(runtime, *args):
-    plugin.register_commands(cli=cli)
-    result = CliRunner().invoke(cli, list(map(str, args)), obj=runtime)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def report(runtime, *args):
@@ -45,9 +35,7 @@ def _event(
 
 @pytest.fixture
 def org(runtime, db):
-    run(runtime, "skills", "import", DATA / "framework.csv")
-    run(runtime, "content", "import", DATA / "catalogue.csv", "--provider", "acme")
-    run(runtime, "content", "import", DATA / "catalogue.json", "--provider", "vendor")
+    import_sample(runtime)
     learners = [uuid.uuid4() for _ in range(7)]
     with db.connection() as conn:
         conn.execute(

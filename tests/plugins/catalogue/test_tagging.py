@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from learnwire.core.cli.root import cli
 from learnwire.core.ranker.items import load_items
 from learnwire.plugins.catalogue import plugin
 from learnwire.plugins.catalogue.tagging import (
@@ -21,35 +18,15 @@ from learnwire.plugins.catalogue.tagging import (
     threshold_for_precision,
 )
 
-DATA = Path(__file__).parent / "data"
-
-
-def run(runtime, *args):
-    plugin.register_commands(cli=cli)
-    result = CliRunner().invoke(cli, list(map(str, args)), obj=runtime)
-    assert result.exit_code == 0, result.output
-    return result
+from .conftest import DATA, applied, import_sample, run
 
 
 @pytest.fixture
 def library(runtime, db):
     runtime.settings.plugins["catalogue"] = {"apply_threshold": 0.5, "flag_limit": 2}
-    run(runtime, "skills", "import", DATA / "framework.csv")
-    run(runtime, "content", "import", DATA / "catalogue.csv", "--provider", "acme")
-    run(runtime, "content", "import", DATA / "catalogue.json", "--provider", "vendor")
+    import_sample(runtime)
     run(runtime, "tags", "run")
     return runtime
-
-
-def applied(db, external_id):
-    with db.connection() as conn:
-        return dict(
-            conn.execute(
-                "SELECT cs.skill_id, cs.origin FROM content_skill cs JOIN content_item c "
-                "ON c.id = cs.content_id WHERE c.external_id = %s",
-                (external_id,),
-            ).fetchall()
-        )
 
 
 def review(runtime):

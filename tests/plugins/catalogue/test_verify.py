@@ -3,11 +3,8 @@ egress policy, against a local server speaking Anthropic's Messages API."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +16,9 @@ from learnwire.plugins.catalogue import plugin
 from learnwire.plugins.catalogue.verify import PROCESSOR, ClaudeTagVerifier
 from learnwire.policies.validation import DEFAULTS_DIR
 
-DATA = Path(__file__).parent / "data"
+from ...conftest import fixture_module
+from .conftest import applied, import_sample, run
+
 PATHS = frozenset(
     {
         "item",
@@ -33,18 +32,7 @@ PATHS = frozenset(
 )
 
 
-def _load_fake():
-    name = "lw_fixtures.fake_anthropic"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[2] / "fixtures" / "fake_anthropic.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fake = _load_fake()
+fake = fixture_module("fake_anthropic")
 
 
 def deny_negotiation(payload):
@@ -72,12 +60,6 @@ def invoke(runtime, *args):
     return CliRunner().invoke(cli, list(map(str, args)), obj=runtime)
 
 
-def run(runtime, *args):
-    result = invoke(runtime, *args)
-    assert result.exit_code == 0, result.output
-    return result
-
-
 def with_claude(runtime, api, **overrides):
     values = {"anthropic_api_key": SecretStr(fake.API_KEY), "anthropic_base_url": api.url}
     values |= overrides
@@ -87,22 +69,9 @@ def with_claude(runtime, api, **overrides):
 @pytest.fixture
 def library(runtime, db):
     runtime.settings.plugins["catalogue"] = {"apply_threshold": 0.5, "claude_verification": True}
-    run(runtime, "skills", "import", DATA / "framework.csv")
-    run(runtime, "content", "import", DATA / "catalogue.csv", "--provider", "acme")
-    run(runtime, "content", "import", DATA / "catalogue.json", "--provider", "vendor")
+    import_sample(runtime)
     run(runtime, "tags", "run")
     return runtime
-
-
-def applied(db, external_id):
-    with db.connection() as conn:
-        return dict(
-            conn.execute(
-                "SELECT cs.skill_id, cs.origin FROM content_skill cs JOIN content_item c "
-                "ON c.id = cs.content_id WHERE c.external_id = %s",
-                (external_id,),
-            ).fetchall()
-        )
 
 
 def verdicts(db):

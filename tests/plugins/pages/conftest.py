@@ -1,15 +1,11 @@
-"""A small organisation for the pages: the test library's skills and items, one team of six
-(enough for k = 5) and one of three, both managed by one person, with learning records and
-model estimates written to the real store; and sign-ins opened as the doors open them."""
+"""The pages' app and sign-ins opened as the doors open them. Their small organisation (the
+test library's skills and items, one team of six, enough for k = 5, and one of three, both
+managed by one person) is ``sample_org`` in tests/plugins/conftest.py."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from datetime import timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -17,25 +13,6 @@ import pytest
 from learnwire.core.measure.refresh import wait_for_refreshes
 from learnwire.core.web.app import create_app
 from learnwire.plugins.pages.signin import open_session
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-
-
-def fixture_module(name: str) -> ModuleType:
-    qualified = f"lw_fixtures.{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, FIXTURES / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
-
-
-@pytest.fixture
-def sample_org(runtime: Any) -> Any:
-    items = fixture_module("learning_library").seed_library(runtime)
-    return fixture_module("pages_org").build(runtime, items)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from learnwire.core.runtime import Runtime
 from learnwire.core.sources import SourceBatch
 from learnwire.core.web.app import create_app
 
-from .conftest import fixture_module
+from ...conftest import fixture_module
 
 
 def _launch(
