@@ -36,6 +36,8 @@ RECENT_DAYS = 7.0
 
 #: (skill, level before the answer, labelled difficulty, correct) per answer replayed.
 Answers = list[tuple[int, float, float, bool]]
+#: (item, day, levels before, share done) per item practised, for the practice curve's fit.
+Practice = list[tuple[int, float, np.ndarray, float]]
 
 
 def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> LearnerState:
@@ -43,7 +45,8 @@ def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> Learn
     state = _new_state(view, org)
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org, now)
-    _mastery(state, view.events, items, org)
+    since = now.timestamp() - _mastery(state, view.events, items, org)
+    state.fade(np.where(np.isfinite(since), np.maximum(since, 0.0) / 86400.0, 0.0))
     trace(state, view.events, org, now)
     _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
@@ -80,12 +83,27 @@ def replay_answers(view: GovernedView, items: ItemMatrix, org: OrgContext) -> An
     return answers
 
 
+def replay_evidence(
+    view: GovernedView, items: ItemMatrix, org: OrgContext
+) -> tuple[np.ndarray, Practice]:
+    """The levels the learner model starts ``view``'s person at (before any event) and each
+    item practised, with the levels held then: the practice curve's fit reads these beside
+    the answers (:mod:`learnwire.core.learner.gain_evidence`)."""
+    state = _new_state(view, org)
+    _from_facts(state, view.facts, items, org, view.as_of)
+    start = state.mastery.copy()
+    practice: Practice = []
+    _mastery(state, view.events, items, org, None, practice)
+    return start, practice
+
+
 def _new_state(view: GovernedView, org: OrgContext) -> LearnerState:
     state = LearnerState(
         learner_id=view.learner_id,
         n_skills=len(org.skill_index),
         n_formats=len(FORMATS),
         timezone=view.timezone,
+        gain=org.gain,
     )
     for status in view.blocked:
         state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
@@ -172,14 +190,23 @@ def _mastery(
     items: ItemMatrix,
     org: OrgContext,
     answers: Answers | None = None,
-) -> None:
-    """Replay the evidence in time order: :func:`observe_answer`, :func:`observe_completion`."""
+    practice: Practice | None = None,
+) -> np.ndarray:
+    """Replay the evidence in time order: :func:`observe_answer`, :func:`observe_completion`,
+    practice credit fading between events on a skill. Returns each skill's last event time
+    (POSIX seconds; -inf where none)."""
     index = org.skill_index
+    last = np.full(len(index), -np.inf)
     for e in events:
         item = items.position.get(e.content_id) if e.content_id else None
         difficulty = float(items.difficulty[item]) if item is not None else 0.5
         minutes = float(items.duration[item]) if item is not None else 10.0
         skills = [index[k] for k in e.skill_ids if k in index]
+        stamp = e.occurred_at.timestamp()
+        if skills:
+            since = stamp - last[skills]  # +inf before a skill's first event: nothing to fade
+            state.fade(np.where(np.isfinite(since), since / 86400.0, 0.0), skills)
+            last[skills] = stamp
         if e.data_category == "assessment":
             ok = is_correct(e.success, e.score_scaled)
             if ok is not None:
@@ -190,6 +217,8 @@ def _mastery(
         assessed = e.data_category == "assessment"
         if e.completion or engagement.verb_kind(e.verb) == "complete":
             if item is not None:
+                if practice is not None:
+                    practice.append((item, stamp / 86400.0, state.mastery.copy(), 1.0))
                 observe_item(state, items, org, item, assessed=assessed)
             else:
                 for s in skills:
@@ -199,7 +228,10 @@ def _mastery(
         elif e.duration_seconds and item is not None and e.data_category == "behavioural":
             # Part of an item done (a video watched halfway) still taught something.
             share = min(0.95, e.duration_seconds / (60.0 * minutes))
+            if practice is not None:
+                practice.append((item, stamp / 86400.0, state.mastery.copy(), share))
             observe_item(state, items, org, item, share=share, assessed=False)
+    return last
 
 
 def observe_answer(
@@ -268,7 +300,10 @@ def observe_completion(
         _set_known(state, s, logit_transition(float(state.known_logit[s]), params))
     before = float(state.mastery[s])
     pace = math.exp(state.log_pace)
-    state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain * pace)
+    gain *= float(state.gain.skill_gain[s]) * pace
+    state.mastery[s] = level.after_practice(
+        before, difficulty, minutes, share, gain, state.gain.params
+    )
     credited = float(state.mastery[s]) - before
     state.unverified[s] += credited
     state.practised[s] += credited
@@ -290,8 +325,9 @@ def observe_item(
     # Readiness before the item (what it teaches one skill must not speed up another).
     pairs = items.skills_of[item]
     prerequisites = items.skills.prerequisites
-    ready = [level.readiness_of(state.mastery, prerequisites[s]) for s, _ in pairs]
-    fmt = float(items.format_gain[item])
+    exponent = state.gain.params.readiness_exponent
+    ready = [level.readiness_of(state.mastery, prerequisites[s], exponent) for s, _ in pairs]
+    fmt = float(state.gain.format_gain[items.format_code[item]])
     difficulty, minutes = float(items.difficulty[item]), float(items.duration[item])
     for (s, share_of_item), r in zip(pairs, ready, strict=True):
         observe_completion(
