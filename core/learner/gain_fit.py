@@ -97,6 +97,11 @@ def _pairs(ev: Evidence) -> _Pairs:
     return _Pairs(a, p, (ev.a_day[a] - ev.p_day[p]).astype(np.float64))
 
 
+def answers_after_practice(ev: Evidence) -> int:
+    """How many answers follow practice on their skill (what the gains rest on)."""
+    return len(np.unique(_pairs(ev).answer))
+
+
 class _Layout:
     """Where each parameter sits in the vector fitted, and its prior mean and sd."""
 
@@ -232,7 +237,8 @@ def fit(
     theta, u = lay.theta(prior, ev.skill_ids), np.zeros(max(ev.n_learners, 1))
     current = _objective(ev, pairs, lay, theta, u, sd_u)
     iterations = 0
-    for iterations in range(1, _ITERATIONS + 1):
+    for step_number in range(1, _ITERATIONS + 1):
+        iterations = step_number
         eta, credit = _eta(ev, pairs, lay, theta, u)
         _, score, weight = _likelihood(ev, eta)
         jac = _jacobian(ev, pairs, lay, theta, credit)

@@ -33,8 +33,8 @@ from .gain_params import DEFAULT_GAIN, GainParams
 ELO_K, ELO_SCALE = 0.02, 0.10
 #: The practice curve's parameters and their documented defaults live in
 #: :mod:`learnwire.core.learner.gain_params`; the organisation's fit replaces them.
-PRACTICE_GAIN, ZONE, FORMAT_GAIN = gain_params.PRACTICE_GAIN, gain_params.ZONE, gain_params.FORMAT_GAIN
-MIN_READINESS = gain_params.MIN_READINESS
+PRACTICE_GAIN, ZONE = gain_params.PRACTICE_GAIN, gain_params.ZONE
+FORMAT_GAIN, MIN_READINESS = gain_params.FORMAT_GAIN, gain_params.MIN_READINESS
 #: Share of the practice credit still unconfirmed after one more answer on the skill.
 CONFIRMS = 0.8
 #: Person's pace of learning (multiplies the practice curve): log-normal prior with this sd,
@@ -153,9 +153,7 @@ def format_gains(formats: Sequence[str], params: GainParams = DEFAULT_GAIN) -> n
     return params.formats(formats)
 
 
-def readiness(
-    levels: np.ndarray, prereq_level: np.ndarray, exponent: float = 1.0
-) -> np.ndarray:
+def readiness(levels: np.ndarray, prereq_level: np.ndarray, exponent: float = 1.0) -> np.ndarray:
     """Per skill: 1 when every prerequisite is at its minimum level (``prereq_level[s, p]``,
     0 = no edge), down to :data:`MIN_READINESS` as the weakest one falls short, raised to
     the fitted ``exponent``. Pass rows of ``prereq_level`` for just some skills."""

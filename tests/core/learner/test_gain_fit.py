@@ -64,8 +64,10 @@ def generate(params: GainParams, learners: int, seed: int, person_sd: float = 0.
                         p[k].append(v)
                 for _ in range(2):  # answer twice
                     offset = (start - difficulty) / ELO_SCALE
-                    eta = offset + ability + sum(
-                        c * math.exp(-params.forget_rate * (day - d)) for d, c in done
+                    eta = (
+                        offset
+                        + ability
+                        + sum(c * math.exp(-params.forget_rate * (day - d)) for d, c in done)
                     )
                     right = rng.random() < 0.1 + 0.8 / (1 + math.exp(-eta))
                     for k, v in zip(a, (person, skill, day + 0.5, offset, right), strict=True):
