@@ -75,6 +75,10 @@ class LearnerState:
     #: P(the next answer on the skill is right): the logistic knowledge-tracing model's
     #: prediction when one is fitted, BKT's otherwise (see learner.recall).
     p_correct: np.ndarray = field(default_factory=_unset)
+    #: The fitted logistic model that gave ``p_correct`` (None: BKT's prediction) and the
+    #: person's practice history it reads, so later answers fold in at O(1) each.
+    answer_model: Any = None
+    answer_history: Any = None
     #: Memory per skill (FSRS, see learner.memory): stability in days (0 = never practised)
     #: and when the last review began (POSIX days, NaN = never).
     memory_stability: np.ndarray = field(default_factory=_unset)

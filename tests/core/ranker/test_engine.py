@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from learnwire.core.learner.state import Situation
 
@@ -189,3 +190,53 @@ def test_engine_expected_progress_slows_while_prerequisites_are_shaky(
     # Relative to a delegation item (no prerequisites, same level either way), coaching is
     # worth less while feedback, its prerequisite, is far below the level coaching needs.
     assert slow[0] / max(slow[1], 1e-6) < fast[0] / max(fast[1], 1e-6)
+
+
+def test_engine_expected_progress_reads_the_fitted_practice_curve(catalogue, make_state):
+    from learnwire.core.learner.gain_params import GainModel, GainParams
+    from learnwire.core.ranker.builtin import ExpectedProgress
+    from learnwire.core.ranker.context import RankContext
+    from learnwire.core.ranker.items import FORMATS
+
+    items, shared = catalogue
+    st = _lead(make_state, items)
+    video, exercise = 0, 1
+    items.format_code[[video, exercise]] = [FORMATS.index("video"), FORMATS.index("exercise")]
+    items.difficulty[[video, exercise]] = 0.3
+    items.duration[[video, exercise]] = 10
+    # An organisation whose answers showed videos teaching twice what exercises do.
+    fitted = GainParams(format_gain={"video": 2.0, "exercise": 1.0}, fitted=True)
+    st.gain = GainModel.of(fitted, items.skills.ids)
+    values = ExpectedProgress().values(RankContext(st, items, NOW, shared), np.array([0, 1]))
+    assert values[0] > values[1] > 0
+
+
+def test_engine_predicted_success_uses_the_logistic_model_where_it_has_evidence(
+    catalogue, make_state
+):
+    from learnwire.core.learner.bkt import DEFAULT_PARAMS, BKTModel
+    from learnwire.core.learner.kt_logistic import LogisticKT
+    from learnwire.core.learner.practice_history import FEATURES
+    from learnwire.core.ranker.context import RankContext
+    from learnwire.core.ranker.pedagogy import predicted_success
+
+    items, shared = catalogue
+    st = _lead(make_state, items)
+    skill = int(items.primary_skill[0])
+    same = np.flatnonzero(items.primary_skill == skill).tolist()[:3]
+    answered, unanswered_item, _ = same
+    kt = LogisticKT(
+        weights=np.zeros(len(FEATURES)),
+        bkt=BKTModel(params={}, default=DEFAULT_PARAMS, forget=True),
+        item_offsets={items.ids[answered]: 2.0},
+    )
+    idx = np.array([answered, unanswered_item])
+    by_level = predicted_success(RankContext(st, items, NOW, shared), idx)
+    st.answer_model = kt
+    st.p_correct[skill] = 0.5
+    # No answers of this person on the skill yet: the level's pitch stands.
+    assert np.allclose(predicted_success(RankContext(st, items, NOW, shared), idx), by_level)
+    st.mastery_known[skill] = True
+    now = predicted_success(RankContext(st, items, NOW, shared), idx)
+    assert now[0] == pytest.approx(1 / (1 + np.exp(-2.0)))  # the model's P(right) on the item
+    assert now[1] == pytest.approx(by_level[1])  # no fitted easiness: the level's pitch
