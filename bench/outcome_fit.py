@@ -33,13 +33,15 @@ class Recorder:
     """Feeds one warm-up person's statements to the deployment's learner model (as the
     learnwire arm does) and records them, with the model's levels, as fitting evidence."""
 
-    def __init__(self, model: Any, state: LearnerState, start: datetime, builder, key) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, model: Any, state: LearnerState, start: datetime, builder: EvidenceBuilder, key: int
+    ) -> None:
         self.arm = LearnwireArm(model, state, start)
         self.model, self.state, self.builder, self.key = model, state, builder, key
         self.start_level = state.mastery.copy()
         self.order = 0
 
-    def observe(self, learner, entry, answers, day) -> None:  # type: ignore[no-untyped-def]
+    def observe(self, learner: Learner, entry: Any, answers: list[bool], day: float) -> None:
         self.arm.advance(day)
         # Items in one session share a day: keep their order (an answer is evidence of
         # practice done before it, not of the item it belongs to).

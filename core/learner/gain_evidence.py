@@ -100,8 +100,8 @@ def add_view(
 ) -> None:
     """One person's answers and practice, as their governed view shows them."""
     start, practice = replay_evidence(view, items, org)
-    for item, day, levels, share in practice:
-        builder.practised(view.learner_id, item, day, levels, share)
+    for done, day, levels, share in practice:
+        builder.practised(view.learner_id, done, day, levels, share)
     index = org.skill_index
     for e in view.events:
         if e.data_category != "assessment":
@@ -109,14 +109,14 @@ def add_view(
         ok = is_correct(e.success, e.score_scaled)
         if ok is None:
             continue
-        item = items.position.get(e.content_id) if e.content_id else None
-        difficulty = float(items.difficulty[item]) if item is not None else 0.5
+        answered = items.position.get(e.content_id) if e.content_id else None
+        difficulty = float(items.difficulty[answered]) if answered is not None else 0.5
         day = e.occurred_at.timestamp() / SECONDS_PER_DAY
         for k in e.skill_ids:
-            s = index.get(k)
-            if s is not None:
+            at = index.get(k)
+            if at is not None:
                 builder.answer(
-                    view.learner_id, s, day, float(start[s]), difficulty, org.params[s], ok
+                    view.learner_id, at, day, float(start[at]), difficulty, org.params[at], ok
                 )
 
 

@@ -84,14 +84,14 @@ class _Pairs:
 
 def _pairs(ev: Evidence) -> _Pairs:
     groups: dict[tuple[int, int], list[int]] = {}
-    for p, key in enumerate(zip(ev.p_learner.tolist(), ev.p_skill.tolist(), strict=True)):
-        groups.setdefault(key, []).append(p)
+    for row, key in enumerate(zip(ev.p_learner.tolist(), ev.p_skill.tolist(), strict=True)):
+        groups.setdefault(key, []).append(row)
     answers, practice = [], []
     for k, key in enumerate(zip(ev.a_learner.tolist(), ev.a_skill.tolist(), strict=True)):
-        for p in groups.get(key, ()):
-            if ev.p_day[p] < ev.a_day[k]:
+        for done in groups.get(key, ()):
+            if ev.p_day[done] < ev.a_day[k]:
                 answers.append(k)
-                practice.append(p)
+                practice.append(done)
     a = np.array(answers, np.int64)
     p = np.array(practice, np.int64)
     return _Pairs(a, p, (ev.a_day[a] - ev.p_day[p]).astype(np.float64))
@@ -169,7 +169,9 @@ def _credit(ev: Evidence, pairs: _Pairs, lay: _Layout, theta: np.ndarray) -> np.
     return np.exp(log_v) * ev.p_headroom[p] * ev.p_share[p] / ELO_SCALE
 
 
-def _eta(ev: Evidence, pairs: _Pairs, lay: _Layout, theta: np.ndarray, u: np.ndarray):  # type: ignore[no-untyped-def]
+def _eta(
+    ev: Evidence, pairs: _Pairs, lay: _Layout, theta: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     credit = _credit(ev, pairs, lay, theta)
     eta = ev.a_offset + u[ev.a_learner]
     return eta + np.bincount(pairs.answer, weights=credit, minlength=len(eta)), credit
@@ -185,7 +187,9 @@ def _likelihood(ev: Evidence, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return p, -(y / p - (1.0 - y) / (1.0 - p)) * slope, slope**2 / (p * (1.0 - p))
 
 
-def _objective(ev, pairs, lay, theta, u, sd_u):  # type: ignore[no-untyped-def]
+def _objective(
+    ev: Evidence, pairs: _Pairs, lay: _Layout, theta: np.ndarray, u: np.ndarray, sd_u: float
+) -> float:
     p, _, _ = _likelihood(ev, _eta(ev, pairs, lay, theta, u)[0])
     y = ev.a_correct
     nll = -float(np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
@@ -193,7 +197,9 @@ def _objective(ev, pairs, lay, theta, u, sd_u):  # type: ignore[no-untyped-def]
     return nll + prior + 0.5 * float(np.sum(u**2)) / sd_u**2
 
 
-def _jacobian(ev: Evidence, pairs: _Pairs, lay: _Layout, theta, credit) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _jacobian(
+    ev: Evidence, pairs: _Pairs, lay: _Layout, theta: np.ndarray, credit: np.ndarray
+) -> np.ndarray:
     """d eta / d theta, one row per answer."""
     n, p = len(ev.a_offset), pairs.practice
     jac = np.zeros((n, lay.size))

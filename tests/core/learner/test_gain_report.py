@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from learnwire.core.learner import gain_report
 from learnwire.core.learner.calibration import calibrate_and_store
@@ -19,7 +20,7 @@ from learnwire.plugins.demo.source import DemoParameters
 LEARNWIRE = os.path.join(os.path.dirname(sys.executable), "learnwire")
 
 
-def _report_cli(database_url: str, tmp_path) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+def _report_cli(database_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNWIRE_")}
     env.update(LEARNWIRE_DATABASE_URL=database_url, LEARNWIRE_DATA_DIR=str(tmp_path))
     return subprocess.run(
