@@ -12,8 +12,12 @@ right. The level estimate therefore combines two generic mechanisms:
   most when its difficulty sits just above the current level (zone of proximal
   development), whether or not it was assessed.
 
-Both are the learner model's assumptions, fitted to nothing secret: they see only the
-statements a deployment sees.
+The practice curve's parameters (how much an item teaches by format, skill, minutes,
+difficulty relative to the level and readiness, and how fast practice credit fades) are
+fitted from the organisation's own answers before and after practice
+(:mod:`learnwire.core.learner.gain_fit`); before a fit, their documented priors
+(:mod:`learnwire.core.learner.gain_params`) apply. The Elo step and scale, the pace prior and
+the starting levels below remain assumptions (docs/learning-model.md lists them).
 """
 
 from __future__ import annotations
