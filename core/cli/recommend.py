@@ -92,12 +92,19 @@ def model_report(runtime: Runtime, as_json: bool) -> None:
 
 
 def _curve_phrase(d: dict) -> str:
+    held = d["held_out"]
+    if d.get("rejected"):
+        return (
+            f"practice curve fitted on {d['answers']} answers but not served: it predicted "
+            f"held-out people's answers worse than the priors (log-loss "
+            f"{held['fitted']['log_loss']} vs {held['prior']['log_loss']}); documented "
+            "defaults apply"
+        )
     if not d.get("fitted"):
         return (
             f"practice curve not fitted ({d['answers']} answers, "
             f"{d['answers_after_practice']} after practice): documented defaults apply"
         )
-    held = d["held_out"]
     scored = (
         f"; held-out log-loss {held['fitted']['log_loss']} vs prior {held['prior']['log_loss']}"
         if "fitted" in held
@@ -111,7 +118,7 @@ def _curve_phrase(d: dict) -> str:
 
 def _print_curve(d: dict) -> None:
     click.echo(_curve_phrase(d) + f" (fitted at {d['fitted_at']})")
-    fitted, prior = d["params"], d["prior"]
+    fitted, prior = d.get("rejected") or d["params"], d["prior"]
     rows = [
         [name, f"{fitted[name]:.4g}", f"{prior[name]:.4g}"]
         for name in (

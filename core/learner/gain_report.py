@@ -31,7 +31,9 @@ def held_out(n_learners: int) -> np.ndarray:
 
 def fit_with_report(ev: Evidence, prior: GainParams = DEFAULT_GAIN) -> tuple[GainParams, dict]:
     """Score a fit on four fifths of the people against the prior-only model on the rest,
-    then fit on everyone: the parameters to serve, and the report."""
+    then fit on everyone: the parameters to serve, and the report. A fit that predicts the
+    held-out people's answers worse than the priors alone (log-loss) is reported but not
+    served: the priors stay until the evidence beats them."""
     started = time.perf_counter()
     test = held_out(ev.n_learners)
     scored = gain_fit.fit(ev, prior, learners=~test)
@@ -46,8 +48,11 @@ def fit_with_report(ev: Evidence, prior: GainParams = DEFAULT_GAIN) -> tuple[Gai
                 "auc": round(gain_fit.auc(p, y), 4),
             }
     final = gain_fit.fit(ev, prior)
+    worse = "fitted" in scores and scores["fitted"]["log_loss"] > scores["prior"]["log_loss"]
+    served = prior if worse else final.params
     report = {
-        "fitted": final.params.fitted,
+        "fitted": served.fitted,
+        "rejected": final.params.as_dict() if worse else None,
         "answers": final.answers,
         "answers_after_practice": gain_fit.answers_after_practice(ev),
         "practice": len(ev.p_day),
@@ -55,12 +60,12 @@ def fit_with_report(ev: Evidence, prior: GainParams = DEFAULT_GAIN) -> tuple[Gai
         "learners": ev.n_learners,
         "iterations": final.iterations,
         "held_out": scores,
-        "params": final.params.as_dict(),
+        "params": served.as_dict(),
         "prior": prior.as_dict(),
         "prior_sd": dict(PRIOR_SD),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return final.params, report
+    return served, report
 
 
 def evidence_from_store(conn: Conn, governance: Any) -> Evidence:

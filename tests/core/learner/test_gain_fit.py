@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from learnwire.core.learner import gain_fit
+from learnwire.core.learner import gain_fit, gain_report
 from learnwire.core.learner.gain_params import DEFAULT_GAIN, FORMATS, GainParams
 from learnwire.core.learner.level import ELO_SCALE
 
@@ -26,7 +26,13 @@ TRUE = GainParams(
 )
 
 
-def generate(params: GainParams, learners: int, seed: int, person_sd: float = 0.5):
+def generate(
+    params: GainParams,
+    learners: int,
+    seed: int,
+    person_sd: float = 0.5,
+    every_fifth: GainParams | None = None,
+):
     """Answers before and after practice, drawn from the fit's own model with ``params``
     (written out here one answer at a time, independently of gain_fit's vectorised code)."""
     rng = np.random.default_rng(seed)
@@ -34,7 +40,9 @@ def generate(params: GainParams, learners: int, seed: int, person_sd: float = 0.
     p: dict[str, list[float]] = {
         k: [] for k in ("learner", "skill", "day", "fmt", "minutes", "rel", "head", "ready")
     }
+    truth = params
     for person in range(learners):
+        params = every_fifth if every_fifth is not None and person % 5 == 4 else truth
         ability = rng.normal(0, person_sd)
         for skill in range(len(SKILLS)):
             start = rng.uniform(0.2, 0.6)
@@ -147,3 +155,20 @@ def test_gain_fit_keeps_the_defaults_without_enough_answers():
 def test_gain_fit_auc_counts_ties_half():
     assert gain_fit.auc(np.array([0.5, 0.5]), np.array([1.0, 0.0])) == 0.5
     assert gain_fit.auc(np.array([0.2, 0.8, 0.6]), np.array([0.0, 1.0, 1.0])) == 1.0
+
+
+def test_gain_report_serves_the_priors_when_the_fit_predicts_held_out_people_worse():
+    # Four fifths learn fast; the fifth held out to score the fit barely learns at all,
+    # so the fit (trained on the fast ones) predicts them worse than the priors do.
+    slow = GainParams(practice_gain=0.002, forget_rate=1 / 365)
+    fast = GainParams(practice_gain=0.25, zone=0.4, forget_rate=1 / 365)
+    ev = generate(fast, learners=600, seed=5, every_fifth=slow)
+    params, report = gain_report.fit_with_report(ev)
+    held = report["held_out"]
+    assert held["fitted"]["log_loss"] > held["prior"]["log_loss"]
+    assert params == DEFAULT_GAIN and not report["fitted"]
+    assert report["rejected"]["practice_gain"] > DEFAULT_GAIN.practice_gain
+    # The same evidence without the odd fifth: the fit beats the priors and is served.
+    params, report = gain_report.fit_with_report(generate(fast, learners=600, seed=5))
+    assert report["held_out"]["fitted"]["log_loss"] < report["held_out"]["prior"]["log_loss"]
+    assert params.fitted and report["rejected"] is None
