@@ -9,9 +9,9 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from learnwire.core.learner import gain_report
+from learnwire.core.learner import gain_report, gain_store
 from learnwire.core.learner.calibration import calibrate_and_store
-from learnwire.core.learner.gain_params import DEFAULT_GAIN
+from learnwire.core.learner.gain_params import DEFAULT_GAIN, FORMATS, GainParams
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store
 from learnwire.core.ranker.service import RecommendationService
 from learnwire.plugins.demo.loader import load_demo
@@ -45,7 +45,7 @@ def test_gain_report_fits_the_stored_evidence_and_the_service_serves_it(
         before = svc.model(conn)
         assert before.org.gain.params == DEFAULT_GAIN  # nothing fitted yet: the defaults
         report = gain_report.fit_and_store(conn, svc.governance)
-    assert report["fitted"] and report["answers_after_practice"] > 0
+    assert report["answers_after_practice"] > 0
     assert report["practice"] > 0 and sum(report["practice_by_format"].values()) > 0
     held = report["held_out"]
     # Scored on people the scoring fit never saw, against the priors alone.
@@ -69,3 +69,12 @@ def test_gain_report_fits_the_stored_evidence_and_the_service_serves_it(
     shown = _report_cli(database_url, tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["params"] == report["params"]
+
+    # Whatever is stored is what the learner model replays and the ranker reads.
+    chosen = GainParams(practice_gain=0.09, format_gain={"video": 2.5}, fitted=True)
+    with runtime.db.connection() as conn:
+        gain_store.store(conn, chosen, {**report, "params": chosen.as_dict()})
+    with runtime.db.connection() as conn:
+        state, _ = svc.state(conn, someone, at=datetime(2026, 11, 20, tzinfo=UTC))
+    assert state.gain.params.practice_gain == 0.09
+    assert state.gain.format_gain[FORMATS.index("video")] == 2.5
