@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pytest
 
 from learnwire.core.learner.state import Situation
 
@@ -209,34 +208,3 @@ def test_engine_expected_progress_reads_the_fitted_practice_curve(catalogue, mak
     st.gain = GainModel.of(fitted, items.skills.ids)
     values = ExpectedProgress().values(RankContext(st, items, NOW, shared), np.array([0, 1]))
     assert values[0] > values[1] > 0
-
-
-def test_engine_predicted_success_uses_the_logistic_model_where_it_has_evidence(
-    catalogue, make_state
-):
-    from learnwire.core.learner.bkt import DEFAULT_PARAMS, BKTModel
-    from learnwire.core.learner.kt_logistic import LogisticKT
-    from learnwire.core.learner.practice_history import FEATURES
-    from learnwire.core.ranker.context import RankContext
-    from learnwire.core.ranker.pedagogy import predicted_success
-
-    items, shared = catalogue
-    st = _lead(make_state, items)
-    skill = int(items.primary_skill[0])
-    same = np.flatnonzero(items.primary_skill == skill).tolist()[:3]
-    answered, unanswered_item, _ = same
-    kt = LogisticKT(
-        weights=np.zeros(len(FEATURES)),
-        bkt=BKTModel(params={}, default=DEFAULT_PARAMS, forget=True),
-        item_offsets={items.ids[answered]: 2.0},
-    )
-    idx = np.array([answered, unanswered_item])
-    by_level = predicted_success(RankContext(st, items, NOW, shared), idx)
-    st.answer_model = kt
-    st.p_correct[skill] = 0.5
-    # No answers of this person on the skill yet: the level's pitch stands.
-    assert np.allclose(predicted_success(RankContext(st, items, NOW, shared), idx), by_level)
-    st.mastery_known[skill] = True
-    now = predicted_success(RankContext(st, items, NOW, shared), idx)
-    assert now[0] == pytest.approx(1 / (1 + np.exp(-2.0)))  # the model's P(right) on the item
-    assert now[1] == pytest.approx(by_level[1])  # no fitted easiness: the level's pitch
