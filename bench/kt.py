@@ -12,7 +12,8 @@ Without --forget/--no-forget both BKT variants run. STATICS 2011 is the second d
 never used to choose anything: take ``data/STATICS/STATICS_{train,test}.csv`` and
 ``STATICS_qid_sid_sname`` from the DKVMN repository (jennyzhang0215/DKVMN on GitHub).
 
-``--pybkt PYTHON`` fits pyBKT in the same run from a side environment, for instance
+``--pybkt PYTHON`` (or ``LEARNWIRE_PYBKT_PYTHON``) fits pyBKT in the same run from a side
+environment, and the run says "pyBKT not available" without one; for instance
 ``python3 -m venv /tmp/pybkt && /tmp/pybkt/bin/pip install pyBKT "numpy<2" "pandas<2.3"
 "scikit-learn<1.5"`` (pyBKT 1.4.3 needs those older releases; where its C++ core cannot be
 built it runs its pure-Python one, slower than the README's figures).
@@ -24,6 +25,7 @@ import argparse
 import importlib.machinery
 import importlib.util
 import io
+import os
 import subprocess
 import sys
 import time
@@ -48,6 +50,8 @@ def _import_learnwire() -> None:
 _import_learnwire()
 from learnwire.core.learner import bkt, kt_logistic  # noqa: E402
 
+#: An interpreter with pyBKT installed, when --pybkt is not given.
+PYBKT_ENV = "LEARNWIRE_PYBKT_PYTHON"
 # pyBKT 1.4.3 (C++ core) on the same files and machine class, from the data set's README.
 REFERENCE = {False: ("pyBKT", 0.7538, 0.4162, 2.8), True: ("pyBKT", 0.8180, 0.3929, 4.5)}
 
@@ -309,10 +313,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--restarts", type=int, default=1, help="EM starts per skill")
     ap.add_argument(
         "--pybkt",
-        default=None,
+        default=os.environ.get(PYBKT_ENV) or None,
         metavar="PYTHON",
         help="an interpreter with pyBKT installed (a side environment): fit pyBKT "
-        "on ASSISTments 2009 in the same run and print its fit time and AUC",
+        f"on ASSISTments 2009 in the same run and print its fit time and AUC (default: "
+        f"${PYBKT_ENV})",
     )
     args = ap.parse_args(argv)
     missing = [f for f in ("train.csv", "test.csv") if not (args.data / f).is_file()]
@@ -333,6 +338,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{name}: could not run: {got}")
             else:
                 print(f"{name:<32}{got[1]:>8.4f}{'':>8}{got[0]:>8.2f}")
+    else:
+        print(f"pyBKT not available in this run (pass --pybkt PYTHON or set {PYBKT_ENV})")
     if args.statics is not None:
         report(load_statics(args.statics.resolve()), variants, args.restarts, reference=False)
 

@@ -26,7 +26,9 @@ from datetime import datetime, timedelta
 import numpy as np
 from outcome_worlds import World
 
-from learnwire.core.learner.build import RECENT_DAYS, observe_answer, observe_item
+from learnwire.core.learner import recall
+from learnwire.core.learner.build import RECENT_DAYS
+from learnwire.core.learner.replay import observe_answer, observe_item
 from learnwire.plugins.demo import simulation
 from learnwire.plugins.demo.catalogue import LibraryItem, library
 from learnwire.plugins.demo.taxonomy import PREREQUISITE_LEVEL, SKILL_INDEX, SKILLS
@@ -229,7 +231,7 @@ class LearnwireArm:
         self.last_day = 0.0
 
     def pick(self, learner, day, left, fresh):  # type: ignore[no-untyped-def]
-        self._advance(day)
+        self.advance(day)
         ranking = self.model.ranker.rank(self.state, self.start + timedelta(days=day), limit=10)
         for rec in ranking.recommendations:
             i = self.model.items.position[rec.content_id]
@@ -248,7 +250,9 @@ class LearnwireArm:
         main = self.tax_index.get(SKILLS[entry.skills[0]].id)
         if main is not None:
             for ok in answers:
-                observe_answer(state, main, model.org.params[main], ok, entry.item.difficulty)
+                params = model.org.params[main]
+                observe_answer(state, main, params, ok, entry.item.difficulty)
+                recall.observe_answer(state, model.items.skills.ids[main], main, params, ok, at)
         if i is not None:
             observe_item(state, model.items, model.org, i, assessed=bool(answers))
         for skill_ix in entry.skills:
@@ -257,10 +261,12 @@ class LearnwireArm:
                 state.days_since_practice[s] = 0.0
                 state.recent_practice[s] = 1.0
 
-    def _advance(self, day: float) -> None:
-        """Time passes for the practice-recency signals as the deployment computes them."""
+    def advance(self, day: float) -> None:
+        """Time passes for the practice-recency signals as the deployment computes them,
+        and unconfirmed practice credit fades at the fitted forgetting rate."""
         dt = day - self.last_day
         if dt > 0:
+            self.state.fade(dt)
             days = self.state.days_since_practice + dt
             self.state.days_since_practice = days.astype(np.float32)
             self.state.recent_practice = np.where(days <= RECENT_DAYS, np.exp(-days / 3), 0).astype(

@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from outcome_arms import (  # noqa: E402
     random_in_role,
     segmentation,
 )
+from outcome_fit import WARM_PEOPLE, WARM_WEEKS, fit_in_world, served_with  # noqa: E402
 from outcome_worlds import WORLD_INDEX, WORLDS, World  # noqa: E402
 
 from learnwire.core.config import Settings  # noqa: E402
@@ -70,6 +71,8 @@ class SeedResult:
     days: dict[tuple[str, str], float]
     reached: dict[tuple[str, str], float]
     learners: int
+    #: Per world: the practice curve's fit report (empty with ``--curve default``).
+    fits: dict[str, dict] = field(default_factory=dict)
 
 
 def evaluate(
@@ -80,9 +83,13 @@ def evaluate(
     sample: int,
     weeks: int,
     worlds: tuple[World, ...] = WORLDS,
+    curve: str = "fitted",
+    warm_people: int = WARM_PEOPLE,
 ) -> SeedResult:
     """Load the sample organisation for ``seed`` into ``runtime``, fit the deployment's model
-    and follow ``sample`` of its people in every world with every arm."""
+    and follow ``sample`` of its people in every world with every arm. With ``curve``
+    "fitted", learnwire's practice curve in each world is fitted from a warm-up cohort's
+    statements in that world (:mod:`outcome_fit`); with "default", the documented priors."""
     horizon = weeks * 7.0
     load_demo(runtime, DemoParameters(seed=seed, learners=learners, today=TODAY.date()))
     svc = RecommendationService(runtime)
@@ -95,8 +102,15 @@ def evaluate(
     people = list(range(learners))[:: max(1, learners // sample)][:sample]
     outcomes: dict[tuple[str, str], list[Outcome]] = {}
     followed = 0
+    fits: dict[str, dict] = {}
     with runtime.db.connection() as conn:
         model = svc.model(conn)
+        served = {w.name: model for w in worlds}
+        if curve == "fitted":
+            cohort = _cohort(conn, svc, model, resolver, org, seed, people, learners, warm_people)
+            for world in worlds:
+                params, fits[world.name] = fit_in_world(model, world, cohort, seed, TODAY)
+                served[world.name] = served_with(model, params)
         for person in people:
             profile = latent_profile(org, person)
             if not profile.requirements():
@@ -111,7 +125,9 @@ def evaluate(
                     # Same answers' randomness for every arm: only the choices differ.
                     rng = np.random.default_rng([seed, 9, person])
                     learner = Learner(profile, start.copy(), world, rng)
-                    pick, observe = _arm(arm, svc, conn, model, learner_id, seed, person)
+                    pick, observe = _arm(
+                        arm, svc, conn, served[world.name], learner_id, seed, person
+                    )
                     outcome = follow(learner, pick, observe, horizon)
                     outcomes.setdefault((world.name, arm), []).append(outcome)
         conn.rollback()  # resolve_subjects created nothing new, but leave the store untouched
@@ -120,12 +136,34 @@ def evaluate(
         {k: statistics.fmean(o.days for o in v) for k, v in outcomes.items()},
         {k: sum(o.reached for o in v) / len(v) for k, v in outcomes.items()},
         followed,
+        fits,
     )
+
+
+def _cohort(conn, svc, model, resolver, org, seed, people, learners, size):  # type: ignore[no-untyped-def]
+    """Up to ``size`` people of the organisation not followed, with their latent start and
+    the deployment's state for them today: the warm-up cohort the curve is fitted on."""
+    followed = set(people)
+    out = []
+    for person in range(learners):
+        if len(out) >= size:
+            break
+        profile = latent_profile(org, person)
+        if person in followed or not profile.requirements():
+            continue
+        latent = learner_history(seed, profile, TODAY.date()).final_mastery
+        learner_id = resolver.resolve_subjects(
+            conn, [identities(person)["employee_id"]], source="bench"
+        )[0]
+        state, _ = svc.state(conn, learner_id, at=TODAY, model=model)
+        out.append((person, profile, latent, state))
+    return out
 
 
 def _arm(arm, svc, conn, model, learner_id, seed, person):  # type: ignore[no-untyped-def]
     if arm == "learnwire":
-        state, _ = svc.state(conn, learner_id, at=TODAY)  # a fresh state per world
+        # A fresh state per world, built with the world's fitted practice curve.
+        state, _ = svc.state(conn, learner_id, at=TODAY, model=model)
         lw = LearnwireArm(model, state, TODAY)
         return lw.pick, lw.observe
     if arm == "segmentation":
@@ -185,12 +223,39 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
             for r in results
         ]
         lines.append(f"  share of segmentation->oracle gap closed %  {Spread.of(gap)}")
+        lines.extend(_fit_lines([r.fits.get(world.name) for r in results]))
     if any(not w.tuned for w in worlds):
         lines.append("\nheld-out worlds (the figure to quote), mean over those worlds per seed")
         lines.append("(target: >= 25% fewer days than segmentation and ahead of adaptive):")
         for baseline in ("segmentation", "adaptive", "random"):
             s = Spread.of([held_out_saving(r, baseline, worlds) for r in results])
             lines.append(f"  learnwire vs {baseline:<12} % fewer days {s}")
+    return lines
+
+
+def _fit_lines(fits: list[dict | None]) -> list[str]:
+    """The world's fitted practice curve per seed: evidence, held-out scores, main values."""
+    lines = []
+    for fit in fits:
+        if not fit:
+            continue
+        held, p = fit["held_out"], fit["params"]
+        scored = (
+            f"held-out log-loss {held['fitted']['log_loss']:.4f} vs priors "
+            f"{held['prior']['log_loss']:.4f}, AUC {held['fitted']['auc']:.3f} vs "
+            f"{held['prior']['auc']:.3f}"
+            if "fitted" in held
+            else "not scored"
+        )
+        formats = ", ".join(
+            f"{f} {p['practice_gain'] * p['format_gain'][f]:.3f}"
+            for f in ("video", "article", "exercise", "simulation")
+        )
+        lines.append(
+            f"  curve fit: {fit['answers']} answers, {fit['practice']} items practised; "
+            f"{scored}; gain {formats}; zone {p['zone']:.2f}, minutes^"
+            f"{p['duration_exponent']:.2f}, forgetting 1/{1 / p['forget_rate']:.0f} days"
+        )
     return lines
 
 
@@ -201,6 +266,12 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=156)
     ap.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9])
     ap.add_argument("--worlds", nargs="+", choices=sorted(WORLD_INDEX), default=None)
+    ap.add_argument(
+        "--curve", choices=("fitted", "default"), default="fitted",
+        help="learnwire's practice curve per world: fitted from a warm-up cohort's statements "
+        "in that world, or the documented priors",
+    )  # fmt: skip
+    ap.add_argument("--warm-people", type=int, default=WARM_PEOPLE)
     ap.add_argument(
         "--data-dir", type=Path, default=Path(__file__).parent / "data",
         help="where each seed's embedded PostgreSQL lives (one per seed and size)",
@@ -223,11 +294,20 @@ def main() -> None:
                     sample=args.sample,
                     weeks=args.weeks,
                     worlds=worlds,
+                    curve=args.curve,
+                    warm_people=args.warm_people,
                 )
             )
         finally:
             runtime.close()
     print(f"up to {args.weeks} weeks per learner ({time.perf_counter() - started:.0f} s)")
+    if args.curve == "fitted":
+        print(
+            f"practice curve fitted per world from {args.warm_people} other people's "
+            f"statements over {WARM_WEEKS} weeks (random items on their role's skills)"
+        )
+    else:
+        print("practice curve: the documented priors (no fit)")
     print("days until the role's required levels are reached (same sessions for every arm):")
     print("\n".join(report(results, worlds)))
 

@@ -59,8 +59,87 @@ def model_fit(runtime: Runtime, as_json: bool) -> None:
             f"answers calibrated on {d['calibration']['skills']} skills from "
             f"{d['calibration']['answers']} answers in {d['calibration']['seconds']} s; "
             + _logistic_phrase(d.get("logistic") or {})
+            + "\n"
+            + _curve_phrase(d["practice_curve"])
         ),
     )
+
+
+@model.command("report")
+@json_option
+@pass_runtime
+def model_report(runtime: Runtime, as_json: bool) -> None:
+    """What the practice curve's last fit found (how much items teach by format, skill,
+    duration, difficulty and readiness; how fast practice fades), each beside its documented
+    prior, and how well it predicts the answers of people held out of the fit compared with
+    the priors alone."""
+    from ..learner.gain_store import load_report
+
+    runtime.upgrade()
+    with runtime.db.connection() as conn:
+        report = load_report(conn)
+    if report is None:
+        raise click.ClickException(
+            "the practice curve has not been fitted: run 'learnwire model fit' (until then "
+            "the documented defaults in learnwire.core.learner.gain_params apply)"
+        )
+    emit(report, as_json, _print_curve)
+
+
+def _curve_phrase(d: dict) -> str:
+    held = d["held_out"]
+    if d.get("rejected"):
+        return (
+            f"practice curve fitted on {d['answers']} answers but not served: it predicted "
+            f"held-out people's answers worse than the priors (log-loss "
+            f"{held['fitted']['log_loss']} vs {held['prior']['log_loss']}); documented "
+            "defaults apply"
+        )
+    if not d.get("fitted"):
+        return (
+            f"practice curve not fitted ({d['answers']} answers, "
+            f"{d['answers_after_practice']} after practice): documented defaults apply"
+        )
+    scored = (
+        f"; held-out log-loss {held['fitted']['log_loss']} vs prior {held['prior']['log_loss']}"
+        if "fitted" in held
+        else ""
+    )
+    return (
+        f"practice curve fitted on {d['answers']} answers ({d['answers_after_practice']} after "
+        f"practice) and {d['practice']} items practised in {d['seconds']} s{scored}"
+    )
+
+
+def _print_curve(d: dict) -> None:
+    click.echo(_curve_phrase(d) + f" (fitted at {d['fitted_at']})")
+    fitted, prior = d.get("rejected") or d["params"], d["prior"]
+    rows = [
+        [name, f"{fitted[name]:.4g}", f"{prior[name]:.4g}"]
+        for name in (
+            "practice_gain",
+            "zone",
+            "duration_exponent",
+            "readiness_exponent",
+            "forget_rate",
+        )
+    ]
+    counts = d["practice_by_format"]
+    before = prior["format_gain"]
+    rows += [
+        [f"format_gain[{f}]", f"{g:.3g}", f"{before.get(f, 1.0):.3g}", counts.get(f, 0)]
+        for f, g in fitted["format_gain"].items()
+    ]
+    table([[str(c) for c in r] + [""] * (4 - len(r)) for r in rows],
+          ["parameter", "fitted", "prior", "items practised"])  # fmt: skip
+    held = d["held_out"]
+    if "fitted" in held:
+        click.echo(
+            f"held out: {held['answers']} answers of {held['learners']} people the fit did not "
+            f"see: log-loss {held['fitted']['log_loss']} (priors only "
+            f"{held['prior']['log_loss']}), AUC {held['fitted']['auc']} "
+            f"(priors only {held['prior']['auc']})"
+        )
 
 
 def _logistic_phrase(d: dict) -> str:

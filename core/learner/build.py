@@ -8,7 +8,6 @@ situations give the week ahead.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +16,10 @@ import numpy as np
 from ..governed_view import GovernedView
 from ..ranker.items import FORMATS, ItemMatrix
 from . import engagement, facts, forecast, level
-from .bkt import logit_transition, logit_update, sigmoid
 from .feedback import verdict_of
-from .mastery import is_correct
 from .org import OrgContext
 from .recall import trace
+from .replay import Answers, Practice, Replay
 from .state import LearnerState, Situation
 from .survey_feedback import SurveyAnswers
 
@@ -35,16 +33,14 @@ GOAL_ORIGINS = {
 RECENT_DAYS = 7.0
 
 
-#: (skill, level before the answer, labelled difficulty, correct) per answer replayed.
-Answers = list[tuple[int, float, float, bool]]
-
-
 def build_state(view: GovernedView, items: ItemMatrix, org: OrgContext) -> LearnerState:
     """The learner's state as ``view`` (the governance's view for one purpose) shows it."""
     state = _new_state(view, org)
     now: datetime = view.as_of
     _from_facts(state, view.facts, items, org, now)
-    _mastery(state, view.events, items, org)
+    replay = Replay(state, items, org)
+    replay.run(view.events)
+    replay.fade_to(now.timestamp())
     trace(state, view.events, org, now)
     _prerequisite_targets(state, items)
     _activity(state, view.events, items, now)
@@ -74,8 +70,9 @@ def start_state(
     view: GovernedView, items: ItemMatrix, org: OrgContext, now: datetime
 ) -> LearnerState:
     """The state before any event is replayed: the role, HR levels and priors the view's
-    facts give as of ``now``. :func:`observe_event` then folds in the events one by one,
-    exactly as :func:`build_state` does (outcome reports read levels between events)."""
+    facts give as of ``now``. :class:`~learnwire.core.learner.replay.Replay` then folds in
+    the events one by one, exactly as :func:`build_state` does (outcome reports read levels
+    between events)."""
     state = _new_state(view, org)
     _from_facts(state, view.facts, items, org, now)
     return state
@@ -88,8 +85,22 @@ def replay_answers(view: GovernedView, items: ItemMatrix, org: OrgContext) -> An
     state = _new_state(view, org)
     _from_facts(state, view.facts, items, org, view.as_of)
     answers: Answers = []
-    _mastery(state, view.events, items, org, answers)
+    Replay(state, items, org, answers=answers).run(view.events)
     return answers
+
+
+def replay_evidence(
+    view: GovernedView, items: ItemMatrix, org: OrgContext
+) -> tuple[np.ndarray, Practice]:
+    """The levels the learner model starts ``view``'s person at (before any event) and each
+    item practised, with the levels held then: the practice curve's fit reads these beside
+    the answers (:mod:`learnwire.core.learner.gain_evidence`)."""
+    state = _new_state(view, org)
+    _from_facts(state, view.facts, items, org, view.as_of)
+    start = state.mastery.copy()
+    practice: Practice = []
+    Replay(state, items, org, practice=practice).run(view.events)
+    return start, practice
 
 
 def _new_state(view: GovernedView, org: OrgContext) -> LearnerState:
@@ -98,6 +109,7 @@ def _new_state(view: GovernedView, org: OrgContext) -> LearnerState:
         n_skills=len(org.skill_index),
         n_formats=len(FORMATS),
         timezone=view.timezone,
+        gain=org.gain,
     )
     for status in view.blocked:
         state.blocked[status.family] = f"{status.reason}: {status.detail}".strip(": ")
@@ -176,160 +188,6 @@ def _prerequisite_targets(state: LearnerState, items: ItemMatrix) -> None:
                     changed = True
         if not changed:
             break
-
-
-def _mastery(
-    state: LearnerState,
-    events: Any,
-    items: ItemMatrix,
-    org: OrgContext,
-    answers: Answers | None = None,
-) -> None:
-    """Replay the evidence in time order: :func:`observe_event` for each event."""
-    for e in events:
-        observe_event(state, e, items, org, answers)
-
-
-def observe_event(
-    state: LearnerState,
-    e: Any,
-    items: ItemMatrix,
-    org: OrgContext,
-    answers: Answers | None = None,
-) -> None:
-    """One event's evidence: :func:`observe_answer`, :func:`observe_completion`."""
-    index = org.skill_index
-    item = items.position.get(e.content_id) if e.content_id else None
-    difficulty = float(items.difficulty[item]) if item is not None else 0.5
-    minutes = float(items.duration[item]) if item is not None else 10.0
-    skills = [index[k] for k in e.skill_ids if k in index]
-    if e.data_category == "assessment":
-        ok = is_correct(e.success, e.score_scaled)
-        if ok is not None:
-            for s in skills:
-                if answers is not None:
-                    answers.append((s, float(state.mastery[s]), difficulty, ok))
-                observe_answer(state, s, org.params[s], ok, difficulty)
-    assessed = e.data_category == "assessment"
-    if e.completion or engagement.verb_kind(e.verb) == "complete":
-        if item is not None:
-            observe_item(state, items, org, item, assessed=assessed)
-        else:
-            for s in skills:
-                observe_completion(state, s, org.params[s], difficulty, minutes, assessed=assessed)
-    elif e.duration_seconds and item is not None and e.data_category == "behavioural":
-        # Part of an item done (a video watched halfway) still taught something.
-        share = min(0.95, e.duration_seconds / (60.0 * minutes))
-        observe_item(state, items, org, item, share=share, assessed=False)
-
-
-def observe_answer(
-    state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
-) -> None:
-    """One answer: Bayes' rule for BKT's P(mastered), an update of the person's pace, and an
-    Elo step for the level, both against the item's difficulty as calibrated for the skill
-    (``difficulty`` is the labelled one)."""
-    _set_known(state, s, logit_update(float(state.known_logit[s]), correct, params))
-    calibrated = level.effective_difficulty(
-        difficulty, params.difficulty_offset, params.difficulty_slope
-    )
-    _update_pace(state, s, params, correct, calibrated)
-    state.mastery[s] = level.after_answer(
-        float(state.mastery[s]),
-        correct,
-        calibrated,
-        guess=params.guess,
-        slip=params.slip,
-        evidence=float(state.evidence[s]),
-    )
-    state.mastery_known[s] = True
-    state.evidence[s] += 1.0
-    state.unverified[s] *= level.CONFIRMS
-
-
-def _update_pace(
-    state: LearnerState, s: int, params: Any, correct: bool, difficulty: float
-) -> None:
-    """Re-estimate the pace from one answer and re-credit all practice so far at the new
-    pace (the practice curve is near linear in pace over one item's step)."""
-    log_pace, state.pace_precision = level.pace_update(
-        float(state.mastery[s]),
-        float(state.practised[s]),
-        correct,
-        difficulty,
-        state.log_pace,
-        state.pace_precision,
-        guess=params.guess,
-        slip=params.slip,
-    )
-    factor = math.exp(log_pace - state.log_pace)
-    state.log_pace = log_pace
-    if factor != 1.0:
-        change = (factor - 1.0) * state.practised
-        state.mastery[:] = np.clip(state.mastery + change, 0.0, 1.0)
-        state.unverified[:] = np.maximum(state.unverified + change, 0.0)
-        state.practised *= factor
-
-
-def observe_completion(
-    state: LearnerState,
-    s: int,
-    params: Any,
-    difficulty: float,
-    minutes: float,
-    *,
-    assessed: bool,
-    gain: float = 1.0,
-    share: float = 1.0,
-) -> None:
-    """A finished item is a practice opportunity: BKT's transition when no answer was
-    observed, and the practice learning curve for the level either way (``gain``: see
-    :func:`learnwire.core.learner.level.after_practice`)."""
-    if not assessed and share >= 1.0:
-        _set_known(state, s, logit_transition(float(state.known_logit[s]), params))
-    before = float(state.mastery[s])
-    pace = math.exp(state.log_pace)
-    state.mastery[s] = level.after_practice(before, difficulty, minutes, share, gain * pace)
-    credited = float(state.mastery[s]) - before
-    state.unverified[s] += credited
-    state.practised[s] += credited
-    if share >= 1.0:
-        state.evidence[s] += 0.3
-
-
-def observe_item(
-    state: LearnerState,
-    items: ItemMatrix,
-    org: OrgContext,
-    item: int,
-    *,
-    assessed: bool,
-    share: float = 1.0,
-) -> None:
-    """``share`` of catalogue item ``item`` done: each of its skills learns in proportion to
-    the skill's weight in the item, the format and how ready the learner is for it."""
-    # Readiness before the item (what it teaches one skill must not speed up another).
-    pairs = items.skills_of[item]
-    prerequisites = items.skills.prerequisites
-    ready = [level.readiness_of(state.mastery, prerequisites[s]) for s, _ in pairs]
-    fmt = float(items.format_gain[item])
-    difficulty, minutes = float(items.difficulty[item]), float(items.duration[item])
-    for (s, share_of_item), r in zip(pairs, ready, strict=True):
-        observe_completion(
-            state,
-            s,
-            org.params[s],
-            difficulty,
-            minutes,
-            assessed=assessed,
-            gain=fmt * share_of_item * r,
-            share=share,
-        )
-
-
-def _set_known(state: LearnerState, s: int, x: float) -> None:
-    state.known_logit[s] = x
-    state.p_known[s] = sigmoid(x)
 
 
 def _activity(state: LearnerState, events: Any, items: ItemMatrix, now: datetime) -> None:

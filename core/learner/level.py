@@ -12,8 +12,12 @@ right. The level estimate therefore combines two generic mechanisms:
   most when its difficulty sits just above the current level (zone of proximal
   development), whether or not it was assessed.
 
-Both are the learner model's assumptions, fitted to nothing secret: they see only the
-statements a deployment sees.
+The practice curve's parameters (how much an item teaches by format, skill, minutes,
+difficulty relative to the level and readiness, and how fast practice credit fades) are
+fitted from the organisation's own answers before and after practice
+(:mod:`learnwire.core.learner.gain_fit`); before a fit, their documented priors
+(:mod:`learnwire.core.learner.gain_params`) apply. The Elo step and scale, the pace prior and
+the starting levels below remain assumptions (docs/learning-model.md lists them).
 """
 
 from __future__ import annotations
@@ -24,29 +28,17 @@ from typing import Any
 
 import numpy as np
 
+from . import gain_params
+from .gain_params import DEFAULT_GAIN, GainParams
+
 #: How far one answer moves the level, and how sharply difficulty separates right from wrong.
 #: The step is small on purpose: once someone answers reliably right, more right answers say
 #: little about how far above the bar they are, and a large step reads them as ever higher.
 ELO_K, ELO_SCALE = 0.02, 0.10
-#: Share of the headroom one well-pitched completed ten-minute video closes, and the width
-#: of the zone.
-PRACTICE_GAIN, ZONE = 0.04, 0.25
-#: How much a format teaches relative to a video, by how actively it engages the learner
-#: (ICAP: interactive > constructive > active > passive; Chi & Wylie, 2014). Unknown
-#: formats count as passive.
-FORMAT_GAIN = {
-    "video": 1.0,
-    "podcast": 0.9,
-    "article": 1.0,
-    "document": 0.9,
-    "course": 1.2,
-    "assessment": 1.3,
-    "exercise": 1.5,
-    "simulation": 1.75,
-}
-#: Learning a skill whose prerequisites are below their minimum level goes slower, in
-#: proportion to the shortfall, but never stops entirely.
-MIN_READINESS = 0.25
+#: The practice curve's parameters and their documented defaults live in
+#: :mod:`learnwire.core.learner.gain_params`; the organisation's fit replaces them.
+PRACTICE_GAIN, ZONE = gain_params.PRACTICE_GAIN, gain_params.ZONE
+FORMAT_GAIN, MIN_READINESS = gain_params.FORMAT_GAIN, gain_params.MIN_READINESS
 #: Share of the practice credit still unconfirmed after one more answer on the skill.
 CONFIRMS = 0.8
 #: Person's pace of learning (multiplies the practice curve): log-normal prior with this sd,
@@ -141,41 +133,49 @@ def after_practice(
     minutes: float = 10.0,
     share: float = 1.0,
     gain: float = 1.0,
+    params: GainParams = DEFAULT_GAIN,
 ) -> float:
     """After doing ``share`` of an item of ``minutes`` (time on task teaches too);
-    ``gain`` scales it for the format, the skill's weight in the item and readiness."""
-    return level + float(practice_step(level, difficulty, minutes, gain)) * share
+    ``gain`` scales it for the format, the skill, the skill's weight in the item and
+    readiness."""
+    return level + float(practice_step(level, difficulty, minutes, gain, params)) * share
 
 
-def practice_step(level: Any, difficulty: Any, minutes: Any, gain: Any = 1.0) -> Any:
-    """How far one completed item moves the level: the practice curve, for single values or
-    broadcast numpy arrays alike (the ranker predicts it for every candidate at once)."""
-    fit = np.exp(-(((difficulty - level - 0.05) / ZONE) ** 2) / 2.0)
-    length = np.sqrt(np.maximum(minutes, 1.0) / 10.0)
-    return PRACTICE_GAIN * gain * fit * length * (1.0 - level)
+def practice_step(
+    level: Any, difficulty: Any, minutes: Any, gain: Any = 1.0, params: GainParams = DEFAULT_GAIN
+) -> Any:
+    """How far one completed item moves the level: the practice curve (parameters:
+    :mod:`learnwire.core.learner.gain_params`), for single values or broadcast numpy arrays
+    alike (the ranker predicts it for every candidate at once)."""
+    fit = np.exp(-(((difficulty - level - 0.05) / params.zone) ** 2) / 2.0)
+    length = (np.maximum(minutes, 1.0) / 10.0) ** params.duration_exponent
+    return params.practice_gain * gain * fit * length * (1.0 - level)
 
 
-def format_gains(formats: Sequence[str]) -> np.ndarray:
-    """:data:`FORMAT_GAIN` for each of ``formats`` (a catalogue's format codes)."""
-    return np.array([FORMAT_GAIN.get(f, 1.0) for f in formats], np.float32)
+def format_gains(formats: Sequence[str], params: GainParams = DEFAULT_GAIN) -> np.ndarray:
+    """The format gain for each of ``formats`` (a catalogue's format codes)."""
+    return params.formats(formats)
 
 
-def readiness(levels: np.ndarray, prereq_level: np.ndarray) -> np.ndarray:
+def readiness(levels: np.ndarray, prereq_level: np.ndarray, exponent: float = 1.0) -> np.ndarray:
     """Per skill: 1 when every prerequisite is at its minimum level (``prereq_level[s, p]``,
-    0 = no edge), down to :data:`MIN_READINESS` as the weakest one falls short. Pass rows
-    of ``prereq_level`` for just some skills to get theirs."""
+    0 = no edge), down to :data:`MIN_READINESS` as the weakest one falls short, raised to
+    the fitted ``exponent``. Pass rows of ``prereq_level`` for just some skills."""
     needed = prereq_level > 0
     ratio = np.where(needed, levels[None, :] / np.where(needed, prereq_level, 1.0), 1.0)
-    return np.clip(ratio.min(axis=1, initial=1.0), MIN_READINESS, 1.0).astype(np.float32)
+    ready = np.clip(ratio.min(axis=1, initial=1.0), MIN_READINESS, 1.0)
+    return (ready**exponent).astype(np.float32)
 
 
-def readiness_of(levels: Any, prerequisites: Sequence[tuple[int, float]]) -> float:
+def readiness_of(
+    levels: Any, prerequisites: Sequence[tuple[int, float]], exponent: float = 1.0
+) -> float:
     """:func:`readiness` of one skill from its (prerequisite, minimum level) pairs: the
     scalar form history replay uses, one finished item at a time."""
     ready = 1.0
     for p, needed in prerequisites:
         ready = min(ready, float(levels[p]) / needed)
-    return min(1.0, max(MIN_READINESS, ready))
+    return float(min(1.0, max(MIN_READINESS, ready)) ** exponent)
 
 
 def role_prior_share(years_in_company: float | None) -> float:

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from . import kt_store
+from . import gain_store, kt_store
 from .bkt import DEFAULT_PARAMS, BKTParams
+from .gain_params import GainModel
 from .kt_logistic import LogisticKT
 from .mastery import load_params
 
@@ -45,6 +46,12 @@ class OrgContext:
     k: int = 5
     #: The fitted logistic knowledge-tracing model (None: predict answers with BKT alone).
     kt: LogisticKT | None = None
+    #: The practice curve as fitted for the organisation (documented defaults before a fit).
+    gain: GainModel = field(default_factory=lambda: GainModel.default(0))
+
+    def __post_init__(self) -> None:
+        if len(self.gain.skill_gain) != len(self.skill_index):
+            self.gain = GainModel.default(len(self.skill_index))
 
 
 def load_org(conn: Conn, skill_ids: list[str], *, k: int) -> OrgContext:
@@ -65,6 +72,7 @@ def load_org(conn: Conn, skill_ids: list[str], *, k: int) -> OrgContext:
     fitted, default = load_params(conn)
     org.params = [fitted.get(s, default or DEFAULT_PARAMS) for s in skill_ids]
     org.kt = kt_store.load(conn, fitted, default or DEFAULT_PARAMS)
+    org.gain = GainModel.of(gain_store.load(conn), skill_ids)
     for source, unit, sid, weight, expires_at in conn.execute(
         # Expired rows are deleted by a periodic task (which moves the model version); until
         # it runs, a state built for a moment past the expiry leaves them out (build_state).

@@ -49,6 +49,8 @@ def trace(state: LearnerState, events: Any, org: OrgContext, now: datetime) -> N
             for skill in skills:
                 memory.practise(index[skill], at)
     today = now.timestamp() / SECONDS_PER_DAY
+    state.answer_model = kt
+    state.answer_history = history if kt is not None else None
     for skill, s in index.items():
         if kt is not None:
             state.p_correct[s] = kt.predict(history, skill, None, today)
@@ -59,6 +61,21 @@ def trace(state: LearnerState, events: Any, org: OrgContext, now: datetime) -> N
         if remembered is not None:
             state.memory_stability[s] = remembered.stability
             state.memory_review_at[s] = remembered.last_review
+
+
+def observe_answer(
+    state: LearnerState, skill: str, s: int, params: Any, correct: bool, at: datetime
+) -> None:
+    """One more answer on ``skill`` (index ``s``, BKT ``params``) after the state was built
+    and after :func:`learnwire.core.learner.replay.observe_answer` took it: ``p_correct[s]``
+    follows, from the logistic model's history where one is fitted, else from BKT."""
+    kt = state.answer_model
+    if kt is None or state.answer_history is None:
+        state.p_correct[s] = predict_from_logit(float(state.known_logit[s]), params)
+        return
+    day = at.timestamp() / SECONDS_PER_DAY
+    kt.observe(state.answer_history, skill, correct, day)
+    state.p_correct[s] = kt.predict(state.answer_history, skill, None, day)
 
 
 def days_since_review(state: LearnerState, now: datetime) -> np.ndarray:

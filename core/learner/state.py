@@ -17,6 +17,7 @@ from uuid import UUID
 import numpy as np
 
 from . import level
+from .gain_params import GainModel
 
 
 def phi_pdf(z: np.ndarray) -> np.ndarray:
@@ -74,6 +75,10 @@ class LearnerState:
     #: P(the next answer on the skill is right): the logistic knowledge-tracing model's
     #: prediction when one is fitted, BKT's otherwise (see learner.recall).
     p_correct: np.ndarray = field(default_factory=_unset)
+    #: The fitted logistic model that gave ``p_correct`` (None: BKT's prediction) and the
+    #: person's practice history it reads, so later answers fold in at O(1) each.
+    answer_model: Any = None
+    answer_history: Any = None
     #: Memory per skill (FSRS, see learner.memory): stability in days (0 = never practised)
     #: and when the last review began (POSIX days, NaN = never).
     memory_stability: np.ndarray = field(default_factory=_unset)
@@ -91,6 +96,9 @@ class LearnerState:
     practised: np.ndarray = field(default_factory=_unset)
     log_pace: float = 0.0
     pace_precision: float = 0.0
+    #: The practice curve's parameters as fitted for the organisation (documented defaults
+    #: before any fit): what practice credit and the ranker's expected progress read.
+    gain: GainModel = field(default_factory=lambda: GainModel.default(0))
     #: Required level per skill from the job profile (0 = not required) and its weight.
     target: np.ndarray = field(default_factory=_unset)
     target_weight: np.ndarray = field(default_factory=_unset)
@@ -171,8 +179,19 @@ class LearnerState:
         for name, value in defaults.items():
             if getattr(self, name) is _UNSET:
                 setattr(self, name, value)
+        if len(self.gain.skill_gain) != s:
+            self.gain = GainModel.default(s)
         if self.pace_precision <= 0.0:
             self.pace_precision = 1.0 / level.PACE_PRIOR_SD**2
+
+    def fade(self, days: np.ndarray | float, skills: list[int] | None = None) -> None:
+        """``days`` (one per skill in ``skills``, default all, or one for all) pass without
+        practice: practice credit fades at the fitted forgetting rate, the level with it."""
+        at = slice(None) if skills is None else skills
+        lost = self.practised[at] * (1.0 - self.gain.decay(days))
+        self.mastery[at] = np.clip(self.mastery[at] - lost, 0.0, 1.0)
+        self.practised[at] = self.practised[at] - lost
+        self.unverified[at] = np.maximum(self.unverified[at] - lost, 0.0)
 
     def _memo(
         self, name: str, inputs: tuple[np.ndarray, ...], compute: Callable[[], Any]

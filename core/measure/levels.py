@@ -16,8 +16,9 @@ from datetime import datetime
 import numpy as np
 
 from ..governed_view import GovernedView
-from ..learner.build import observe_event, start_state
+from ..learner.build import start_state
 from ..learner.org import OrgContext
+from ..learner.replay import Replay
 from ..learner.state import LearnerState
 from ..ranker.items import ItemMatrix
 
@@ -99,6 +100,7 @@ def track_levels(
     """
     ordered = tuple(sorted(moments))
     state = start_state(view, items, org, facts_as_of)
+    replay = Replay(state, items, org)
     required = np.flatnonzero(state.target > 0)
     target = state.target[required].astype(np.float64)
     weight = np.maximum(state.target_weight[required].astype(np.float64), 1e-6)
@@ -110,6 +112,9 @@ def track_levels(
     checking = len(required) > 0
 
     def read(i: int) -> None:
+        # As build_state would see it at that moment: practice credit faded up to it (fading
+        # is exponential, so fading in steps along the replay adds up to the same).
+        replay.fade_to(ordered[i].timestamp())
         level[i] = state.mastery[required]
         sd[i] = state.level_sd[required]
 
@@ -134,7 +139,7 @@ def track_levels(
                 since, checking = start, False
         if at > last:
             break
-        observe_event(state, e, items, org)
+        replay.observe(e)
         if checking and at >= start and proficient(state):
             since, checking = at, False
     if not started and checking and proficient(state):

@@ -120,9 +120,10 @@ class MasteryGap(_Signal):
 class ExpectedProgress(_Signal):
     """How far one minute of the item moves the learner towards their role's levels.
 
-    The learner model's practice curve (:mod:`learnwire.core.learner.level`) predicts each
-    skill's new level after the item — most when its difficulty sits just above the current
-    level, more for active formats, less while prerequisites are shaky — and the expected
+    The learner model's practice curve (:mod:`learnwire.core.learner.level`), with the
+    parameters fitted from the organisation's answers (:mod:`~learnwire.core.learner.gain_fit`;
+    documented defaults before a fit), predicts each skill's new level after the item — by
+    its format, skill, minutes, difficulty relative to the level and readiness — and the expected
     shortfall's slope turns that into progress towards the targets that still matter.
     Divided by the item's minutes, so a short, well-pitched item wins.
     """
@@ -135,9 +136,16 @@ class ExpectedProgress(_Signal):
     def values(self, ctx, idx):
         s, items = ctx.state, ctx.items
         minutes = items.duration[idx]
-        gain = items.format_gain[idx][:, None] * ctx.readiness[None, :] * items.skill_share[idx]
+        fitted = s.gain  # the organisation's fitted practice curve (defaults before a fit)
+        per_skill = ctx.readiness * fitted.skill_gain
+        fmt = fitted.format_gain[items.format_code[idx]]
+        gain = fmt[:, None] * per_skill[None, :] * items.skill_share[idx]
         step = practice_step(  # [candidate, skill]
-            s.mastery[None, :], items.difficulty[idx][:, None], minutes[:, None], gain
+            s.mastery[None, :],
+            items.difficulty[idx][:, None],
+            minutes[:, None],
+            gain,
+            fitted.params,
         )
         sd = s.level_sd
         slope = phi_cdf((s.target - s.mastery) / sd) * (s.target > 0) * s.target_weight

@@ -73,7 +73,8 @@ class RankContext:
     def readiness(self) -> np.ndarray:
         """Per skill: how ready the learner is to learn it given its prerequisites (1 = all
         at their minimum level; see :func:`learnwire.core.learner.level.readiness`)."""
-        return level.readiness(self.state.mastery, self.items.skills.prereq_level)
+        exponent = self.state.gain.params.readiness_exponent
+        return level.readiness(self.state.mastery, self.items.skills.prereq_level, exponent)
 
     @property
     def local_time(self) -> datetime:

@@ -13,7 +13,6 @@ import numpy as np
 import psycopg
 
 from ..embedders.content import embedding_array
-from ..learner.level import format_gains
 from ..models import ContentFormat
 
 FORMATS: tuple[str, ...] = tuple(f.value for f in ContentFormat)
@@ -112,11 +111,6 @@ class ItemMatrix:
         return np.divide(
             self.item_skill, norms, out=np.zeros_like(self.item_skill), where=norms > 0
         )
-
-    @cached_property
-    def format_gain(self) -> np.ndarray:
-        """How much each item teaches for its format (the learner model's assumption)."""
-        return format_gains(FORMATS)[self.format_code] if len(self.ids) else np.zeros(0)
 
     def format_name(self, i: int) -> str:
         return FORMATS[int(self.format_code[i])]

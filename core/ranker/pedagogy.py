@@ -55,9 +55,12 @@ def predicted_success(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
     """Chance the learner succeeds with the item's material: mastery against its labelled
     difficulty (logistic), 72% a little above the level, where practice teaches most.
 
-    Not the learner model's chance of answering right (calibrated difficulty, guess and
-    slip): targeting that measured worse on bench/outcomes.py, because answers barely
-    depend on an item's label and so cannot tell a skill's items apart (docs/ranking.md)."""
+    Not the learner model's chance of answering right. Neither the level model's (calibrated
+    difficulty, guess and slip: answers barely depend on an item's label, so it cannot tell
+    a skill's items apart) nor the logistic knowledge-tracing model's P(right) on items whose
+    easiness it fitted, where the person has answered on the skill: on bench/outcomes.py
+    (15 people, seeds 7-9) reading the latter cost 2 points held out and 11 in the tuning
+    world (docs/outcomes.md), so it is measured, not used."""
     return 1 / (1 + np.exp(-(6.0 * (item_mastery(ctx, idx) - ctx.items.difficulty[idx]) + 1.2)))
 
 

@@ -3,8 +3,8 @@ built-in ranking signals and the scheduled refit of the learner model.
 
 ``learnwire model fit`` runs the same refit by hand. Scheduled, it keeps what the model
 learns from everyone current without an administrator: BKT parameters per skill, the answer
-calibration, and, because those are model inputs, the shared team gaps and co-occurrence
-that every process rebuilds when the model version moves.
+calibration, the practice curve, and, because those are model inputs, the shared team gaps
+and co-occurrence that every process rebuilds when the model version moves.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def register_periodic_tasks(settings: Settings) -> list[PeriodicTask]:
 
 def fit_learner_model(runtime: Any) -> dict[str, Any]:
     """Fit BKT per skill over all assessment evidence, then calibrate the answers (which
-    uses the fitted guess and slip); returns both reports."""
+    uses the fitted guess and slip), then fit the practice curve (how much items teach and
+    how fast practice fades) from answers before and after practice; returns the reports."""
+    from ..learner import gain_report
     from ..learner.calibration import calibrate_and_store
     from ..learner.mastery import assessment_responses, fit_and_store
     from .service import RecommendationService
@@ -69,4 +71,8 @@ def fit_learner_model(runtime: Any) -> dict[str, Any]:
         report = fit_and_store(conn, assessment_responses(conn)).as_dict()
     with runtime.db.connection() as conn:
         report["calibration"] = calibrate_and_store(conn, service).as_dict()
+    # After the calibration: the practice curve's answers are read against calibrated
+    # difficulty, with the guess and slip just fitted.
+    with runtime.db.connection() as conn:
+        report["practice_curve"] = gain_report.fit_and_store(conn, service.governance)
     return report

@@ -24,8 +24,12 @@ def test_outcomes_runs_every_world_and_arm_at_toy_size(runtime):
     assert result.learners >= 1
     assert set(result.days) == {(w.name, a) for w in worlds for a in outcomes.ARMS}
     assert all(0 <= d <= 6 * 7 for d in result.days.values())
+    # learnwire's practice curve was fitted in each world from the warm-up cohort's answers.
+    assert set(result.fits) == {w.name for w in worlds}
+    assert all(f["answers"] > 0 and f["practice"] > 0 for f in result.fits.values())
     lines = outcomes.report([result, result], worlds)
     text = "\n".join(lines)
+    assert "curve fit:" in text
     assert "current [USED FOR TUNING]" in text and "additive [held out]" in text
     assert "held-out worlds (the figure to quote)" in text
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from learnwire.core.learner import calibration, level
 from learnwire.core.learner.bkt import DEFAULT_PARAMS
-from learnwire.core.learner.build import observe_answer
+from learnwire.core.learner.replay import observe_answer
 from learnwire.core.learner.state import LearnerState
 
 

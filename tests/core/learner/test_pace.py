@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from learnwire.core.learner.bkt import DEFAULT_PARAMS
-from learnwire.core.learner.build import observe_answer, observe_completion
+from learnwire.core.learner.replay import observe_answer, observe_completion
 from learnwire.core.learner.state import LearnerState
 
 

@@ -67,12 +67,14 @@ def test_mastery_at_checkpoints_has_a_range_and_grows_with_practice(
     assert [m.day for m in busy.mastery] == [0, 30, 60, 90]
     levels = [m.level for m in busy.mastery]
     assert all(m.low <= m.level <= m.high for m in busy.mastery)
-    assert levels == sorted(levels) and levels[-1] > levels[0]  # practice only adds
+    assert levels[-1] > levels[0]
     assert busy.mastery[0].gain == 0 and busy.mastery[3].gain == pytest.approx(
         levels[3] - levels[0], abs=1e-3
     )
-    # Day 40's item moves day 60; nothing happens between days 60 and 90.
-    assert levels[1] < levels[2] == levels[3]
+    # Day 40's item moves day 60; between days 60 and 90 nothing happens, so unconfirmed
+    # practice credit only fades (slowly: the prior forgets over about a year).
+    assert levels[1] < levels[2]
+    assert levels[2] - 0.01 < levels[3] <= levels[2]
 
 
 def test_level_as_of_a_date_is_the_models_estimate_from_the_evidence_until_then(
@@ -87,15 +89,19 @@ def test_level_as_of_a_date_is_the_models_estimate_from_the_evidence_until_then(
         model = load_outcome_model(conn, gov)
     view = views[person]
     moments = [org_module.START + timedelta(days=d) for d in (-20, 4, 5.005, 30, 41, 99)]
-    track = track_levels(
-        view, model.items, model.org, moments, start=org_module.START, facts_as_of=org_module.NOW
-    )
-    for i, at in enumerate(moments):
-        cut = dataclasses.replace(view, events=tuple(e for e in view.events if e.occurred_at <= at))
+    # The model as it stood at each moment: the evidence until then, with practice credit
+    # faded up to that moment (build_state on the view as of then).
+    for at in moments:
+        track = track_levels(
+            view, model.items, model.org, moments, start=org_module.START, facts_as_of=at
+        )
+        i = moments.index(at)
+        cut = dataclasses.replace(
+            view, events=tuple(e for e in view.events if e.occurred_at <= at), as_of=at
+        )
         state = build_state(cut, model.items, model.org)
         np.testing.assert_allclose(track.level[i], state.mastery[track.required], rtol=1e-6)
         np.testing.assert_allclose(track.sd[i], state.level_sd[track.required], rtol=1e-6)
-    assert np.all(np.diff(track.level, axis=0) >= 0)
 
 
 def test_fewer_than_k_people_or_a_learner_asking_is_refused(runtime, outcomes_org, org_module):

@@ -125,8 +125,11 @@ def test_series_per_period_and_not_enough_data(runtime, outcomes_org, org_module
     assert others and all(p.coverage.status == "not_enough_data" for p in others)
     # Day 20: five people finished an item (two leads, three analysts).
     assert holding(20).active_share.value >= 0.5 and holding(20).completions >= 5
+    # Practice lifts the role level over the window; a month without practice may lose a
+    # little unconfirmed credit to forgetting, never much.
     levels = [p.role_level_at_end.value for p in report.series]
-    assert levels == sorted(levels) and levels[-1] > levels[0]
+    assert levels[-1] > levels[0]
+    assert all(b > a - 0.01 for a, b in zip(levels, levels[1:], strict=False))
     assert all(p.role_level_at_end.n == 6 for p in report.series)
 
 

@@ -189,3 +189,22 @@ def test_engine_expected_progress_slows_while_prerequisites_are_shaky(
     # Relative to a delegation item (no prerequisites, same level either way), coaching is
     # worth less while feedback, its prerequisite, is far below the level coaching needs.
     assert slow[0] / max(slow[1], 1e-6) < fast[0] / max(fast[1], 1e-6)
+
+
+def test_engine_expected_progress_reads_the_fitted_practice_curve(catalogue, make_state):
+    from learnwire.core.learner.gain_params import GainModel, GainParams
+    from learnwire.core.ranker.builtin import ExpectedProgress
+    from learnwire.core.ranker.context import RankContext
+    from learnwire.core.ranker.items import FORMATS
+
+    items, shared = catalogue
+    st = _lead(make_state, items)
+    video, exercise = 0, 1
+    items.format_code[[video, exercise]] = [FORMATS.index("video"), FORMATS.index("exercise")]
+    items.difficulty[[video, exercise]] = 0.3
+    items.duration[[video, exercise]] = 10
+    # An organisation whose answers showed videos teaching twice what exercises do.
+    fitted = GainParams(format_gain={"video": 2.0, "exercise": 1.0}, fitted=True)
+    st.gain = GainModel.of(fitted, items.skills.ids)
+    values = ExpectedProgress().values(RankContext(st, items, NOW, shared), np.array([0, 1]))
+    assert values[0] > values[1] > 0

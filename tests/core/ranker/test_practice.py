@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from learnwire.core.learner.build import observe_item
 from learnwire.core.learner.org import DEFAULT_PARAMS, OrgContext
+from learnwire.core.learner.replay import observe_item
 from learnwire.core.ranker.items import FORMATS
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
@@ -62,7 +62,7 @@ def test_partly_done_items_teach_without_counting_as_evidence(catalogue, make_st
 
 
 def test_practice_credit_stays_unconfirmed_until_answers_come(catalogue, make_state):
-    from learnwire.core.learner.build import observe_answer
+    from learnwire.core.learner.replay import observe_answer
 
     items, _ = catalogue
     item = int(np.flatnonzero(items.item_skill[:, 3])[3])
@@ -104,3 +104,18 @@ def test_evidence_check_asks_for_answers_where_practice_alone_says_reached(catal
     assert values[0] > 0.5 and values[1] == 0 and values[2] == 0
     text = EvidenceCheck().describe(view=RankContext(st, items, NOW, shared), item=int(idx[0]))
     assert "feedback delivery" in text and "practice" in text
+
+
+def test_practice_credit_fades_at_the_fitted_forgetting_rate(catalogue, make_state):
+    from learnwire.core.learner.gain_params import GainModel, GainParams
+
+    items, _ = catalogue
+    item = int(np.flatnonzero(items.item_skill[:, 3])[1])
+    st = make_state(items, mastery=np.full(len(items.skills.ids), 0.3, np.float32))
+    st.gain = GainModel.of(GainParams(forget_rate=0.01), items.skills.ids)
+    observe_item(st, items, _org(items), item, assessed=False)
+    credited = float(st.mastery[3]) - 0.3
+    assert credited > 0
+    st.fade(100.0)
+    assert float(st.mastery[3]) - 0.3 == pytest.approx(credited * np.exp(-1.0), rel=1e-3)
+    assert float(st.mastery[0]) == pytest.approx(0.3)  # nothing practised, nothing to fade

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from learnwire.core.learner import gain_store
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store
 from learnwire.core.models import (
     CalendarSignal,
@@ -358,3 +359,11 @@ def test_service_scheduled_refit_fits_calibrates_and_moves_the_model(runtime, se
         after = svc.model(conn)
     assert fitted == report["skills"]
     assert after is not before and after.stamp != before.stamp
+    curve = report["practice_curve"]
+    # Too little practice here to fit: the documented defaults are stored and served.
+    assert curve["answers"] > 0 and not curve["fitted"]
+    with runtime.db.connection() as conn:
+        stored = gain_store.load_report(conn)
+        served = svc.model(conn).org.gain.params
+    assert stored is not None and stored["params"] == curve["params"]
+    assert served.as_dict() == curve["params"]
