@@ -3,6 +3,7 @@ every figure checked against what it is by hand."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -129,7 +130,7 @@ def test_series_per_period_and_not_enough_data(runtime, outcomes_org, org_module
     # little unconfirmed credit to forgetting, never much.
     levels = [p.role_level_at_end.value for p in report.series]
     assert levels[-1] > levels[0]
-    assert all(b > a - 0.01 for a, b in zip(levels, levels[1:], strict=False))
+    assert all(b > a - 0.01 for a, b in itertools.pairwise(levels))
     assert all(p.role_level_at_end.n == 6 for p in report.series)
 
 
