@@ -9,7 +9,7 @@ organisation's statements under fresh ids so the store grows and the figure per 
 whether throughput stays flat. In the same run, ralph-malph's strict ``BaseXapiStatement``
 and learnwire's validator check the same statements as references.
 
-    python bench/ingest.py [--learners 1000] [--rounds 3] [--clients 2] [--batch 500]
+    python bench/ingest.py [--learners 1000] [--rounds 3] [--clients N] [--batch 500]
                            [--processes N]  # serve's worker processes, default one per core
     python bench/ingest.py --profile      # where the time goes, in process (cProfile)
 """
@@ -288,7 +288,9 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument(
+        "--clients", type=int, default=None, help="connections (default: two per process)"
+    )
     parser.add_argument("--threads", type=int, default=4, help="waitress threads per process")
     parser.add_argument(
         "--processes",
@@ -304,6 +306,8 @@ def main() -> None:
         help="skip loading the organisation's people and catalogue before posting",
     )
     args = parser.parse_args()
+    # Two connections per process keep every worker busy while the other waits on PostgreSQL.
+    args.clients = args.clients or 2 * args.processes
 
     started = time.perf_counter()
     statements = sample_statements(args.learners)
