@@ -140,7 +140,8 @@ def main() -> None:
         learners = [r[0] for r in conn.execute("SELECT id FROM learner ORDER BY id")]
     sample = learners[:: max(1, len(learners) // args.sample)][: args.sample]
     from learnwire.core.governance import Subject
-    from learnwire.core.ranker.service import _stamp, store_ranking
+    from learnwire.core.ranker.recommendations_store import store_ranking
+    from learnwire.core.ranker.service import _stamp
 
     # What a request costs: the service's own path (model check, governed view, state,
     # pgvector search and ranking, storing), timed end to end per learner.

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from learnwire.core.learner.build import build_state
 from learnwire.core.ranker.audit import ranking_report
-from learnwire.core.ranker.service import RecommendationService, store_ranking
+from learnwire.core.ranker.recommendations_store import store_ranking
+from learnwire.core.ranker.service import RecommendationService
 from learnwire.policies.access import Subject
 from learnwire.policies.consent import opted_out
 from learnwire.policies.model import PolicySet
