@@ -22,8 +22,7 @@ from learnwire.plugins.pages.sections import SECTIONS, mounted
 from learnwire.plugins.pages.signin import open_session
 from learnwire.testing import empty_store
 
-from ...conftest import make_settings
-from .conftest import fixture_module
+from ...conftest import fixture_module, make_settings
 
 L_AND_D = ["learning-and-development"]
 EXPERIMENTS = {
