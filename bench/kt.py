@@ -48,7 +48,7 @@ def _import_learnwire() -> None:
 
 
 _import_learnwire()
-from learnwire.core.learner import bkt, kt_logistic  # noqa: E402
+from learnwire.core.learner import bkt, bkt_train, kt_logistic  # noqa: E402
 
 #: An interpreter with pyBKT installed, when --pybkt is not given.
 PYBKT_ENV = "LEARNWIRE_PYBKT_PYTHON"
@@ -182,7 +182,7 @@ def split_scores(y, pred, st, sk) -> dict[str, float]:
 
 def run_bkt(data: DataSet, forget: bool, restarts: int) -> dict[str, float]:
     t0 = time.perf_counter()
-    model = bkt.fit_arrays(
+    model = bkt_train.fit_arrays(
         data.train_st, data.train_sk, data.train_ok, forget=forget, n_restarts=restarts
     )
     fit_s = time.perf_counter() - t0

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import bkt as bkt_
+from . import bkt_train
 from .bkt import BKTModel
 from .practice_history import FEATURES, SKILL_COLUMNS, SKILL_FEATURES, PracticeHistory
 
@@ -158,7 +158,7 @@ def cross_fitted_bkt(
         train = half[codes] != fold
         if not train.any():  # a single learner: nothing to hold out
             train[:] = True
-        model = bkt_.fit_arrays(codes[train], skill_arr[train], correct[train], forget=True)
+        model = bkt_train.fit_arrays(codes[train], skill_arr[train], correct[train], forget=True)
         out.update({labels[i]: model for i in np.flatnonzero(half == fold)})
     return out
 
@@ -191,7 +191,7 @@ def fit(
         raise ValueError("fitting needs both right and wrong answers")
     dense = design(students, skills, correct, cross_fitted_bkt(students, skills, y), times)
     if bkt is None:
-        bkt = bkt_.fit(zip(students, skills, correct, strict=True), forget=True)
+        bkt = bkt_train.fit(zip(students, skills, correct, strict=True), forget=True)
     sk, skill_labels = _codes(skills)
     if items is not None:
         it, item_labels = _codes(items)

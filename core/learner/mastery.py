@@ -14,7 +14,7 @@ from uuid import UUID
 
 import psycopg
 
-from . import bkt, kt_store
+from . import bkt, bkt_train, kt_store
 from .bkt import BKTParams
 
 Conn = psycopg.Connection[Any]
@@ -92,7 +92,7 @@ def fit_and_store(
     """Fit BKT per skill, store the parameters, and recompute every learner's mastery."""
     started = time.perf_counter()
     rows = list(responses)
-    model = bkt.fit(((lid, skill, ok) for lid, skill, ok, _ in rows), forget=forget)
+    model = bkt_train.fit(((lid, skill, ok) for lid, skill, ok, _ in rows), forget=forget)
     # Fitted before anything is written: a write bumps the model version (migration 0004),
     # whose row stays locked until the transaction ends.
     logistic, logistic_report = kt_store.fit(conn, model, pass_score=PASS_SCORE)

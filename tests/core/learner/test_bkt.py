@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from learnwire.core.learner import bkt
+from learnwire.core.learner import bkt, bkt_train
 from learnwire.core.learner import bkt_fit as engine
 
 
@@ -211,7 +211,7 @@ def test_bkt_em_recovers_known_parameters() -> None:
     true = bkt.BKTParams(prior=0.3, learn=0.15, guess=0.2, slip=0.1)
     rng = np.random.default_rng(42)
     seqs = simulate(true, rng.integers(5, 25, size=3000), rng)
-    fitted = bkt.fit_skill(seqs, forget=False, n_iter=300, tol=1e-7, seed=0)
+    fitted = bkt_train.fit_skill(seqs, forget=False, n_iter=300, tol=1e-7, seed=0)
     for name in ("prior", "learn", "guess", "slip"):
         assert getattr(fitted, name) == pytest.approx(getattr(true, name), abs=0.03), name
     assert fitted.forget == 0.0
@@ -221,10 +221,10 @@ def test_bkt_forget_variant_recovers_forget_rate() -> None:
     true = bkt.BKTParams(prior=0.4, learn=0.2, guess=0.15, slip=0.1, forget=0.08)
     rng = np.random.default_rng(11)
     seqs = simulate(true, rng.integers(10, 40, size=3000), rng)
-    fitted = bkt.fit_skill(seqs, forget=True, n_iter=400, tol=1e-7)
+    fitted = bkt_train.fit_skill(seqs, forget=True, n_iter=400, tol=1e-7)
     for name in ("prior", "learn", "guess", "slip", "forget"):
         assert getattr(fitted, name) == pytest.approx(getattr(true, name), abs=0.04), name
-    ll = {f: bkt.fit_arrays(*_columns(seqs), forget=f).loglik["s"] for f in (False, True)}
+    ll = {f: bkt_train.fit_arrays(*_columns(seqs), forget=f).loglik["s"] for f in (False, True)}
     assert ll[True] > ll[False]  # the extra parameter must explain forgetting data better
 
 
@@ -244,7 +244,7 @@ def test_bkt_defaulted_skills_flagged_and_get_population_defaults() -> None:
         for i, seq in enumerate(simulate(params, [8] * 200, rng)):
             events += [(f"u{i}", skill, r) for r in seq]
     events += [("u1", "rare", 1), ("u1", "rare", 0), ("u2", "rare", 1)]
-    model = bkt.fit(events, min_sequences=3, min_responses=20)
+    model = bkt_train.fit(events, min_sequences=3, min_responses=20)
 
     assert model.defaulted == frozenset({"rare"})
     fitted = np.array([model.params[s].as_array() for s in ("add", "sub", "mul")])
@@ -253,7 +253,7 @@ def test_bkt_defaulted_skills_flagged_and_get_population_defaults() -> None:
     assert np.isnan(model.loglik["rare"]) and model.n_responses["rare"] == 3
     assert model.n_sequences["add"] == 200
 
-    nothing_fitted = bkt.fit([("u1", "x", 1)], min_sequences=3)
+    nothing_fitted = bkt_train.fit([("u1", "x", 1)], min_sequences=3)
     assert nothing_fitted.params["x"] == bkt.DEFAULT_PARAMS
     assert nothing_fitted.defaulted == frozenset({"x"})
 
@@ -262,9 +262,11 @@ def test_bkt_fit_accepts_events_and_arrays_alike() -> None:
     rng = np.random.default_rng(9)
     seqs = simulate(bkt.BKTParams(0.3, 0.2, 0.2, 0.1), rng.integers(3, 12, size=100), rng)
     students, skills, correct = _columns(seqs)
-    via_events = bkt.fit(zip(students, skills, correct, strict=True))
+    via_events = bkt_train.fit(zip(students, skills, correct, strict=True))
     codes = np.array([int(s[1:]) for s in students])
-    via_arrays = bkt.fit_arrays(codes, np.zeros(len(codes), dtype=np.int64), np.array(correct))
+    via_arrays = bkt_train.fit_arrays(
+        codes, np.zeros(len(codes), dtype=np.int64), np.array(correct)
+    )
     assert via_events.params["s"] == via_arrays.params[0]
 
 
@@ -273,7 +275,7 @@ def test_bkt_guess_and_slip_respect_caps() -> None:
     rng = np.random.default_rng(1)
     seqs = [rng.integers(0, 2, size=10).tolist() for _ in range(300)]
     for cap in (0.3, bkt.MAX_GUESS_SLIP):
-        fitted = bkt.fit_skill(seqs, max_guess=cap, max_slip=cap)
+        fitted = bkt_train.fit_skill(seqs, max_guess=cap, max_slip=cap)
         assert fitted.guess <= cap and fitted.slip <= cap
 
 
@@ -283,7 +285,7 @@ def test_bkt_params_reject_degenerate_values() -> None:
     with pytest.raises(ValueError):
         bkt.BKTParams(prior=1.5, learn=0.1, guess=0.2, slip=0.1)
     with pytest.raises(ValueError):
-        bkt.fit_skill([[], []])
+        bkt_train.fit_skill([[], []])
 
 
 def test_bkt_one_step_ahead_auc_clearly_above_chance() -> None:
@@ -291,7 +293,7 @@ def test_bkt_one_step_ahead_auc_clearly_above_chance() -> None:
     rng = np.random.default_rng(2024)
     train = simulate(true, rng.integers(5, 30, size=800), rng)
     test = simulate(true, rng.integers(5, 30, size=300), rng)
-    model = bkt.fit_arrays(*_columns(train))
+    model = bkt_train.fit_arrays(*_columns(train))
     students, skills, correct = _columns(test)
     pred = model.predict_events(students, skills, correct)
     assert auc(np.array(correct), pred) > 0.75

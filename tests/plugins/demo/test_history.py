@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from learnwire.core.learner import bkt
+from learnwire.core.learner import bkt_train
 from learnwire.plugins.demo import simulation
 from learnwire.plugins.demo.catalogue import library
 from learnwire.plugins.demo.history import history_window, learner_history
@@ -139,7 +139,7 @@ def test_history_lets_bkt_recover_who_knows_a_skill():
                 skill = ITEMS[s["object"]["id"]].skills[0]
                 events.append((person, skill, int(s["result"]["success"])))
                 truth[person, skill] = simulation.knows(history.final_mastery[skill], skill, 0.5)
-    model = bkt.fit(events)
+    model = bkt_train.fit(events)
     sequences: dict[tuple[int, int], list[int]] = {}
     for person, skill, correct in events:
         sequences.setdefault((person, skill), []).append(correct)
