@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 import pytest
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ def _learnwire_migrated_store(
     db.close()
 
 
-def empty_store(db: Database) -> None:
+def empty_store(db: Database, lock_wait_s: int = 60) -> None:
     """Empty every table except the migration ledger (a fresh store, schema kept)."""
     with db.connection() as conn:
         tables = [
@@ -187,8 +188,23 @@ def empty_store(db: Database) -> None:
                 "AND tablename <> 'schema_migration'"
             )
         ]
-        if tables:
+        if not tables:
+            return
+        # A connection a previous test leaked inside a transaction would make TRUNCATE wait
+        # for ever: wait a bounded time, then name what holds the tables.
+        conn.execute(f"SET LOCAL lock_timeout = '{int(lock_wait_s)}s'")
+        try:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+        except psycopg.errors.LockNotAvailable:
+            conn.rollback()
+            holders = conn.execute(
+                "SELECT pid, state, left(query, 200) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+            raise RuntimeError(
+                f"emptying the test database waited {lock_wait_s} s for locks held by {holders}: a "
+                "previous test left a transaction open"
+            ) from None
 
 
 @pytest.fixture

@@ -59,3 +59,16 @@ def test_testing_runtime_factory_passes_plugin_settings_and_uses_an_empty_store(
     with runtime.db.connection() as conn:
         assert conn.execute("SELECT count(*) FROM learner").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM schema_migration").fetchone()[0] > 0
+
+
+def test_testing_empty_store_names_a_transaction_left_open_instead_of_waiting(db) -> None:
+    import psycopg
+
+    from learnwire.testing import empty_store
+
+    with psycopg.connect(db.url) as leaked:
+        leaked.execute("LOCK TABLE learning_event IN ACCESS SHARE MODE")
+        with pytest.raises(RuntimeError, match="left a transaction open") as refused:
+            empty_store(db, lock_wait_s=1)
+        assert "LOCK TABLE learning_event" in str(refused.value)
+    empty_store(db, lock_wait_s=1)  # the lock gone, the store empties

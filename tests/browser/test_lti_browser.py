@@ -44,7 +44,7 @@ def recommended(frame: Any) -> list[str]:
 
 def open_course(chromium: Any, platform: Any, storage: str, window: str = "iframe") -> Page:
     platform.launches["open"] = {"sub": "user-1"}
-    page = chromium.new_page()
+    page = chromium.pages[0]
     page.goto(platform.url(f"/course/open?storage={storage}&window={window}"))
     return page
 
@@ -145,7 +145,7 @@ def test_browser_launch_from_another_browser_is_not_confirmed(
     # A launch made elsewhere, opened by a browser that holds neither its session nor its
     # page token: refused before its confirmation page (which would carry state and nonce).
     launch_id = login_elsewhere()
-    page = chromium.new_page()
+    page = chromium.pages[0]
     page.goto(platform.url("/frame?src=") + f"{tool}/lti/launch/{launch_id}")
     frame = page.frame_locator("#tool-frame")
     expect(frame.locator("body")).to_contain_text("not opened in this browser")
@@ -213,7 +213,6 @@ def test_browser_survey_tap_in_the_iframe_lands_as_a_statement(
     )
     with lti_runtime.db.connection() as conn:
         lti_runtime.intake().store(conn, SourceBatch(events=[finished]), source="lms")
-    page.close()
 
     page = open_course(chromium, platform, "_parent")
     frame = page.frame_locator("#tool-frame")

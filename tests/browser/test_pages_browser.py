@@ -141,7 +141,7 @@ def _oidc_sign_in(page: Page, url: str) -> None:
 
 def test_browser_pages_learner_in_the_lms_iframe(chromium, site, platform, axe_source, tmp_path):
     platform.launches["open"] = {"sub": "user-1"}
-    page = chromium.new_page()
+    page = chromium.pages[0]
     page.goto(platform.url("/course/open?storage=_parent&window=iframe"))
     frame = page.frame_locator("#tool-frame")
     frame.get_by_role("link", name="My learning page").click()
@@ -165,7 +165,7 @@ def test_browser_pages_manager_sees_totals_never_a_person(
     runtime, org, url = site
     _link_email(runtime, org.manager, "lead@org.example")
     idp.user = {"sub": "lead", "email": "lead@org.example", "email_verified": True}
-    page = chromium.new_page()
+    page = chromium.pages[0]
     _oidc_sign_in(page, url)
     page.get_by_role("link", name="My team").click()
     page.locator("#team").select_option(label="Platform team")
@@ -190,7 +190,7 @@ def test_browser_pages_compliance_officer_edits_and_applies_a_policy(
 ):
     url = site[2]
     idp.user = {"sub": "dpo", "groups": ["privacy-office"]}
-    page = chromium.new_page()
+    page = chromium.pages[0]
     _oidc_sign_in(page, url)
     page.get_by_role("link", name="Compliance").click()
     page.get_by_role("link", name="Edit access.yaml").click()
@@ -221,7 +221,7 @@ def test_browser_pages_compliance_officer_edits_and_applies_a_policy(
 def test_browser_pages_ld_admin_and_a_narrow_keyboard_only_visit(chromium, site, idp, axe_source):
     url = site[2]
     idp.user = {"sub": "ld", "groups": ["learning-and-development"]}
-    page = chromium.new_page()
+    page = chromium.pages[0]
     page.set_viewport_size({"width": 400, "height": 900})
     _oidc_sign_in(page, url)
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
@@ -247,7 +247,7 @@ def test_browser_pages_ld_admin_works_the_curation_review_queue(chromium, site, 
             (org.items["SQL joins"],),
         )
     idp.user = {"sub": "ld", "groups": ["learning-and-development"]}
-    page = chromium.new_page()
+    page = chromium.pages[0]
     _oidc_sign_in(page, url)
     page.get_by_role("link", name="Learning admin").click()
     page.get_by_role("link", name="Curation: gaps, stale items, duplicates, tag review").click()
