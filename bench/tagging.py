@@ -71,11 +71,18 @@ def _stripped(items):
 
 
 def _similarity(embedder, skills, items, *, strip=True):
-    from learnwire.plugins.catalogue.tagging import item_text, skill_text, unit_rows
+    from learnwire.plugins.catalogue.tagging import (
+        item_similarity,
+        item_text,
+        skill_text,
+        unit_rows,
+    )
 
     skill_vecs = unit_rows(embedder.embed_array([skill_text(s[1], s[2]) for s in skills]))
-    texts = [item_text(t, d) for t, d, _ in (_stripped(items) if strip else items)]
-    return unit_rows(embedder.embed_array(texts)) @ skill_vecs.T
+    read = _stripped(items) if strip else items
+    texts = unit_rows(embedder.embed_array([item_text(t, d) for t, d, _ in read]))
+    titles = unit_rows(embedder.embed_array([t for t, _, _ in read]))
+    return item_similarity(texts, titles, skill_vecs)
 
 
 def _groups(items):
