@@ -203,11 +203,15 @@ def quality(fit: bool, strip: bool = True) -> dict:
             "groups": int(groups.max() + 1),
             "labels": total,
             **cv,
+            # Labels among any item's candidates (its TOP_K most similar skills): no
+            # threshold can recall more than this.
+            "candidate_recall": round(int(labels.sum()) / total, 3),
         },
         "heldout": {
             "items": len(held),
             "labels": h_total,
             **heldout,
+            "candidate_recall": round(int(h_labels.sum()) / h_total, 3),
             "top1_accuracy": round(raw_top1, 3),
         },
         "calibration": {
