@@ -17,7 +17,15 @@ from ...core.embedding import Embedder
 from ...core.store import Database
 from .boilerplate import Boilerplate
 from .tag_store import materialise
-from .tagging import REVIEW_FLOOR, Calibration, item_text, skill_text, suggest, unit_rows
+from .tagging import (
+    REVIEW_FLOOR,
+    Calibration,
+    item_similarity,
+    item_text,
+    skill_text,
+    suggest,
+    unit_rows,
+)
 
 BATCH = 256
 
@@ -68,11 +76,11 @@ def retag(
         if not rows:
             break
         after = rows[-1][0]
-        texts = [item_text(*template.strip(r[1], r[2] or "")) for r in rows]
-        vecs = unit_rows(np.asarray(embedder.embed(texts)))
-        candidates = [
-            c for c in suggest(vecs @ skill_vecs.T, calibration) if c.confidence >= REVIEW_FLOOR
-        ]
+        stripped = [template.strip(r[1], r[2] or "") for r in rows]
+        vecs = unit_rows(np.asarray(embedder.embed([item_text(t, s) for t, s in stripped])))
+        title_vecs = unit_rows(np.asarray(embedder.embed([t for t, _ in stripped])))
+        similarity = item_similarity(vecs, title_vecs, skill_vecs)
+        candidates = [c for c in suggest(similarity, calibration) if c.confidence >= REVIEW_FLOOR]
         ids = [r[0] for r in rows]
         with db.connection() as conn, conn.transaction():
             conn.execute(

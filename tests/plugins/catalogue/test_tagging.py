@@ -12,10 +12,13 @@ import pytest
 from learnwire.core.ranker.items import load_items
 from learnwire.plugins.catalogue import plugin
 from learnwire.plugins.catalogue.tagging import (
+    TITLE_WEIGHT,
     Calibration,
     candidate_features,
     fit_platt,
+    item_similarity,
     threshold_for_precision,
+    unit_rows,
 )
 
 from .conftest import DATA, applied, import_sample, run
@@ -175,3 +178,14 @@ def test_hook_register_blueprints_learners_flag_tags_over_http(library, db):
     missing = client.post(url, json={"skill_id": "sql"})
     assert missing.status_code == 404
     assert client.post(url, json={"skill": "x"}).status_code == 400
+
+
+def test_item_similarity_weighs_the_title_on_its_own():
+    skills = np.eye(3, dtype=np.float32)
+    # The whole text leans to skill 1 (a side topic of the description), the title to skill 0.
+    text = unit_rows(np.array([[0.6, 0.8, 0.0]]))
+    title = unit_rows(np.array([[1.0, 0.1, 0.0]]))
+    blended = item_similarity(text, title, skills)
+    assert np.argmax(text @ skills.T) == 1 and np.argmax(blended) == 0
+    expected = (1 - TITLE_WEIGHT) * (text @ skills.T) + TITLE_WEIGHT * (title @ skills.T)
+    np.testing.assert_allclose(blended, expected, rtol=1e-6)
