@@ -51,6 +51,10 @@ class PreparedStatement:
     checked: CheckedStatement
     #: The key it is stored under: its id, unless another source holds that id.
     key: uuid.UUID
+    #: ``str(id)`` and ``str(key)``, made once: converting a UUID to text is Python code
+    #: (about as costly as validating a verb), and intake needs each id as text several times.
+    id_text: str
+    key_text: str
 
     @property
     def is_voiding(self) -> bool:
@@ -98,7 +102,12 @@ class StatementMapper:
     def prepare(self, checked: CheckedStatement, index: int, path: str) -> PreparedStatement:
         data = checked.data
         actor = data["actor"]
-        statement_id = checked.id or uuid.uuid4()
+        if checked.id is not None:
+            # Validated as the hyphenated 8-4-4-4-12 form: lowercased, it is str(checked.id).
+            statement_id, text = checked.id, data["id"].lower()
+        else:
+            statement_id = uuid.uuid4()
+            text = str(statement_id)
         if actor.get("objectType") == "Group" and not any(k in actor for k in _IFIS):
             # An anonymous Group is the set of its members: that set is the learner the
             # statement is about, with a pseudonymous id of its own (no member's record).
@@ -106,8 +115,9 @@ class StatementMapper:
             subject = IdentityRef.model_construct(
                 kind="xapi_group", namespace="", value=",".join(members)
             )
-            return PreparedStatement(index, statement_id, subject, checked, statement_id)
-        return PreparedStatement(index, statement_id, self._identity(actor), checked, statement_id)
+        else:
+            subject = self._identity(actor)
+        return PreparedStatement(index, statement_id, subject, checked, statement_id, text, text)
 
     def _identity(self, actor: dict[str, Any]) -> IdentityRef:
         # One learner sends many statements: the ref (and so its hashes) is shared.
@@ -129,7 +139,7 @@ class StatementMapper:
     ) -> LearningEvent:
         """The learning event for ``prepared``; pseudonymises the statement in place."""
         data = prepared.checked.data
-        statement = self.pseudonymise(data, prepared.id, learner_id)
+        statement = self.pseudonymise(data, prepared.id_text, learner_id)
         verb = data["verb"]["id"]
         occurred = prepared.checked.timestamp or datetime.now(UTC)
         return _trusted(
@@ -149,11 +159,11 @@ class StatementMapper:
         )
 
     def pseudonymise(
-        self, data: dict[str, Any], statement_id: uuid.UUID, learner_id: uuid.UUID
+        self, data: dict[str, Any], statement_id: str, learner_id: uuid.UUID
     ) -> dict[str, Any]:
-        """The statement as stored: id set, actor pseudonymous, other agents hashed."""
-        given = data.get("id")
-        data["id"] = given.lower() if isinstance(given, str) else str(statement_id)
+        """The statement as stored: id set (``statement_id``, the id as text), actor
+        pseudonymous, other agents hashed."""
+        data["id"] = statement_id
         data.pop("stored", None)
         data.pop("authority", None)
         name = self._names.get(learner_id)
