@@ -71,18 +71,20 @@ class PreparedStatement:
 
 def identity_of(agent: dict[str, Any]) -> IdentityRef:
     """The identifier an xAPI Agent (or identified Group) carries, as an IdentityRef."""
+    kind, namespace, value = _identifier(agent)
+    return IdentityRef.model_construct(kind=kind, namespace=namespace, value=value)
+
+
+def _identifier(agent: dict[str, Any]) -> tuple[str, str, str]:
+    """(kind, namespace, value) of the identifier an Agent or identified Group carries."""
     if "mbox" in agent:
-        return IdentityRef.model_construct(kind="mbox", namespace="", value=agent["mbox"])
+        return "mbox", "", agent["mbox"]
     if "mbox_sha1sum" in agent:
-        return IdentityRef.model_construct(
-            kind="mbox_sha1sum", namespace="", value=agent["mbox_sha1sum"]
-        )
+        return "mbox_sha1sum", "", agent["mbox_sha1sum"]
     if "openid" in agent:
-        return IdentityRef.model_construct(kind="openid", namespace="", value=agent["openid"])
+        return "openid", "", agent["openid"]
     account = agent["account"]
-    return IdentityRef.model_construct(
-        kind="account", namespace=account["homePage"], value=account["name"]
-    )
+    return "account", account["homePage"], account["name"]
 
 
 class StatementMapper:
@@ -120,16 +122,17 @@ class StatementMapper:
         return PreparedStatement(index, statement_id, subject, checked, statement_id, text, text)
 
     def _identity(self, actor: dict[str, Any]) -> IdentityRef:
-        # One learner sends many statements: the ref (and so its hashes) is shared.
-        ref = identity_of(actor)
-        if len(ref.namespace) + len(ref.value) > _MEMO_KEY_MAX:
-            return ref
-        key = (ref.kind, ref.namespace, ref.value)
+        # One learner sends many statements: the ref (and so its hashes) is shared, and only
+        # built when first seen.
+        key = _identifier(actor)
         found = self._refs.get(key)
         if found is None:
+            found = IdentityRef.model_construct(kind=key[0], namespace=key[1], value=key[2])
+            if len(key[1]) + len(key[2]) > _MEMO_KEY_MAX:
+                return found
             if len(self._refs) > 100_000:
                 self._refs.clear()
-            found = self._refs[key] = ref
+            self._refs[key] = found
         return found
 
     # -- step 2 -------------------------------------------------------------------------
