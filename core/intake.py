@@ -119,7 +119,10 @@ class Intake:
         content_ids = self._content_for_events(conn, batch)
         counts, new_ids = records.insert_events(conn, batch.events, content_ids)
         report.count("events").add(counts)
-        self._update_mastery(conn, batch, set(new_ids))
+        # As many new ids (each distinct) as events: every event is new, as is usual.
+        self._update_mastery(
+            conn, batch, None if len(new_ids) == len(batch.events) else set(new_ids)
+        )
         return report
 
     def store_content(self, conn: Conn, batch: ContentBatch, *, provider: str) -> IntakeReport:
@@ -219,11 +222,15 @@ class Intake:
         return batch
 
     @staticmethod
-    def _update_mastery(conn: Conn, batch: SourceBatch, new_ids: set[UUID]) -> None:
+    def _update_mastery(conn: Conn, batch: SourceBatch, new_ids: set[UUID] | None) -> None:
+        """Update mastery for the assessments among the events stored just now (``new_ids``;
+        None when all of them were)."""
         # Only statements stored just now: a replay must not count evidence twice.
         responses = []
         for event in batch.events:
-            if event.statement_id not in new_ids or event.data_category != "assessment":
+            if event.data_category != "assessment":
+                continue
+            if new_ids is not None and event.statement_id not in new_ids:
                 continue
             ok = mastery.is_correct(event.result.success, event.result.score_scaled)
             if ok is not None and event.skill_ids and event.learner_id is not None:

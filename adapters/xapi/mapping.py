@@ -51,6 +51,10 @@ class PreparedStatement:
     checked: CheckedStatement
     #: The key it is stored under: its id, unless another source holds that id.
     key: uuid.UUID
+    #: ``str(id)`` and ``str(key)``, made once: converting a UUID to text is Python code
+    #: (about as costly as validating a verb), and intake needs each id as text several times.
+    id_text: str
+    key_text: str
 
     @property
     def is_voiding(self) -> bool:
@@ -67,18 +71,20 @@ class PreparedStatement:
 
 def identity_of(agent: dict[str, Any]) -> IdentityRef:
     """The identifier an xAPI Agent (or identified Group) carries, as an IdentityRef."""
+    kind, namespace, value = _identifier(agent)
+    return IdentityRef.model_construct(kind=kind, namespace=namespace, value=value)
+
+
+def _identifier(agent: dict[str, Any]) -> tuple[str, str, str]:
+    """(kind, namespace, value) of the identifier an Agent or identified Group carries."""
     if "mbox" in agent:
-        return IdentityRef.model_construct(kind="mbox", namespace="", value=agent["mbox"])
+        return "mbox", "", agent["mbox"]
     if "mbox_sha1sum" in agent:
-        return IdentityRef.model_construct(
-            kind="mbox_sha1sum", namespace="", value=agent["mbox_sha1sum"]
-        )
+        return "mbox_sha1sum", "", agent["mbox_sha1sum"]
     if "openid" in agent:
-        return IdentityRef.model_construct(kind="openid", namespace="", value=agent["openid"])
+        return "openid", "", agent["openid"]
     account = agent["account"]
-    return IdentityRef.model_construct(
-        kind="account", namespace=account["homePage"], value=account["name"]
-    )
+    return "account", account["homePage"], account["name"]
 
 
 class StatementMapper:
@@ -98,7 +104,12 @@ class StatementMapper:
     def prepare(self, checked: CheckedStatement, index: int, path: str) -> PreparedStatement:
         data = checked.data
         actor = data["actor"]
-        statement_id = checked.id or uuid.uuid4()
+        if checked.id is not None:
+            # Validated as the hyphenated 8-4-4-4-12 form: lowercased, it is str(checked.id).
+            statement_id, text = checked.id, data["id"].lower()
+        else:
+            statement_id = uuid.uuid4()
+            text = str(statement_id)
         if actor.get("objectType") == "Group" and not any(k in actor for k in _IFIS):
             # An anonymous Group is the set of its members: that set is the learner the
             # statement is about, with a pseudonymous id of its own (no member's record).
@@ -106,20 +117,22 @@ class StatementMapper:
             subject = IdentityRef.model_construct(
                 kind="xapi_group", namespace="", value=",".join(members)
             )
-            return PreparedStatement(index, statement_id, subject, checked, statement_id)
-        return PreparedStatement(index, statement_id, self._identity(actor), checked, statement_id)
+        else:
+            subject = self._identity(actor)
+        return PreparedStatement(index, statement_id, subject, checked, statement_id, text, text)
 
     def _identity(self, actor: dict[str, Any]) -> IdentityRef:
-        # One learner sends many statements: the ref (and so its hashes) is shared.
-        ref = identity_of(actor)
-        if len(ref.namespace) + len(ref.value) > _MEMO_KEY_MAX:
-            return ref
-        key = (ref.kind, ref.namespace, ref.value)
+        # One learner sends many statements: the ref (and so its hashes) is shared, and only
+        # built when first seen.
+        key = _identifier(actor)
         found = self._refs.get(key)
         if found is None:
+            found = IdentityRef.model_construct(kind=key[0], namespace=key[1], value=key[2])
+            if len(key[1]) + len(key[2]) > _MEMO_KEY_MAX:
+                return found
             if len(self._refs) > 100_000:
                 self._refs.clear()
-            found = self._refs[key] = ref
+            self._refs[key] = found
         return found
 
     # -- step 2 -------------------------------------------------------------------------
@@ -129,7 +142,7 @@ class StatementMapper:
     ) -> LearningEvent:
         """The learning event for ``prepared``; pseudonymises the statement in place."""
         data = prepared.checked.data
-        statement = self.pseudonymise(data, prepared.id, learner_id)
+        statement = self.pseudonymise(data, prepared.id_text, learner_id)
         verb = data["verb"]["id"]
         occurred = prepared.checked.timestamp or datetime.now(UTC)
         return _trusted(
@@ -149,11 +162,11 @@ class StatementMapper:
         )
 
     def pseudonymise(
-        self, data: dict[str, Any], statement_id: uuid.UUID, learner_id: uuid.UUID
+        self, data: dict[str, Any], statement_id: str, learner_id: uuid.UUID
     ) -> dict[str, Any]:
-        """The statement as stored: id set, actor pseudonymous, other agents hashed."""
-        given = data.get("id")
-        data["id"] = given.lower() if isinstance(given, str) else str(statement_id)
+        """The statement as stored: id set (``statement_id``, the id as text), actor
+        pseudonymous, other agents hashed."""
+        data["id"] = statement_id
         data.pop("stored", None)
         data.pop("authority", None)
         name = self._names.get(learner_id)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,9 +89,7 @@ class StatementIntake:
         prepared = [self.mapper.prepare(c, i, paths[i]) for i, c in enumerate(checked)]
         outcome = StoreOutcome(ids=[p.id for p in prepared])
         _refuse_repeated_ids(prepared, paths)
-        keys, existing = _lookup(conn, self.intake.resolver, source, outcome.ids)
-        for p in prepared:
-            p.key = keys[p.id]
+        existing = _settle_keys(conn, self.intake.resolver, source, prepared)
         # Each distinct actor is resolved once (a batch holds many statements per learner).
         subjects = list({id(p.subject): p.subject for p in prepared}.values())
         resolved = self.intake.resolver.resolve_subjects(conn, subjects, source=source)
@@ -102,7 +100,7 @@ class StatementIntake:
         ]
         fresh: list[int] = []
         for i, p in enumerate(prepared):
-            if p.key in existing:
+            if existing and p.key in existing:
                 _check_replay(events[i], digests[i], existing[p.key], paths[i])
                 outcome.replayed += 1
             else:
@@ -110,9 +108,10 @@ class StatementIntake:
         if not fresh:
             return outcome
         fresh_ids = [prepared[i].key for i in fresh]
+        fresh_texts = [prepared[i].key_text for i in fresh]
         # Digests go in first: a digest already there (a concurrent request) is kept, and the
         # race check below compares against it.
-        _save_digests(conn, fresh_ids, [digests[i] for i in fresh])
+        _save_digests(conn, fresh_texts, [digests[i] for i in fresh])
         report = recording(self.intake, outcome.dropped).store(
             conn,
             # Not model_construct: it inspects every default factory's signature per call.
@@ -146,7 +145,7 @@ class StatementIntake:
                     )
             outcome.replayed += raced
         if report.rejected:
-            _forget_unstored_digests(conn, fresh_ids)
+            _forget_unstored_digests(conn, fresh_texts)
         outcome.voided = _apply_voiding(
             conn, self.intake.resolver, source, [prepared[i] for i in fresh]
         )
@@ -155,30 +154,42 @@ class StatementIntake:
 
 def scoped_key(resolver: IdentityResolver, source: str, statement_id: uuid.UUID) -> uuid.UUID:
     """The storage key of ``statement_id`` from ``source`` when another source holds the id."""
-    return uuid.UUID(resolver.hash("xapi_statement", source, str(statement_id))[:32], version=4)
+    return uuid.UUID(scoped_key_text(resolver, source, str(statement_id)))
 
 
-def _lookup(
-    conn: Conn, resolver: IdentityResolver, source: str, ids: Sequence[uuid.UUID]
-) -> tuple[dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, _Stored]]:
-    """The key each of ``source``'s statement ids is (or will be) stored under, and what
-    ``source`` already stored under those keys; one query for the whole batch."""
-    scoped = {i: scoped_key(resolver, source, i) for i in ids}
+def scoped_key_text(resolver: IdentityResolver, source: str, statement_id: str) -> str:
+    """:func:`scoped_key` as text, from the id as text (lowercase, hyphenated): the first
+    32 hex digits of the keyed hash made a version-4 UUID, as ``uuid.UUID(hex, version=4)``
+    does (version nibble 4, variant bits 10), without building the UUID."""
+    h = resolver.hash("xapi_statement", source, statement_id)
+    variant = _VARIANT[h[16]]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
+
+
+#: Each hex digit with its two high bits set to the RFC 4122 variant (binary 10).
+_VARIANT = {d: "0123456789abcdef"[(int(d, 16) & 0x3) | 0x8] for d in "0123456789abcdef"}
+
+
+def _settle_keys(
+    conn: Conn, resolver: IdentityResolver, source: str, prepared: Sequence[PreparedStatement]
+) -> dict[uuid.UUID, _Stored]:
+    """Set the key each statement is (or will be) stored under, and answer what ``source``
+    already stored under those keys; one query for the whole batch."""
+    scoped = [scoped_key_text(resolver, source, p.id_text) for p in prepared]
     rows = conn.execute(
         "SELECT e.statement_id, e.source, d.digest, e.learner_id, e.verb, e.object_id "
         "FROM learning_event e LEFT JOIN xapi_statement_digest d USING (statement_id) "
         "WHERE e.statement_id = ANY(%s::uuid[])",
-        (uuid_array([*ids, *scoped.values()]),),
+        (uuid_array([*(p.id_text for p in prepared), *scoped]),),
     ).fetchall()
-    owner = {row[0]: row[1] for row in rows}
-    keys = {}
-    for i in ids:
-        if owner.get(scoped[i]) == source or owner.get(i, source) != source:
-            keys[i] = scoped[i]
-        else:
-            keys[i] = i
-    existing = {row[0]: _Stored(*row[2:]) for row in rows if row[1] == source}
-    return keys, existing
+    if not rows:
+        # Usual for new statements: every key is the id itself (already set by prepare).
+        return {}
+    owner = {str(row[0]): row[1] for row in rows}
+    for p, scoped_text in zip(prepared, scoped, strict=True):
+        if owner.get(scoped_text) == source or owner.get(p.id_text, source) != source:
+            p.key, p.key_text = uuid.UUID(scoped_text), scoped_text
+    return {row[0]: _Stored(*row[2:]) for row in rows if row[1] == source}
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +218,9 @@ def _check_replay(event: LearningEvent, received: bytes, stored: _Stored, path: 
 
 
 def _refuse_repeated_ids(prepared: list[PreparedStatement], paths: Sequence[str]) -> None:
-    seen: dict[uuid.UUID, int] = {}
+    seen: dict[str, int] = {}
     for p in prepared:
-        first = seen.setdefault(p.id, p.index)
+        first = seen.setdefault(p.id_text, p.index)
         if first != p.index:
             raise StatementInvalid(
                 f"{paths[p.index]}.id", f"repeats the id of statement {paths[first]} in this batch"
@@ -222,14 +233,16 @@ def _stored(conn: Conn, keys: list[uuid.UUID], source: str | None) -> dict[uuid.
         "SELECT e.statement_id, d.digest, e.learner_id, e.verb, e.object_id "
         "FROM learning_event e LEFT JOIN xapi_statement_digest d USING (statement_id) "
         "WHERE e.statement_id = ANY(%s::uuid[]) AND (%s::text IS NULL OR e.source = %s)",
-        (uuid_array(keys), source, source),
+        (uuid_array(map(str, keys)), source, source),
     ).fetchall()
     return {row[0]: _Stored(*row[1:]) for row in rows}
 
 
-def _save_digests(conn: Conn, ids: list[uuid.UUID], digests: list[bytes]) -> None:
+def _save_digests(conn: Conn, ids: list[str], digests: list[bytes]) -> None:
+    """Insert the digests of the statements stored under ``ids`` (keys as text)."""
     # In id order, so two requests sharing ids wait for each other instead of deadlocking;
-    # the one that waits then finds the other's statements and compares.
+    # the one that waits then finds the other's statements and compares. (The text of
+    # lowercase hyphenated UUIDs sorts as the UUIDs do.)
     pairs = sorted(zip(ids, digests, strict=True))
     ids, digests = [i for i, _ in pairs], [d for _, d in pairs]
     conn.execute(
@@ -240,7 +253,7 @@ def _save_digests(conn: Conn, ids: list[uuid.UUID], digests: list[bytes]) -> Non
     )
 
 
-def _forget_unstored_digests(conn: Conn, ids: list[uuid.UUID]) -> None:
+def _forget_unstored_digests(conn: Conn, ids: list[str]) -> None:
     """Digests of statements a guard refused: nothing of a refused statement is kept."""
     conn.execute(
         "DELETE FROM xapi_statement_digest d WHERE d.statement_id = ANY(%s::uuid[]) "
@@ -249,10 +262,11 @@ def _forget_unstored_digests(conn: Conn, ids: list[uuid.UUID]) -> None:
     )
 
 
-def uuid_array(ids: list[uuid.UUID]) -> str:
-    """A PostgreSQL array literal of ``ids``: one text parameter instead of one per id,
-    which psycopg would otherwise adapt one by one (noticeable at 500 ids a request)."""
-    return "{" + ",".join(map(str, ids)) + "}"
+def uuid_array(ids: Iterable[str]) -> str:
+    """A PostgreSQL array literal of ``ids`` (UUIDs as text): one text parameter instead of
+    one per id, which psycopg would otherwise adapt one by one (noticeable at 500 ids a
+    request)."""
+    return "{" + ",".join(ids) + "}"
 
 
 def _apply_voiding(
@@ -263,7 +277,8 @@ def _apply_voiding(
     voided = 0
     targets = [t for p in fresh if (t := p.voids) is not None]
     if targets:
-        keys = [*targets, *(scoped_key(resolver, source, t) for t in targets)]
+        texts = [str(t) for t in targets]
+        keys = [*texts, *(scoped_key_text(resolver, source, t) for t in texts)]
         voided += conn.execute(
             "UPDATE learning_event SET voided = true WHERE statement_id = ANY(%s::uuid[]) "
             "AND source = %s AND verb <> %s AND NOT voided",
@@ -283,8 +298,8 @@ def _apply_voiding(
             "  AND v.verb = 'http://adlnet.gov/expapi/verbs/voided' AND v.source = %s)"
             ") AS hit WHERE e.statement_id = hit.key AND e.source = %s AND NOT e.voided",
             (
-                uuid_array([p.key for p in plain]),
-                "{" + ",".join(str(p.id) for p in plain) + "}",
+                uuid_array([p.key_text for p in plain]),
+                uuid_array([p.id_text for p in plain]),
                 source,
                 source,
             ),

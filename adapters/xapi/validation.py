@@ -307,14 +307,14 @@ class _Walk(OutcomeChecks):
             raise StatementInvalid(at(path, "objectType"), "must be StatementRef")
         if "id" not in ref:
             raise StatementInvalid(at(path, "id"), "is required")
-        self.fmt(formats.check_uuid, ref["id"], path, "id")
+        self.fmt(formats.check_uuid_text, ref["id"], path, "id")
 
     # -- context --------------------------------------------------------------------------
 
     def context(self, value: Any, path: str, object_is_activity: bool) -> None:
         context = self.obj(value, path, self.context_keys)
         if "registration" in context:
-            self.fmt(formats.check_uuid, context["registration"], path, "registration")
+            self.fmt(formats.check_uuid_text, context["registration"], path, "registration")
         if "instructor" in context:
             self.actor(context["instructor"], at(path, "instructor"))
         if "team" in context:

@@ -50,12 +50,15 @@ class IdentityResolver:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        # The MAC keyed once: a copy of it per message skips what hmac.digest redoes on
+        # every call (OpenSSL looks the algorithm up and keys a new context), which was most
+        # of the cost of a hash; intake hashes at least once per statement.
+        self._keyed = hmac.new(key, digestmod="sha256")
 
     def hash(self, kind: str, namespace: str, value: str) -> str:
-        message = f"{kind}\x1f{namespace}\x1f{value}".encode()
-        # hmac.digest is the one-shot C path: the same MAC without building an HMAC object
-        # (it runs for every statement at intake).
-        return hmac.digest(self._key, message, "sha256").hex()
+        mac = self._keyed.copy()
+        mac.update(f"{kind}\x1f{namespace}\x1f{value}".encode())
+        return mac.hexdigest()
 
     def hashes(self, ref: IdentityRef) -> list[tuple[str, str]]:
         """(hash, kind) for each canonical form of ``ref``; the first is the primary one."""

@@ -102,6 +102,23 @@ def _copy_text(value: object) -> str:
     return text
 
 
+#: The text of learner and content ids, which recur in every batch of events: str(UUID) is
+#: Python code, several times the cost of this look-up. Starts afresh when full.
+_ID_TEXTS: dict[UUID, str] = {}
+
+
+def _copy_id(value: UUID | None) -> str:
+    """A learner or content id in COPY's text format (a UUID's text needs no escaping)."""
+    if value is None:
+        return _NULL
+    text = _ID_TEXTS.get(value)
+    if text is None:
+        if len(_ID_TEXTS) >= 100_000:
+            _ID_TEXTS.clear()
+        text = _ID_TEXTS[value] = str(value)
+    return text
+
+
 def _copy_bool(value: bool | None) -> str:
     return _NULL if value is None else ("t" if value else "f")
 
@@ -119,13 +136,13 @@ def _event_line(e: LearningEvent, content_id: UUID | None) -> str:
         "\t".join(
             (
                 str(e.statement_id),
-                _copy_text(e.learner_id),
+                _copy_id(e.learner_id),
                 _copy_text(e.source),
                 category,
                 e.occurred_at.isoformat(),
                 _copy_text(e.verb),
                 _copy_text(e.object_id),
-                _copy_text(content_id),
+                _copy_id(content_id),
                 _copy_array(e.skill_ids),
                 _copy_bool(r.success),
                 _copy_bool(r.completion),

@@ -119,3 +119,23 @@ def test_intake_guard_minimise_leaves_the_original_untouched():
     out = minimise(original, ("actor.mbox", "context.extensions", "missing.path"))
     assert out == {"actor": {"objectType": "Agent"}, "context": {}}
     assert original["actor"]["mbox"] == "mailto:a@b.c"
+
+
+def test_intake_guard_minimise_copies_only_what_loses_a_field():
+    original = {
+        "actor": {"mbox": "mailto:a@b.c", "objectType": "Agent"},
+        "context": {"platform": "LMS"},
+        "result": {"response": "yes", "extensions": {"x": {"y": 1}}},
+    }
+    out = minimise(original, ("actor.mbox", "context.extensions", "result.extensions.x.y"))
+    assert out == {
+        "actor": {"objectType": "Agent"},
+        "context": {"platform": "LMS"},
+        "result": {"response": "yes", "extensions": {"x": {}}},
+    }
+    assert out["context"] is original["context"]  # nothing dropped there: not copied
+    assert out["result"] is not original["result"]
+    assert original["result"]["extensions"] == {"x": {"y": 1}}
+    assert original["actor"]["mbox"] == "mailto:a@b.c"
+    # Nothing to drop: the statement itself, so the guard keeps the record as it is.
+    assert minimise(original, ("context.extensions", "actor.name")) is original
