@@ -61,8 +61,9 @@ def _free_port() -> int:
 
 
 # Debian's Chromium under Playwright has been seen, about one run in four on a loaded machine,
-# to stop answering a call that has no timeout of its own (a new page, an evaluate) and so
-# hold the whole suite until CI's limit. A test whose browser stops answering for this long
+# to leave a test waiting for ever (the main thread in Playwright's loop, Chromium alive, no
+# request in flight: a call with no timeout of its own, such as a new page or an evaluate),
+# holding the whole suite until CI's limit. A test whose browser stops answering for this long
 # has its browser killed: the stuck call then fails at once with Playwright's
 # TargetClosedError. Browser tests are retried once (pytest_collection_modifyitems below): on
 # a loaded 2-core machine a real browser has also missed a 15 s wait once in a full run that
