@@ -74,18 +74,11 @@ def _stripped(items):
 
 
 def _similarity(embedder, skills, items, *, strip=True):
-    from learnwire.plugins.catalogue.tagging import (
-        item_similarity,
-        item_text,
-        skill_text,
-        unit_rows,
-    )
+    from learnwire.plugins.catalogue.tagging import similarity_to_skills, skill_text, unit_rows
 
     skill_vecs = unit_rows(embedder.embed_array([skill_text(s[1], s[2]) for s in skills]))
     read = _stripped(items) if strip else items
-    texts = unit_rows(embedder.embed_array([item_text(t, d) for t, d, _ in read]))
-    titles = unit_rows(embedder.embed_array([t for t, _, _ in read]))
-    return item_similarity(texts, titles, skill_vecs)
+    return similarity_to_skills(embedder, [(t, d) for t, d, _ in read], skill_vecs)
 
 
 def _groups(items):

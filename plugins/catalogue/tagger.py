@@ -20,8 +20,7 @@ from .tag_store import materialise
 from .tagging import (
     REVIEW_FLOOR,
     Calibration,
-    item_similarity,
-    item_text,
+    similarity_to_skills,
     skill_text,
     suggest,
     unit_rows,
@@ -77,9 +76,7 @@ def retag(
             break
         after = rows[-1][0]
         stripped = [template.strip(r[1], r[2] or "") for r in rows]
-        vecs = unit_rows(np.asarray(embedder.embed([item_text(t, s) for t, s in stripped])))
-        title_vecs = unit_rows(np.asarray(embedder.embed([t for t, _ in stripped])))
-        similarity = item_similarity(vecs, title_vecs, skill_vecs)
+        similarity = similarity_to_skills(embedder, stripped, skill_vecs)
         candidates = [c for c in suggest(similarity, calibration) if c.confidence >= REVIEW_FLOOR]
         ids = [r[0] for r in rows]
         with db.connection() as conn, conn.transaction():

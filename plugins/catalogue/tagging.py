@@ -15,10 +15,13 @@ ship in ``data/calibration.json`` with the data and embedder they came from.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ...core.embedding import Embedder
 
 TOP_K = 5
 #: Candidates below this confidence are dropped, not queued for review.
@@ -47,6 +50,16 @@ def item_similarity(
     return (1.0 - TITLE_WEIGHT) * (text_vecs @ skill_vecs.T) + TITLE_WEIGHT * (
         title_vecs @ skill_vecs.T
     )
+
+
+def similarity_to_skills(
+    embedder: Embedder, items: Sequence[tuple[str, str]], skill_vecs: np.ndarray
+) -> np.ndarray:
+    """Items x skills :func:`item_similarity` for ``(title, description)`` pairs: what the
+    tagger suggests from, and what ``bench/tagging.py`` measures."""
+    texts = unit_rows(np.asarray(embedder.embed([item_text(t, d) for t, d in items])))
+    titles = unit_rows(np.asarray(embedder.embed([t for t, _ in items])))
+    return item_similarity(texts, titles, skill_vecs)
 
 
 def skill_text(name: str, description: str) -> str:
