@@ -24,7 +24,8 @@ FEEDBACK = "https://learnwire.dev/xapi/verbs/"
 DEFAULT_BANDS = (("foundation", 0.4), ("intermediate", 0.7), ("advanced", 1.0))
 
 
-def _bands(conn: Conn) -> dict[str, list[tuple[str, float]]]:
+def skill_bands(conn: Conn) -> dict[str, list[tuple[str, float]]]:
+    """Each skill's own levels as bands ``(name, upper bound)``, in order."""
     out: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for sid, name, threshold in conn.execute(
         "SELECT skill_id, name, threshold FROM skill_level ORDER BY skill_id, position"
@@ -33,7 +34,8 @@ def _bands(conn: Conn) -> dict[str, list[tuple[str, float]]]:
     return out
 
 
-def _band(bands: list[tuple[str, float]], level: float) -> tuple[int, str]:
+def band_of_level(bands: list[tuple[str, float]], level: float) -> tuple[int, str]:
+    """Index and name of the band a level (a mastery target, an item's difficulty) is in."""
     for i, (name, upper) in enumerate(bands):
         if level <= upper + 1e-9:
             return i, name
@@ -53,13 +55,13 @@ def gaps(
         "LEFT JOIN learner_skill_mastery m ON m.learner_id = role.learner_id "
         "AND m.skill_id = r.skill_id"
     ).fetchall()
-    bands = _bands(conn)
+    bands = skill_bands(conn)
     demand: dict[tuple[str, int], dict[str, Any]] = {}
     for sid, target, weight, mastery in needs:
         gap = float(target) - float(mastery)
         if gap < min_gap:
             continue
-        index, name = _band(bands.get(sid) or list(DEFAULT_BANDS), float(target))
+        index, name = band_of_level(bands.get(sid) or list(DEFAULT_BANDS), float(target))
         cell = demand.setdefault(
             (sid, index), {"people": 0, "demand": 0.0, "gap_sum": 0.0, "level": name}
         )
@@ -72,7 +74,7 @@ def gaps(
         "JOIN content_item c ON c.id = cs.content_id WHERE c.retired_at IS NULL "
         "AND cs.weight >= 0.3"
     ):
-        index, _ = _band(bands.get(sid) or list(DEFAULT_BANDS), float(difficulty))
+        index, _ = band_of_level(bands.get(sid) or list(DEFAULT_BANDS), float(difficulty))
         supply[(sid, index)].append(float(minutes))
     names = dict(conn.execute("SELECT id, name FROM skill").fetchall())
     rows = []

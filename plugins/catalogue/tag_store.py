@@ -51,11 +51,11 @@ SELECT k.content_id, k.skill_id, t.origin, t.confidence, d.decision, coalesce(f.
          -- Claude denied a machine tag (tags verify): a person decides.
          WHEN t.origin = 'machine' AND v.verdict = 'deny' THEN 'review'
          WHEN t.origin = 'provider' THEN 'applied'
-         WHEN t.confidence >= %(threshold)s THEN 'applied'
+         WHEN t.confidence >= greatest(%(threshold)s, coalesce(t.apply_at, 0)) THEN 'applied'
          ELSE 'review' END AS state,
     CASE WHEN d.decision IS NOT NULL THEN 'admin' ELSE t.origin END AS applied_origin,
     CASE WHEN d.decision = 'add' OR t.weight IS NULL THEN d.weight ELSE t.weight END AS weight,
-    v.verdict
+    v.verdict, t.via_skill_id
 FROM keys k
 JOIN content_item c ON c.id = k.content_id
 LEFT JOIN skill_tag t USING (content_id, skill_id)
@@ -79,6 +79,7 @@ class TagState:
     applied_origin: str
     weight: float
     verdict: str | None = None  # Claude's confirm / deny on the item's current text
+    via_skill_id: str | None = None  # a co-label suggestion: the skill the text suggests
 
 
 def review_reason(state: TagState, flag_limit: int) -> str:
@@ -87,7 +88,44 @@ def review_reason(state: TagState, flag_limit: int) -> str:
         return "flagged by learners"
     if state.verdict == "deny" and state.origin == "machine":
         return "Claude denied it"
+    if state.via_skill_id is not None and state.origin == "machine":
+        return (
+            "confidence below threshold; proposed because items like it (mainly "
+            f"{state.via_skill_id}) are usually also tagged {state.skill_id} by this organisation"
+        )
     return "confidence below threshold"
+
+
+def reviewed_tags(conn: Conn) -> list[tuple[uuid.UUID, float, str, str, dict[str, float]]]:
+    """The live items' tags people made or confirmed, the organisation's own labelling:
+    providers' tags (the file's ``skills`` column, Moodle competencies) and admins'
+    accepts and adds, without any an admin rejected; never a machine tag by itself.
+
+    :returns: ``(content_id, difficulty, title, summary, {skill_id: weight})`` per item
+        with at least one, in a stable pseudo-random order (a prefix is a fair sample).
+    """
+    rows = conn.execute(
+        "WITH reviewed AS ("
+        " SELECT content_id, skill_id, weight FROM skill_tag WHERE origin = 'provider'"
+        " UNION ALL SELECT content_id, skill_id, weight FROM content_skill"
+        " WHERE origin = 'provider'"
+        " UNION ALL SELECT content_id, skill_id, weight FROM skill_tag_decision"
+        " WHERE decision IN ('accept', 'add')"
+        ") SELECT c.id, c.difficulty, c.title, coalesce(c.summary, ''), r.skill_id,"
+        " max(CASE WHEN d.decision = 'add' THEN d.weight ELSE coalesce(t.weight, r.weight) END)"
+        " FROM reviewed r JOIN content_item c ON c.id = r.content_id"
+        " LEFT JOIN skill_tag t ON t.content_id = r.content_id AND t.skill_id = r.skill_id"
+        " LEFT JOIN skill_tag_decision d ON d.content_id = r.content_id"
+        " AND d.skill_id = r.skill_id"
+        " WHERE c.retired_at IS NULL AND d.decision IS DISTINCT FROM 'reject'"
+        " GROUP BY c.id, c.difficulty, c.title, c.summary, r.skill_id"
+        " ORDER BY md5(c.id::text), c.id"
+    ).fetchall()
+    out: dict[uuid.UUID, tuple[uuid.UUID, float, str, str, dict[str, float]]] = {}
+    for cid, difficulty, title, summary, skill_id, weight in rows:
+        item = out.setdefault(cid, (cid, float(difficulty), title, summary, {}))
+        item[4][skill_id] = float(weight)
+    return list(out.values())
 
 
 def tag_states(

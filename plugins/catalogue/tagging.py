@@ -27,6 +27,9 @@ TOP_K = 5
 #: Candidates below this confidence are dropped, not queued for review.
 REVIEW_FLOOR = 0.2
 DEFAULT_CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
+#: The precision auto-applied tags are meant to reach (issue 15): what apply thresholds are
+#: chosen for, the shipped calibration's and each organisation's co-label model's.
+TARGET_PRECISION = 0.88
 
 
 def item_text(title: str, summary: str) -> str:
@@ -79,6 +82,9 @@ class Candidate:
     rank: int
     similarity: float
     confidence: float
+    #: For a co-label candidate, the text candidate it was proposed from
+    #: (:mod:`.colabel`); None when the item's text proposed it.
+    via: int | None = None
 
 
 def candidate_features(similarity: np.ndarray, top_k: int = TOP_K) -> tuple[np.ndarray, ...]:

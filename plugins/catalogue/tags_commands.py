@@ -42,6 +42,17 @@ def tags_run(runtime: Runtime, as_json: bool) -> None:
             f"tagged {d['items']} item(s): {d['suggestions']} suggestion(s), {d['applied']} "
             f"applied tag(s) in force (threshold {d['threshold']:.2f}) in {d['seconds']} s"
         )
+        if d["colabel_threshold"] is not None:
+            click.echo(
+                f"co-labelling learnt from {d['reviewed_items']} item(s) with reviewed tags: "
+                f"{d['colabel_suggestions']} suggestion(s) (applied at "
+                f"{d['colabel_threshold']:.2f} or the threshold, whichever is higher)"
+            )
+        elif d["reviewed_items"]:
+            click.echo(
+                f"co-labelling: {d['reviewed_items']} item(s) with reviewed tags, too few to "
+                "learn from; suggestions from the items' text alone"
+            )
 
     emit(report.as_dict(), as_json, human)
 
