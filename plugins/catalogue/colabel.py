@@ -14,11 +14,13 @@ see :meth:`CoLabels.rate`).
 
 An item whose text suggests A (a text candidate at or above the review floor) then gets
 every B that co-occurred with A at least once as an extra candidate, with features: the
-shrunk co-label rate, how many reviewed items it rests on, A's text confidence and the
-item's own similarity to B. :func:`fit_colabel` fits a second logistic calibration on
-those features from the organisation's reviewed items, each scored with rates counted
-from the other folds only (an item never vouches for itself). Nothing here is shipped:
-with no reviewed tags there is no model and no extra candidate.
+shrunk co-label rate in the item's band and over all bands, how many reviewed items the
+band's rate rests on, A's text confidence and the item's own similarity to B.
+:func:`fit_colabel` fits a second logistic calibration on those features from the
+organisation's reviewed items, each scored with rates counted from the other folds only
+(an item never vouches for itself), and chooses the model's own apply threshold
+(:func:`cautious_threshold`). Nothing here is shipped: with no reviewed tags there is no
+model and no extra candidate.
 """
 
 from __future__ import annotations
@@ -32,10 +34,9 @@ import numpy as np
 
 from .tagging import REVIEW_FLOOR, Candidate, fit_platt
 
-#: Strength of the Beta prior, in items: a band's rate starts from the pair's rate over all
-#: bands as if it had been seen on this many items, and that pair's rate from B's share of
-#: all reviewed items the same way. Two items is a weak prior chosen before measuring: three
-#: items of a band that all agree move the rate three fifths of the way.
+#: Strength of the Beta prior, in items: a rate starts from B's share of all reviewed items
+#: as if that had been seen on this many items of A. Two items is a weak prior chosen before
+#: measuring: three items of a band that all agree move the rate three fifths of the way.
 PRIOR_ITEMS = 2.0
 #: The calibration needs this many rows of each class among the reviewed items' co-label
 #: candidates; fewer, and nothing is proposed (too little to tell a convention from chance).
@@ -154,9 +155,9 @@ class CoLabelModel:
     colabels: CoLabels
     coef: tuple[float, ...]
     intercept: float
-    #: The lowest confidence at which its candidates reached the target precision on the
-    #: reviewed items (out-of-fold); a co-label tag applies at this or the tagger's
-    #: threshold, whichever is higher.
+    #: The lowest confidence at which its candidates reached the target precision, with
+    #: 90 % confidence, on the reviewed items (out-of-fold); a co-label tag applies at this
+    #: or the tagger's threshold, whichever is higher.
     apply_threshold: float
     reviewed_items: int
 
