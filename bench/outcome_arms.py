@@ -15,6 +15,10 @@ arm's next choice only if it fits the minutes left, otherwise the session ends. 
 - ``oracle``: knows latent mastery and the world's learning function and greedily takes the
   item with the most progress towards the targets per minute. Greedy, so a strong reference
   rather than a proven optimum.
+- ``learnwire_told``: a reference, not a product: the same deployed ranker, told the latent
+  levels before every choice instead of its own estimates (its practice curve is still the
+  fitted one). It splits learnwire's distance to the oracle into what the learner model does
+  not know and what the ranker chooses.
 """
 
 from __future__ import annotations
@@ -39,10 +43,24 @@ PRETEST_PASS = 3
 PRETEST_DIFFICULTY = 0.8
 
 
+#: Where an arm's minutes went, judged against latent truth at the moment of each choice.
+TIME_USES = (
+    "short",  # a required skill still below its target
+    "reached",  # a required skill already at its target
+    "prerequisite",  # a prerequisite of a required skill still below its target
+    "other",  # anything else (a skill the role does not ask for, the adaptive pre-test)
+)
+
+
 @dataclass
 class Outcome:
     days: float
     reached: bool
+    #: Minutes per use in :data:`TIME_USES`.
+    minutes: dict[str, float] = field(default_factory=dict)
+    #: Minutes spent while the arm's own model counted every requirement as reached and at
+    #: least one was not (only arms with a model say what it believes).
+    minutes_believed_done: float = 0.0
 
 
 @dataclass
@@ -81,8 +99,38 @@ Pick = Callable[[Learner, float, float, bool], LibraryItem | None]
 Observe = Callable[[Learner, LibraryItem, list[bool], float], None]
 
 
-def follow(learner: Learner, pick: Pick, observe: Observe | None, horizon_days: float) -> Outcome:
-    """Run sessions until every required level is reached or the horizon passes."""
+def time_use(learner: Learner, entry: LibraryItem) -> str:
+    """Which of :data:`TIME_USES` doing ``entry`` now is, by its main skill."""
+    if not entry.skills:
+        return "other"
+    skill = entry.skills[0]
+    short = {s for s, t, _ in learner.requirements if learner.latent[s] < t}
+    required = {s for s, _, _ in learner.requirements}
+    if skill in required:
+        return "short" if skill in short else "reached"
+    if any(SKILL_INDEX[p] == skill for s in short for p in SKILLS[s].requires):
+        return "prerequisite"
+    return "other"
+
+
+def follow(
+    learner: Learner,
+    pick: Pick,
+    observe: Observe | None,
+    horizon_days: float,
+    believes_done: Callable[[], bool] | None = None,
+) -> Outcome:
+    """Run sessions until every required level is reached or the horizon passes.
+
+    ``believes_done``, when the arm has a model of the person, says whether that model
+    counts every requirement as reached; the minutes it spends so while one is not are
+    counted apart (time the model cannot see it is wasting)."""
+    minutes_by: dict[str, float] = dict.fromkeys(TIME_USES, 0.0)
+    blind = [0.0]
+
+    def done(days: float, reached: bool) -> Outcome:
+        return Outcome(days, reached, minutes_by, blind[0])
+
     profile = learner.profile
     per_week = max(1e-6, profile.sessions_per_week)  # type: ignore[attr-defined]
     gap = 7.0 / per_week
@@ -90,26 +138,29 @@ def follow(learner: Learner, pick: Pick, observe: Observe | None, horizon_days: 
     day = 0.0
     while day <= horizon_days:
         if learner.reached():
-            return Outcome(day, True)
+            return done(day, True)
         left, fresh, practised, spent = session, True, set(), 0.0
         while left > 0:
             entry = pick(learner, day, left, fresh)
             if entry is None:
                 break
+            minutes = float(entry.item.duration_minutes)
+            minutes_by[time_use(learner, entry)] += minutes
+            if believes_done is not None and believes_done():
+                blind[0] += minutes
             answers = learner.do(entry)
             practised.update(entry.skills)
             if observe is not None:
                 observe(learner, entry, answers, day)
-            minutes = float(entry.item.duration_minutes)
             spent += minutes
             left -= minutes
             fresh = False
             if learner.reached():
-                return Outcome(day + gap * spent / session, True)
+                return done(day + gap * spent / session, True)
         elapsed = gap * max(1.0, spent / session)
         learner.world.forget(learner.latent, learner.floor, practised, elapsed)
         day += elapsed
-    return Outcome(horizon_days, False)
+    return done(horizon_days, False)
 
 
 def _fits(entry: LibraryItem, left: float, fresh: bool) -> bool:
@@ -224,21 +275,46 @@ def oracle() -> Pick:
 class LearnwireArm:
     """The deployed ranker, fed only statements; its state advances with simulated time."""
 
-    def __init__(self, model, state, start: datetime) -> None:  # type: ignore[no-untyped-def]
-        self.model, self.state, self.start = model, state, start
+    def __init__(self, model, state, start: datetime, told: bool = False) -> None:  # type: ignore[no-untyped-def]
+        self.model, self.state, self.start, self.told = model, state, start, told
         self.by_activity = {e.activity_id: e for e in library()}
         self.tax_index = {s: i for i, s in enumerate(model.items.skills.ids)}
         self.last_day = 0.0
 
     def pick(self, learner, day, left, fresh):  # type: ignore[no-untyped-def]
         self.advance(day)
-        ranking = self.model.ranker.rank(self.state, self.start + timedelta(days=day), limit=10)
+        at = self.start + timedelta(days=day)
+        if self.told:
+            estimate = self.state.mastery
+            self.state.mastery = self._latent(learner)
+            try:
+                ranking = self.model.ranker.rank(self.state, at, limit=10)
+            finally:
+                self.state.mastery = estimate
+        else:
+            ranking = self.model.ranker.rank(self.state, at, limit=10)
         for rec in ranking.recommendations:
             i = self.model.items.position[rec.content_id]
             entry = self.by_activity.get(self.model.items.activity_ids[i] or "")
             if entry is not None and _fits(entry, left, fresh):
                 return entry
         return None
+
+    def _latent(self, learner: Learner) -> np.ndarray:
+        """The model's level array with every skill the simulation knows set to the truth."""
+        levels = self.state.mastery.copy()
+        for k, skill in enumerate(SKILLS):
+            j = self.tax_index.get(skill.id)
+            if j is not None:
+                levels[j] = learner.latent[k]
+        return levels.astype(np.float32)
+
+    def believes_done(self) -> bool:
+        """Whether the learner model counts every level the role asks for as reached."""
+        s = self.state
+        required = s.target > 0
+        required[list(s.prerequisite_for)] = False  # added on the way, not the role's own
+        return bool(np.all(s.mastery[required] >= s.target[required]))
 
     def observe(self, learner, entry, answers, day) -> None:  # type: ignore[no-untyped-def]
         model, state = self.model, self.state

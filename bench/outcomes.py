@@ -5,14 +5,17 @@
 
 Each simulated learner of the sample organisation is followed from today, with the same
 sessions per week and minutes per session, once per arm (:mod:`outcome_arms`: learnwire,
-segmentation, an adaptive pre-test baseline, random items on the role's skills, and an
-oracle that knows latent mastery) in each simulated world (:mod:`outcome_worlds`: the
-sample organisation's own learning simulation and variants of it). Sessions take the arm's
-first choice, then further items only if they fit the minutes left.
+segmentation, an adaptive pre-test baseline, random items on the role's skills, an oracle
+that knows latent mastery, and learnwire's ranker told the latent levels, which splits
+learnwire's distance to the oracle into estimation and choice) in each simulated world
+(:mod:`outcome_worlds`: the sample organisation's own learning simulation and variants of
+it). Sessions take the arm's first choice, then further items only if they fit the minutes
+left.
 
 Printed per world and arm: mean days until every required skill's latent mastery reaches the
 role's target (censored at the horizon), the share who got there, and learnwire's saving
-over segmentation and the adaptive baseline, as mean, sd, min and max across seeds. The
+over segmentation and the adaptive baseline, as mean, sd, min and max across seeds; and
+where each arm's minutes went, judged against latent truth at each choice. The
 ``current`` world was used while choosing product constants, so the figure to quote is the
 one over the other (held-out) worlds, printed last.
 """
@@ -34,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # the bench's sibling modules
 
 import numpy as np  # noqa: E402
 from outcome_arms import (  # noqa: E402
+    TIME_USES,
     Learner,
     LearnwireArm,
     Outcome,
@@ -60,7 +64,7 @@ from learnwire.plugins.demo.source import DemoParameters, identities  # noqa: E4
 TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 
 
-ARMS = ("learnwire", "segmentation", "adaptive", "random", "oracle")
+ARMS = ("learnwire", "segmentation", "adaptive", "random", "oracle", "learnwire_told")
 
 
 @dataclass
@@ -73,6 +77,10 @@ class SeedResult:
     learners: int
     #: Per world: the practice curve's fit report (empty with ``--curve default``).
     fits: dict[str, dict] = field(default_factory=dict)
+    #: Per (world, arm): share of all minutes per use (:data:`TIME_USES`), and under
+    #: ``"believed_done"`` the share spent while the arm's model counted the role's levels
+    #: as reached and one was not.
+    time: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
 
 
 def evaluate(
@@ -125,10 +133,10 @@ def evaluate(
                     # Same answers' randomness for every arm: only the choices differ.
                     rng = np.random.default_rng([seed, 9, person])
                     learner = Learner(profile, start.copy(), world, rng)
-                    pick, observe = _arm(
+                    pick, observe, believes_done = _arm(
                         arm, svc, conn, served[world.name], learner_id, seed, person
                     )
-                    outcome = follow(learner, pick, observe, horizon)
+                    outcome = follow(learner, pick, observe, horizon, believes_done)
                     outcomes.setdefault((world.name, arm), []).append(outcome)
         conn.rollback()  # resolve_subjects created nothing new, but leave the store untouched
     return SeedResult(
@@ -137,7 +145,15 @@ def evaluate(
         {k: sum(o.reached for o in v) / len(v) for k, v in outcomes.items()},
         followed,
         fits,
+        {k: _time_shares(v) for k, v in outcomes.items()},
     )
+
+
+def _time_shares(outcomes: list[Outcome]) -> dict[str, float]:
+    total = sum(sum(o.minutes.values()) for o in outcomes) or 1.0
+    shares = {u: sum(o.minutes.get(u, 0.0) for o in outcomes) / total for u in TIME_USES}
+    shares["believed_done"] = sum(o.minutes_believed_done for o in outcomes) / total
+    return shares
 
 
 def _cohort(conn, svc, model, resolver, org, seed, people, learners, size):  # type: ignore[no-untyped-def]
@@ -161,18 +177,18 @@ def _cohort(conn, svc, model, resolver, org, seed, people, learners, size):  # t
 
 
 def _arm(arm, svc, conn, model, learner_id, seed, person):  # type: ignore[no-untyped-def]
-    if arm == "learnwire":
+    if arm in ("learnwire", "learnwire_told"):
         # A fresh state per world, built with the world's fitted practice curve.
         state, _ = svc.state(conn, learner_id, at=TODAY, model=model)
-        lw = LearnwireArm(model, state, TODAY)
-        return lw.pick, lw.observe
+        lw = LearnwireArm(model, state, TODAY, told=arm == "learnwire_told")
+        return lw.pick, lw.observe, None if lw.told else lw.believes_done
     if arm == "segmentation":
-        return segmentation(), None
+        return segmentation(), None, None
     if arm == "adaptive":
-        return adaptive(), None
+        return adaptive(), None, None
     if arm == "random":
-        return random_in_role(np.random.default_rng([seed, 11, person])), None
-    return oracle(), None
+        return random_in_role(np.random.default_rng([seed, 11, person])), None, None
+    return oracle(), None, None
 
 
 @dataclass
@@ -223,6 +239,15 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
             for r in results
         ]
         lines.append(f"  share of segmentation->oracle gap closed %  {Spread.of(gap)}")
+        told = [
+            100
+            * (r.days[(world.name, "learnwire")] - r.days[(world.name, "learnwire_told")])
+            / max(1e-9, r.days[(world.name, "learnwire")] - r.days[(world.name, "oracle")])
+            for r in results
+        ]
+        lines.append(f"  share of learnwire->oracle gap that telling it the levels closes % "
+                     f"{Spread.of(told)}")  # fmt: skip
+        lines.extend(_time_lines(results, world.name))
         lines.extend(_fit_lines([r.fits.get(world.name) for r in results]))
     if any(not w.tuned for w in worlds):
         lines.append("\nheld-out worlds (the figure to quote), mean over those worlds per seed")
@@ -230,6 +255,23 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
         for baseline in ("segmentation", "adaptive", "random"):
             s = Spread.of([held_out_saving(r, baseline, worlds) for r in results])
             lines.append(f"  learnwire vs {baseline:<12} % fewer days {s}")
+    return lines
+
+
+def _time_lines(results: list[SeedResult], world: str) -> list[str]:
+    """Where each arm's minutes went, judged against latent truth (mean share over seeds)."""
+    lines = ["  minutes on (% of the arm's minutes; a required skill still short / already "
+             "reached / a prerequisite of a short one / other):"]  # fmt: skip
+    for arm in ARMS:
+        shares = [r.time[(world, arm)] for r in results if (world, arm) in r.time]
+        if not shares:
+            continue
+        mean = {k: 100 * statistics.fmean(s[k] for s in shares) for k in shares[0]}
+        line = "    " + f"{arm:<13}" + " / ".join(f"{mean[u]:5.1f}" for u in TIME_USES)
+        if arm == "learnwire":
+            line += (f"   (while its model counted every level reached and one was not: "
+                     f"{mean['believed_done']:.1f})")  # fmt: skip
+        lines.append(line)
     return lines
 
 

@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import outcomes
-from outcome_arms import ARMS_DOC, Learner, follow
+from outcome_arms import ARMS_DOC, TIME_USES, Learner, follow, time_use
 from outcome_worlds import WORLD_INDEX, WORLDS
 
 from learnwire.plugins.demo.catalogue import library
@@ -27,9 +28,15 @@ def test_outcomes_runs_every_world_and_arm_at_toy_size(runtime):
     # learnwire's practice curve was fitted in each world from the warm-up cohort's answers.
     assert set(result.fits) == {w.name for w in worlds}
     assert all(f["answers"] > 0 and f["practice"] > 0 for f in result.fits.values())
+    # Every arm's minutes are accounted for, once each, by what they were spent on.
+    for (_, arm), shares in result.time.items():
+        uses = sum(shares[u] for u in TIME_USES)
+        assert uses == pytest.approx(1.0) or uses == 0.0, (arm, shares)
+        assert 0.0 <= shares["believed_done"] <= 1.0
     lines = outcomes.report([result, result], worlds)
     text = "\n".join(lines)
     assert "curve fit:" in text
+    assert "minutes on (% of the arm's minutes" in text and "while its model counted" in text
     assert "current [USED FOR TUNING]" in text and "additive [held out]" in text
     assert "held-out worlds (the figure to quote)" in text
 
@@ -80,3 +87,27 @@ def test_outcomes_command_prints_its_figures(run_bench, tmp_path):
     assert "up to 4 weeks per learner" in out, out
     assert "current [USED FOR TUNING]" in out and "additive [held out]" in out, out
     assert "held-out worlds (the figure to quote)" in out, out
+
+
+def test_outcomes_time_use_judges_an_item_by_latent_truth_at_the_moment():
+    profile = latent_profile(build_organisation(3, 50), 0)
+    (skill, target, _), *_ = profile.requirements()
+    on_skill = next(e for e in library() if e.skills[0] == skill)
+    latent = np.zeros(len(profile.mastery))
+    learner = Learner(profile, latent, WORLD_INDEX["current"], np.random.default_rng(0))
+    assert time_use(learner, on_skill) == "short"
+    learner.latent[skill] = target
+    assert time_use(learner, on_skill) == "reached"
+    required = {s for s, _, _ in profile.requirements()}
+    elsewhere = next(
+        e for e in library()
+        if e.skills[0] not in required
+        and not any(e.skills[0] in _prereqs(s) for s in required)
+    )  # fmt: skip
+    assert time_use(learner, elsewhere) == "other"
+
+
+def _prereqs(skill: int) -> set[int]:
+    from learnwire.plugins.demo.taxonomy import SKILL_INDEX, SKILLS
+
+    return {SKILL_INDEX[p] for p in SKILLS[skill].requires}
