@@ -141,7 +141,9 @@ def chromium(
         try:
             yield context
             if _failed(request) and not watchdog.fired:
-                print(_what_the_browser_shows(context), file=sys.stderr)
+                # Straight to the terminal: a first try that is retried and then passes has
+                # no report of its own that would carry a captured section.
+                print(_what_the_browser_shows(context), file=sys.__stderr__)
         finally:
             try:
                 context.close()
@@ -151,7 +153,7 @@ def chromium(
                     print(
                         f"Chromium stopped answering for {BROWSER_HANG_S} s and was killed; "
                         f"Playwright's last calls:\n{_log_tail(log)}",
-                        file=sys.stderr,
+                        file=sys.__stderr__,
                     )
 
 
