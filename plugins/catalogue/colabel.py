@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tagging import REVIEW_FLOOR, Candidate, fit_platt
+from .tagging import REVIEW_FLOOR, Candidate, fit_platt, logistic
 
 #: Strength of the Beta prior, in items: a rate starts from B's share of all reviewed items
 #: as if that had been seen on this many items of A. Two items is a weak prior chosen before
@@ -162,8 +162,7 @@ class CoLabelModel:
     reviewed_items: int
 
     def confidence(self, features: np.ndarray) -> np.ndarray:
-        z = self.intercept + features @ np.asarray(self.coef)
-        return 1.0 / (1.0 + np.exp(-z))
+        return logistic(self.intercept, self.coef, features)
 
     def candidates(
         self, text: Sequence[Candidate], difficulty: Sequence[float], similarity: np.ndarray

@@ -109,6 +109,12 @@ def candidate_features(similarity: np.ndarray, top_k: int = TOP_K) -> tuple[np.n
     return items, order.ravel(), ranks.ravel(), features
 
 
+def logistic(intercept: float, coef: Sequence[float], features: np.ndarray) -> np.ndarray:
+    """``sigmoid(intercept + coef . features)`` per row of ``features``."""
+    z = intercept + features @ np.asarray(coef)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 @dataclass(frozen=True)
 class Calibration:
     """``confidence = sigmoid(intercept + coef . features)`` with its provenance."""
@@ -120,8 +126,7 @@ class Calibration:
     embedder: str
 
     def confidence(self, features: np.ndarray) -> np.ndarray:
-        z = self.intercept + features @ np.asarray(self.coef)
-        return 1.0 / (1.0 + np.exp(-z))
+        return logistic(self.intercept, self.coef, features)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
