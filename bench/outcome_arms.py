@@ -279,20 +279,23 @@ class LearnwireArm:
         self.model, self.state, self.start, self.told = model, state, start, told
         self.by_activity = {e.activity_id: e for e in library()}
         self.tax_index = {s: i for i, s in enumerate(model.items.skills.ids)}
+        # The simulation's skill k is the model's skill j: (k..., j...) for the told arm.
+        pairs = [
+            (k, self.tax_index[sk.id]) for k, sk in enumerate(SKILLS) if sk.id in self.tax_index
+        ]
+        self.sim_skills = np.array([k for k, _ in pairs], np.int64)
+        self.model_skills = np.array([j for _, j in pairs], np.int64)
         self.last_day = 0.0
 
     def pick(self, learner, day, left, fresh):  # type: ignore[no-untyped-def]
         self.advance(day)
-        at = self.start + timedelta(days=day)
+        estimate = self.state.mastery
         if self.told:
-            estimate = self.state.mastery
             self.state.mastery = self._latent(learner)
-            try:
-                ranking = self.model.ranker.rank(self.state, at, limit=10)
-            finally:
-                self.state.mastery = estimate
-        else:
-            ranking = self.model.ranker.rank(self.state, at, limit=10)
+        try:
+            ranking = self.model.ranker.rank(self.state, self.start + timedelta(days=day), limit=10)
+        finally:
+            self.state.mastery = estimate
         for rec in ranking.recommendations:
             i = self.model.items.position[rec.content_id]
             entry = self.by_activity.get(self.model.items.activity_ids[i] or "")
@@ -303,11 +306,8 @@ class LearnwireArm:
     def _latent(self, learner: Learner) -> np.ndarray:
         """The model's level array with every skill the simulation knows set to the truth."""
         levels = self.state.mastery.copy()
-        for k, skill in enumerate(SKILLS):
-            j = self.tax_index.get(skill.id)
-            if j is not None:
-                levels[j] = learner.latent[k]
-        return levels.astype(np.float32)
+        levels[self.model_skills] = learner.latent[self.sim_skills]
+        return levels
 
     def believes_done(self) -> bool:
         """Whether the learner model counts every level the role asks for as reached."""
