@@ -2,12 +2,15 @@
 
     python bench/outcomes.py [--learners 300] [--sample 150] [--weeks 156] [--seeds 7 8 9]
                              [--worlds current stretch ...] [--data-dir DIR]
+                             [--particles 500] [--informed-curve WORLD]
 
 Each simulated learner of the sample organisation is followed from today, with the same
 sessions per week and minutes per session, once per arm (:mod:`outcome_arms`: learnwire,
 segmentation, an adaptive pre-test baseline, random items on the role's skills, an oracle
-that knows latent mastery, and learnwire's ranker told the latent levels, which splits
-learnwire's distance to the oracle into estimation and choice) in each simulated world
+that knows latent mastery, learnwire's ranker told the latent levels, which splits
+learnwire's distance to the oracle into estimation and choice, and ``informed``
+(:mod:`outcome_informed`), which knows the world's learning function and keeps the exact
+posterior over the levels from what a deployment sees) in each simulated world
 (:mod:`outcome_worlds`: the sample organisation's own learning simulation and variants of
 it). Sessions take the arm's first choice, then further items only if they fit the minutes
 left.
@@ -48,6 +51,7 @@ from outcome_arms import (  # noqa: E402
     segmentation,
 )
 from outcome_fit import WARM_PEOPLE, WARM_WEEKS, fit_in_world, served_with  # noqa: E402
+from outcome_informed import PARTICLES, InformedArm  # noqa: E402
 from outcome_worlds import WORLD_INDEX, WORLDS, World  # noqa: E402
 
 from learnwire.core.config import Settings  # noqa: E402
@@ -64,7 +68,9 @@ from learnwire.plugins.demo.source import DemoParameters, identities  # noqa: E4
 TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 
 
-ARMS = ("learnwire", "segmentation", "adaptive", "random", "oracle", "learnwire_told")
+ARMS = (
+    "learnwire", "segmentation", "adaptive", "random", "oracle", "learnwire_told", "informed"
+)  # fmt: skip
 
 
 @dataclass
@@ -93,6 +99,8 @@ def evaluate(
     worlds: tuple[World, ...] = WORLDS,
     curve: str = "fitted",
     warm_people: int = WARM_PEOPLE,
+    particles: int = PARTICLES,
+    informed_curve: str | None = None,
 ) -> SeedResult:
     """Load the sample organisation for ``seed`` into ``runtime``, fit the deployment's model
     and follow ``sample`` of its people in every world with every arm. With ``curve``
@@ -134,7 +142,15 @@ def evaluate(
                     rng = np.random.default_rng([seed, 9, person])
                     learner = Learner(profile, start.copy(), world, rng)
                     pick, observe, believes_done = _arm(
-                        arm, svc, conn, served[world.name], learner_id, seed, person
+                        arm,
+                        svc,
+                        conn,
+                        served[world.name],
+                        learner_id,
+                        seed,
+                        learner,
+                        particles,
+                        informed_curve,
                     )
                     outcome = follow(learner, pick, observe, horizon, believes_done)
                     outcomes.setdefault((world.name, arm), []).append(outcome)
@@ -176,7 +192,11 @@ def _cohort(conn, svc, model, resolver, org, seed, people, learners, size):  # t
     return out
 
 
-def _arm(arm, svc, conn, model, learner_id, seed, person):  # type: ignore[no-untyped-def]
+def _arm(arm, svc, conn, model, learner_id, seed, learner, particles, informed_curve):  # type: ignore[no-untyped-def]
+    person = learner.profile.person
+    if arm == "informed":
+        ref = InformedArm(learner, seed, TODAY.date(), particles, informed_curve)
+        return ref.pick, ref.observe, None
     if arm in ("learnwire", "learnwire_told"):
         # A fresh state per world, built with the world's fitted practice curve.
         state, _ = svc.state(conn, learner_id, at=TODAY, model=model)
@@ -207,15 +227,17 @@ class Spread:
         return f"{self.mean:6.1f} (sd {self.sd:4.1f}, {self.low:6.1f}..{self.high:6.1f})"
 
 
-def saving(result: SeedResult, world: str, baseline: str) -> float:
-    """Per cent fewer days learnwire needs than ``baseline`` in ``world``."""
+def saving(result: SeedResult, world: str, baseline: str, arm: str = "learnwire") -> float:
+    """Per cent fewer days ``arm`` needs than ``baseline`` in ``world``."""
     base = result.days[(world, baseline)]
-    return 100.0 * (1 - result.days[(world, "learnwire")] / base) if base else math.nan
+    return 100.0 * (1 - result.days[(world, arm)] / base) if base else math.nan
 
 
-def held_out_saving(result: SeedResult, baseline: str, worlds: tuple[World, ...]) -> float:
+def held_out_saving(
+    result: SeedResult, baseline: str, worlds: tuple[World, ...], arm: str = "learnwire"
+) -> float:
     """Mean saving over the worlds not used for tuning (nan when there are none)."""
-    values = [saving(result, w.name, baseline) for w in worlds if not w.tuned]
+    values = [saving(result, w.name, baseline, arm) for w in worlds if not w.tuned]
     return statistics.fmean(values) if values else math.nan
 
 
@@ -247,6 +269,16 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
         ]
         lines.append(f"  share of learnwire->oracle gap that telling it the levels closes % "
                      f"{Spread.of(told)}")  # fmt: skip
+        informed = [
+            100
+            * (r.days[(world.name, "learnwire")] - r.days[(world.name, "informed")])
+            / max(1e-9, r.days[(world.name, "learnwire")] - r.days[(world.name, "oracle")])
+            for r in results
+        ]
+        lines.append(f"  share of learnwire->oracle gap that the exact posterior from what a "
+                     f"deployment sees closes % {Spread.of(informed)}")  # fmt: skip
+        s = Spread.of([saving(r, world.name, "segmentation", "informed") for r in results])
+        lines.append(f"  informed vs segmentation % fewer days {s}")
         lines.extend(_time_lines(results, world.name))
         lines.extend(_fit_lines([r.fits.get(world.name) for r in results]))
     if any(not w.tuned for w in worlds):
@@ -255,6 +287,10 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
         for baseline in ("segmentation", "adaptive", "random"):
             s = Spread.of([held_out_saving(r, baseline, worlds) for r in results])
             lines.append(f"  learnwire vs {baseline:<12} % fewer days {s}")
+        lines.append("references on the same worlds (what is possible, not products):")
+        for arm in ("informed", "learnwire_told", "oracle"):
+            s = Spread.of([held_out_saving(r, "segmentation", worlds, arm) for r in results])
+            lines.append(f"  {arm:<14} vs segmentation % fewer days {s}")
     return lines
 
 
@@ -315,6 +351,14 @@ def main() -> None:
     )  # fmt: skip
     ap.add_argument("--warm-people", type=int, default=WARM_PEOPLE)
     ap.add_argument(
+        "--particles", type=int, default=PARTICLES,
+        help="particles of the informed reference arm's posterior (outcome_informed.py)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--informed-curve", choices=sorted(WORLD_INDEX), default=None,
+        help="the learning function the informed arm believes (default: each world's own)",
+    )  # fmt: skip
+    ap.add_argument(
         "--data-dir", type=Path, default=Path(__file__).parent / "data",
         help="where each seed's embedded PostgreSQL lives (one per seed and size)",
     )  # fmt: skip
@@ -338,6 +382,8 @@ def main() -> None:
                     worlds=worlds,
                     curve=args.curve,
                     warm_people=args.warm_people,
+                    particles=args.particles,
+                    informed_curve=args.informed_curve,
                 )
             )
         finally:

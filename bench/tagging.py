@@ -100,6 +100,12 @@ def _groups(items):
     )
 
 
+def _main_skill_top1(similarity, skills, weights) -> float:
+    """Share of items whose most similar skill is their main (highest-weight) label."""
+    main = [max(w, key=w.__getitem__) for w in weights]
+    return float(np.mean(np.argmax(similarity, axis=1) == np.array(main)))
+
+
 def _labelled(similarity, skills, items):
     from learnwire.plugins.catalogue.tagging import candidate_features
 
@@ -326,6 +332,9 @@ def quality(fit: bool, strip: bool = True, colabel: bool = True) -> dict:
             # Labels among any item's candidates (its TOP_K most similar skills): no
             # threshold can recall more than this.
             "candidate_recall": round(int(labels.sum()) / total, 3),
+            # Items whose most similar skill is their main one (the highest weight): a
+            # co-label is right only where this is, so it bounds what co-labels can add.
+            "top1_accuracy": round(_main_skill_top1(similarity, skills, weights), 3),
         },
         "heldout": {
             "items": len(held),

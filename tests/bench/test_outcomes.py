@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from outcome_worlds import WORLD_INDEX, WORLDS
 from learnwire.plugins.demo.catalogue import library
 from learnwire.plugins.demo.learners import latent_profile
 from learnwire.plugins.demo.organisation import build_organisation
+from learnwire.plugins.demo.taxonomy import SKILLS
 
 
 def test_outcomes_runs_every_world_and_arm_at_toy_size(runtime):
@@ -111,3 +113,43 @@ def _prereqs(skill: int) -> set[int]:
     from learnwire.plugins.demo.taxonomy import SKILL_INDEX, SKILLS
 
     return {SKILL_INDEX[p] for p in SKILLS[skill].requires}
+
+
+def test_outcomes_informed_arm_learns_as_every_world_does():
+    # The reference arm's learning functions over particles are the worlds' own, to the bit.
+    from outcome_informed import VECTOR_GAINS
+
+    rng = np.random.default_rng(0)
+    items = library()
+    assert set(VECTOR_GAINS) == {w.name for w in WORLDS}
+    for world in WORLDS:
+        for _ in range(100):
+            entry = items[int(rng.integers(len(items)))]
+            levels = rng.uniform(0.0, 1.0, (4, len(SKILLS)))
+            for skill, weight in zip(entry.skills, entry.weights, strict=True):
+                together = VECTOR_GAINS[world.name](levels, entry, skill, weight, 1.0)
+                alone = [world.gain(row, entry, skill, weight) for row in levels]
+                assert together == pytest.approx(alone, abs=1e-12), world.name
+
+
+def test_outcomes_informed_posterior_follows_the_answers():
+    from outcome_informed import Posterior, history_events
+
+    from learnwire.plugins.demo.history import learner_history
+
+    profile = latent_profile(build_organisation(3, 50), 0)
+    today = date(2026, 11, 20)
+    # The history it replays is the one the deployment saw: one event per session taught.
+    events = history_events(3, profile, today)
+    assert len(events) == learner_history(3, profile, today).sessions
+    (skill, _, _), *_ = profile.requirements()
+    item = next(e for e in library() if e.skills[0] == skill and e.questions)
+
+    def mean_level(answers):
+        post = Posterior(profile, seed=3, particles=400)
+        for _ in range(5):
+            post.answer(item, answers)
+        return float(post.levels[:, skill] @ post.weights())
+
+    prior = mean_level([])
+    assert mean_level([False] * 4) < prior < mean_level([True] * 4)
