@@ -19,6 +19,9 @@ arm's next choice only if it fits the minutes left, otherwise the session ends. 
   levels before every choice instead of its own estimates (its practice curve is still the
   fitted one). It splits learnwire's distance to the oracle into what the learner model does
   not know and what the ranker chooses.
+- ``informed`` (:mod:`outcome_informed`): a reference, not a product: the exact posterior over
+  the person's levels from what a deployment sees, rolled forward with the world's own
+  learning function, choosing like the oracle under it.
 """
 
 from __future__ import annotations
