@@ -41,6 +41,8 @@ def test_outcomes_runs_every_world_and_arm_at_toy_size(runtime):
     assert "minutes on (% of the arm's minutes" in text and "while its model counted" in text
     assert "current [USED FOR TUNING]" in text and "additive [held out]" in text
     assert "held-out worlds (the figure to quote)" in text
+    assert "informed vs segmentation % fewer days" in text
+    assert "references on the same worlds" in text and "informed       vs segmentation" in text
 
 
 def test_outcomes_only_the_current_world_is_marked_as_tuned():
