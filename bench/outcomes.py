@@ -233,6 +233,13 @@ def saving(result: SeedResult, world: str, baseline: str, arm: str = "learnwire"
     return 100.0 * (1 - result.days[(world, arm)] / base) if base else math.nan
 
 
+def closed(result: SeedResult, world: str, start: str, arm: str) -> float:
+    """Per cent of ``start``'s distance to the oracle in ``world`` that ``arm`` closes."""
+    days = result.days
+    span = max(1e-9, days[(world, start)] - days[(world, "oracle")])
+    return 100.0 * (days[(world, start)] - days[(world, arm)]) / span
+
+
 def held_out_saving(
     result: SeedResult, baseline: str, worlds: tuple[World, ...], arm: str = "learnwire"
 ) -> float:
@@ -254,29 +261,13 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
         for baseline in ("segmentation", "adaptive", "random"):
             s = Spread.of([saving(r, world.name, baseline) for r in results])
             lines.append(f"  learnwire vs {baseline:<12} % fewer days {s}")
-        gap = [
-            100
-            * (r.days[(world.name, "segmentation")] - r.days[(world.name, "learnwire")])
-            / max(1e-9, r.days[(world.name, "segmentation")] - r.days[(world.name, "oracle")])
-            for r in results
-        ]
-        lines.append(f"  share of segmentation->oracle gap closed %  {Spread.of(gap)}")
-        told = [
-            100
-            * (r.days[(world.name, "learnwire")] - r.days[(world.name, "learnwire_told")])
-            / max(1e-9, r.days[(world.name, "learnwire")] - r.days[(world.name, "oracle")])
-            for r in results
-        ]
-        lines.append(f"  share of learnwire->oracle gap that telling it the levels closes % "
-                     f"{Spread.of(told)}")  # fmt: skip
-        informed = [
-            100
-            * (r.days[(world.name, "learnwire")] - r.days[(world.name, "informed")])
-            / max(1e-9, r.days[(world.name, "learnwire")] - r.days[(world.name, "oracle")])
-            for r in results
-        ]
+        gap = Spread.of([closed(r, world.name, "segmentation", "learnwire") for r in results])
+        lines.append(f"  share of segmentation->oracle gap closed %  {gap}")
+        told = Spread.of([closed(r, world.name, "learnwire", "learnwire_told") for r in results])
+        lines.append(f"  share of learnwire->oracle gap that telling it the levels closes % {told}")
+        informed = Spread.of([closed(r, world.name, "learnwire", "informed") for r in results])
         lines.append(f"  share of learnwire->oracle gap that the exact posterior from what a "
-                     f"deployment sees closes % {Spread.of(informed)}")  # fmt: skip
+                     f"deployment sees closes % {informed}")  # fmt: skip
         s = Spread.of([saving(r, world.name, "segmentation", "informed") for r in results])
         lines.append(f"  informed vs segmentation % fewer days {s}")
         lines.extend(_time_lines(results, world.name))
