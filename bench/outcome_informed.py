@@ -180,7 +180,10 @@ class Posterior:
     def practise(self, entry: LibraryItem, gain: VectorGain, additive: bool, completion: float
                  ) -> None:  # fmt: skip
         """What doing ``completion`` of ``entry`` teaches, in place, as the world applies it
-        (:meth:`World.learn`, or :func:`simulation.learn` for the history)."""
+        (:meth:`World.learn`, or :func:`simulation.learn` for the history). Every gain is
+        computed before any is applied, as :func:`simulation.learn` does; :meth:`World.learn`
+        applies them in turn, which comes to the same: an item's second skill is its main
+        skill's prerequisite, whose gain never reads the main skill."""
         steps = [
             (s, np.minimum(0.5, self.rate * gain(self.levels, entry, s, w, completion)))
             for s, w in zip(entry.skills, entry.weights, strict=True)
