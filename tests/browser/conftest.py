@@ -121,7 +121,11 @@ def chromium(
             "installs it with `apt-get install -y chromium` (Playwright's own browser "
             "download is never used)"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait as long as actions (below): on a loaded two-core machine a launch
+    # through the course page's iframe has taken more than expect's default 5 s to render.
+    expect.set_options(timeout=15_000)
 
     log = tmp_path / "playwright.log"
     monkeypatch.setenv("DEBUG", "pw:api")
