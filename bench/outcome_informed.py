@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from outcome_worlds import _PASSIVE_FIRST, WORLD_INDEX, World
+from outcome_worlds import _PASSIVE_FIRST, WORLD_INDEX, World, _length
 
 from learnwire.plugins.demo import history, simulation
 from learnwire.plugins.demo.catalogue import LibraryItem, library
@@ -57,10 +57,6 @@ def readiness(levels: np.ndarray, skill: int) -> np.ndarray:
 
 def _zone(difficulty: float, level: np.ndarray, peak: float, width: float) -> np.ndarray:
     return np.exp(-(((difficulty - level - peak) / width) ** 2) / 2.0)
-
-
-def _length(entry: LibraryItem) -> float:
-    return math.sqrt(entry.item.duration_minutes / 10.0)
 
 
 def _current(levels, entry, skill, weight, completion):  # type: ignore[no-untyped-def]
