@@ -25,7 +25,6 @@ deterministic and duplicates would otherwise stay identical forever.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
