@@ -172,31 +172,29 @@ class Posterior:
         self.log_w += right * np.log(p) + wrong * np.log1p(-np.minimum(p, 1 - 1e-9))
         self._maybe_resample()
 
+    def after(self, entry: LibraryItem, gain: VectorGain, additive: bool, completion: float
+              ) -> dict[int, np.ndarray]:  # fmt: skip
+        """Per skill of ``entry``, every particle's level after doing ``completion`` of it, as
+        the world applies it (:meth:`World.learn`, or :func:`simulation.learn` for the
+        history). Every gain is computed before any is applied, as :func:`simulation.learn`
+        does; :meth:`World.learn` applies them in turn, which comes to the same: an item's
+        second skill is its main skill's prerequisite, whose gain never reads the main skill."""
+        out = {}
+        for s, w in zip(entry.skills, entry.weights, strict=True):
+            g = np.minimum(0.5, self.rate * gain(self.levels, entry, s, w, completion))
+            m = self.levels[:, s]
+            out[s] = np.minimum(1.0, m + g) if additive else m + g * (1.0 - m)
+        return out
+
     def practise(self, entry: LibraryItem, gain: VectorGain, additive: bool, completion: float
                  ) -> None:  # fmt: skip
-        """What doing ``completion`` of ``entry`` teaches, in place, as the world applies it
-        (:meth:`World.learn`, or :func:`simulation.learn` for the history). Every gain is
-        computed before any is applied, as :func:`simulation.learn` does; :meth:`World.learn`
-        applies them in turn, which comes to the same: an item's second skill is its main
-        skill's prerequisite, whose gain never reads the main skill."""
-        steps = [
-            (s, np.minimum(0.5, self.rate * gain(self.levels, entry, s, w, completion)))
-            for s, w in zip(entry.skills, entry.weights, strict=True)
-        ]
-        for s, g in steps:
-            if additive:
-                self.levels[:, s] = np.minimum(1.0, self.levels[:, s] + g)
-            else:
-                self.levels[:, s] += g * (1.0 - self.levels[:, s])
+        """:meth:`after`, in place."""
+        for s, level in self.after(entry, gain, additive, completion).items():
+            self.levels[:, s] = level
 
     def forget(self, world: World, floor: np.ndarray, practised: set[int], days: float) -> None:
-        if world.half_life_days is None or days <= 0:
-            return
-        keep = 0.5 ** (days / world.half_life_days)
-        idle = np.ones(self.levels.shape[1], bool)
-        idle[list(practised)] = False
-        lv, fl = self.levels[:, idle], floor[:, idle]
-        self.levels[:, idle] = np.where(lv > fl, fl + (lv - fl) * keep, lv)
+        """:meth:`World.forget` on every particle (skills by particles, through views)."""
+        world.forget(self.levels.T, floor.T, practised, days)
 
     def weights(self) -> np.ndarray:
         w = np.exp(self.log_w - self.log_w.max())
@@ -259,11 +257,7 @@ class InformedArm:
     def _progress(self, entry: LibraryItem) -> np.ndarray:
         """Per particle, the oracle's value of doing ``entry`` (:func:`outcome_arms.oracle`)."""
         levels = self.post.levels
-        after = {}
-        for s, w in zip(entry.skills, entry.weights, strict=True):
-            g = np.minimum(0.5, self.post.rate * self.gain(levels, entry, s, w, 1.0))
-            m = levels[:, s]
-            after[s] = np.minimum(1.0, m + g) if self.world.additive else m + g * (1.0 - m)
+        after = self.post.after(entry, self.gain, self.world.additive, 1.0)
         total = np.zeros(len(levels))
         for s, new in after.items():
             for cap, coef in self.terms.get(s, ()):
