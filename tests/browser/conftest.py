@@ -147,18 +147,26 @@ def chromium(
             if _failed(request) and not watchdog.fired:
                 # Straight to the terminal: a first try that is retried and then passes has
                 # no report of its own that would carry a captured section.
-                print(_what_the_browser_shows(context), file=sys.__stderr__)
+                _to_terminal(request, _what_the_browser_shows(context))
         finally:
             try:
                 context.close()
             finally:
                 watchdog.cancel()
                 if watchdog.fired:
-                    print(
+                    _to_terminal(
+                        request,
                         f"Chromium stopped answering for {BROWSER_HANG_S} s and was killed; "
                         f"Playwright's last calls:\n{_log_tail(log)}",
-                        file=sys.__stderr__,
                     )
+
+
+def _to_terminal(request: pytest.FixtureRequest, text: str) -> None:
+    # pytest captures file descriptor 2 itself, so even sys.__stderr__ lands in the test's
+    # captured output, which a retried first try never shows: suspend capture to print.
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(text, file=sys.stderr, flush=True)
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:
