@@ -2,7 +2,7 @@
 
     python bench/outcomes.py [--learners 300] [--sample 150] [--weeks 156] [--seeds 7 8 9]
                              [--worlds current stretch ...] [--data-dir DIR]
-                             [--particles 500] [--informed-curve WORLD]
+                             [--particles 500] [--informed-curve WORLD] [--arms ...]
 
 Each simulated learner of the sample organisation is followed from today, with the same
 sessions per week and minutes per session, once per arm (:mod:`outcome_arms`: learnwire,
@@ -101,6 +101,7 @@ def evaluate(
     warm_people: int = WARM_PEOPLE,
     particles: int = PARTICLES,
     informed_curve: str | None = None,
+    arms: tuple[str, ...] = ARMS,
 ) -> SeedResult:
     """Load the sample organisation for ``seed`` into ``runtime``, fit the deployment's model
     and follow ``sample`` of its people in every world with every arm. With ``curve``
@@ -137,7 +138,7 @@ def evaluate(
                 conn, [identities(person)["employee_id"]], source="bench"
             )[0]
             for world in worlds:
-                for arm in ARMS:
+                for arm in arms:
                     # Same answers' randomness for every arm: only the choices differ.
                     rng = np.random.default_rng([seed, 9, person])
                     learner = Learner(profile, start.copy(), world, rng)
@@ -249,37 +250,49 @@ def held_out_saving(
 
 
 def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
+    ran = [a for a in ARMS if all((w.name, a) in r.days for r in results for w in worlds)]
     lines = [f"seeds {[r.seed for r in results]}, learners followed per seed "
              f"{[r.learners for r in results]}; mean (sd, min..max) across seeds"]  # fmt: skip
+    baselines = [b for b in ("segmentation", "adaptive", "random") if b in ran]
     for world in worlds:
         tag = "USED FOR TUNING" if world.tuned else "held out"
         lines.append(f"\n{world.name} [{tag}]: {world.description}")
-        for arm in ARMS:
+        for arm in ran:
             days = Spread.of([r.days[(world.name, arm)] for r in results])
             share = Spread.of([100 * r.reached[(world.name, arm)] for r in results])
             lines.append(f"  {arm:<13} days {days}   reached % {share}")
-        for baseline in ("segmentation", "adaptive", "random"):
+        for baseline in baselines:
             s = Spread.of([saving(r, world.name, baseline) for r in results])
             lines.append(f"  learnwire vs {baseline:<12} % fewer days {s}")
-        gap = Spread.of([closed(r, world.name, "segmentation", "learnwire") for r in results])
-        lines.append(f"  share of segmentation->oracle gap closed %  {gap}")
-        told = Spread.of([closed(r, world.name, "learnwire", "learnwire_told") for r in results])
-        lines.append(f"  share of learnwire->oracle gap that telling it the levels closes % {told}")
-        informed = Spread.of([closed(r, world.name, "learnwire", "informed") for r in results])
-        lines.append(f"  share of learnwire->oracle gap that the exact posterior from what a "
-                     f"deployment sees closes % {informed}")  # fmt: skip
-        s = Spread.of([saving(r, world.name, "segmentation", "informed") for r in results])
-        lines.append(f"  informed vs segmentation % fewer days {s}")
+        if "oracle" in ran:
+            gap = Spread.of([closed(r, world.name, "segmentation", "learnwire") for r in results])
+            lines.append(f"  share of segmentation->oracle gap closed %  {gap}")
+        if {"oracle", "learnwire_told"} <= set(ran):
+            told = Spread.of(
+                [closed(r, world.name, "learnwire", "learnwire_told") for r in results]
+            )
+            lines.append(
+                f"  share of learnwire->oracle gap that telling it the levels closes % {told}"
+            )
+        if {"oracle", "informed"} <= set(ran):
+            informed = Spread.of([closed(r, world.name, "learnwire", "informed") for r in results])
+            lines.append(f"  share of learnwire->oracle gap that the exact posterior from what a "
+                         f"deployment sees closes % {informed}")  # fmt: skip
+        if "informed" in ran:
+            s = Spread.of([saving(r, world.name, "segmentation", "informed") for r in results])
+            lines.append(f"  informed vs segmentation % fewer days {s}")
         lines.extend(_time_lines(results, world.name))
         lines.extend(_fit_lines([r.fits.get(world.name) for r in results]))
     if any(not w.tuned for w in worlds):
         lines.append("\nheld-out worlds (the figure to quote), mean over those worlds per seed")
         lines.append("(target: >= 25% fewer days than segmentation and ahead of adaptive):")
-        for baseline in ("segmentation", "adaptive", "random"):
+        for baseline in baselines:
             s = Spread.of([held_out_saving(r, baseline, worlds) for r in results])
             lines.append(f"  learnwire vs {baseline:<12} % fewer days {s}")
-        lines.append("references on the same worlds (what is possible, not products):")
-        for arm in ("informed", "learnwire_told", "oracle"):
+        references = [a for a in ("informed", "learnwire_told", "oracle") if a in ran]
+        if references:
+            lines.append("references on the same worlds (what is possible, not products):")
+        for arm in references:
             s = Spread.of([held_out_saving(r, "segmentation", worlds, arm) for r in results])
             lines.append(f"  {arm:<14} vs segmentation % fewer days {s}")
     return lines
@@ -342,6 +355,10 @@ def main() -> None:
     )  # fmt: skip
     ap.add_argument("--warm-people", type=int, default=WARM_PEOPLE)
     ap.add_argument(
+        "--arms", nargs="+", choices=ARMS, default=list(ARMS),
+        help="arms to follow (learnwire and segmentation always run: the savings need them)",
+    )  # fmt: skip
+    ap.add_argument(
         "--particles", type=int, default=PARTICLES,
         help="particles of the informed reference arm's posterior (outcome_informed.py)",
     )  # fmt: skip
@@ -375,6 +392,7 @@ def main() -> None:
                     warm_people=args.warm_people,
                     particles=args.particles,
                     informed_curve=args.informed_curve,
+                    arms=tuple(a for a in ARMS if a in {"learnwire", "segmentation", *args.arms}),
                 )
             )
         finally:

@@ -33,7 +33,7 @@ class EvidenceBuilder:
     def __init__(self, items: ItemMatrix, skill_ids: Sequence[str]) -> None:
         self.items, self.skill_ids = items, list(skill_ids)
         self.learners: dict[Hashable, int] = {}
-        self.answers: list[tuple[int, int, float, float, float, float, bool]] = []
+        self.answers: list[tuple[int, int, float, float, float, float, bool, float, float]] = []
         self.practice: list[tuple[int, int, float, int, float, float, float, float, float]] = []
 
     def _learner(self, key: Hashable) -> int:
@@ -53,7 +53,7 @@ class EvidenceBuilder:
         the level the learner model gave the person before any of their evidence."""
         d = effective_difficulty(difficulty, params.difficulty_offset, params.difficulty_slope)
         row = (self._learner(learner), skill, day, (start_level - d) / ELO_SCALE)
-        self.answers.append((*row, params.guess, params.slip, correct))
+        self.answers.append((*row, params.guess, params.slip, correct, start_level, difficulty))
 
     def practised(
         self, learner: Hashable, item: int, day: float, levels: np.ndarray, share: float = 1.0
@@ -72,7 +72,7 @@ class EvidenceBuilder:
             self.practice.append((*row, weight * share))
 
     def evidence(self) -> Evidence:
-        a = np.array(self.answers, np.float64).reshape(-1, 7)
+        a = np.array(self.answers, np.float64).reshape(-1, 9)
         p = np.array(self.practice, np.float64).reshape(-1, 9)
         return Evidence(
             skill_ids=self.skill_ids,
@@ -92,6 +92,8 @@ class EvidenceBuilder:
             p_headroom=p[:, 6],
             p_ready=p[:, 7],
             p_share=p[:, 8],
+            a_start=a[:, 7],
+            a_difficulty=a[:, 8],
         )
 
 

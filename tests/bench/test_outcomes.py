@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,9 @@ from learnwire.plugins.demo.taxonomy import SKILLS
 
 def test_outcomes_runs_every_world_and_arm_at_toy_size(runtime):
     worlds = (WORLD_INDEX["current"], WORLD_INDEX["additive"])
-    result = outcomes.evaluate(runtime, seed=5, learners=50, sample=2, weeks=6, worlds=worlds)
+    result = outcomes.evaluate(
+        runtime, seed=5, learners=50, sample=2, weeks=6, worlds=worlds, warm_people=12
+    )
     assert result.learners >= 1
     assert set(result.days) == {(w.name, a) for w in worlds for a in outcomes.ARMS}
     assert all(0 <= d <= 6 * 7 for d in result.days.values())
@@ -43,6 +46,19 @@ def test_outcomes_runs_every_world_and_arm_at_toy_size(runtime):
     assert "held-out worlds (the figure to quote)" in text
     assert "informed vs segmentation % fewer days" in text
     assert "references on the same worlds" in text and "informed       vs segmentation" in text
+    # A run of some arms only (--arms) reports what it ran and nothing it did not.
+    two = ("learnwire", "segmentation")
+    some = dataclasses.replace(
+        result,
+        days={k: v for k, v in result.days.items() if k[1] in two},
+        reached={k: v for k, v in result.reached.items() if k[1] in two},
+        time={k: v for k, v in result.time.items() if k[1] in two},
+    )
+    lines = outcomes.report([some, some], worlds)
+    text = "\n".join(lines)
+    assert "learnwire vs segmentation" in text and "held-out worlds (the figure to quote)" in text
+    assert "learnwire vs adaptive" not in text and "references on the same worlds" not in text
+    assert not [x for x in lines if x.split()[:1] in (["informed"], ["adaptive"], ["oracle"])]
 
 
 def test_outcomes_only_the_current_world_is_marked_as_tuned():
