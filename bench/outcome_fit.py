@@ -5,7 +5,7 @@ Before the followed people start, a cohort of other people of the same organisat
 for a few months, and the deployment records only what a deployment would: each completed
 item and each answer, with the levels its learner model held (:class:`EvidenceBuilder`).
 The practice curve is fitted from that evidence alone (:mod:`learnwire.core.learner.
-gain_fit`, documented priors, a fifth of the cohort held out to score it); the simulator's
+gain_sml`, documented priors, a fifth of the cohort held out to score it); the simulator's
 own parameters are never read. The learnwire arm in that world is then served with it.
 """
 

@@ -1,4 +1,4 @@
-"""The evidence the practice curve is fitted on (:mod:`learnwire.core.learner.gain_fit`):
+"""The evidence the practice curve is fitted on (:mod:`learnwire.core.learner.gain_sml`):
 each person's answers, with the level the learner model started them at, and each item
 they practised, with the levels the model held then.
 

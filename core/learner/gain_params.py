@@ -1,6 +1,6 @@
 """How much practice teaches and how fast it fades: the parameters of the level model's
 practice curve, their documented defaults (the priors) and the fitted values that replace
-them as an organisation's evidence arrives (:mod:`learnwire.core.learner.gain_fit`).
+them as an organisation's evidence arrives (:mod:`learnwire.core.learner.gain_sml`).
 
 One completed item of ``minutes`` on a skill at level ``L`` moves it by
 

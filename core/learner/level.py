@@ -15,7 +15,7 @@ right. The level estimate therefore combines two generic mechanisms:
 The practice curve's parameters (how much an item teaches by format, skill, minutes,
 difficulty relative to the level and readiness, and how fast practice credit fades) are
 fitted from the organisation's own answers before and after practice
-(:mod:`learnwire.core.learner.gain_fit`); before a fit, their documented priors
+(:mod:`learnwire.core.learner.gain_sml`); before a fit, their documented priors
 (:mod:`learnwire.core.learner.gain_params`) apply. The Elo step and scale, the pace prior and
 the starting levels below remain assumptions (docs/learning-model.md lists them).
 """

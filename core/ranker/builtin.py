@@ -121,7 +121,7 @@ class ExpectedProgress(_Signal):
     """How far one minute of the item moves the learner towards their role's levels.
 
     The learner model's practice curve (:mod:`learnwire.core.learner.level`), with the
-    parameters fitted from the organisation's answers (:mod:`~learnwire.core.learner.gain_fit`;
+    parameters fitted from the organisation's answers (:mod:`~learnwire.core.learner.gain_sml`;
     documented defaults before a fit), predicts each skill's new level after the item — by
     its format, skill, minutes, difficulty relative to the level and readiness — and the expected
     shortfall's slope turns that into progress towards the targets that still matter.
