@@ -1,8 +1,8 @@
 """Fitting the practice curve with each person's starting level integrated out.
 
-:mod:`learnwire.core.learner.gain_fit` reads the learner model's starting level of each
-(person, skill) as exact and its answer model (logistic scale ``ELO_SCALE``, calibrated
-difficulty, BKT's guess and slip) as given. Where an organisation's answers switch from
+The fit this replaced read the learner model's starting level of each (person, skill) as
+exact and its answer model (logistic scale ``ELO_SCALE``, calibrated difficulty, BKT's guess
+and slip) as given. Where an organisation's answers switch from
 wrong to right within a few hundredths of a level, a start that is off by a tenth (the
 typical error before any evidence) is several widths of that switch, and the fit then reads
 practice as having carried people across it: gains come out several times too large,
@@ -139,8 +139,8 @@ def sequences(ev: Evidence) -> Sequences:
         )
     }  # fmt: skip
     for i, key in enumerate(keys):
-        # Stable by day: an answer given on the day of practice keeps its place before it
-        # when recorded before it (the evidence keeps order within a day).
+        # A stable sort, and answers were listed before practice: at the same moment an
+        # answer comes first, since it is evidence of what was practised before it.
         ordered = sorted(rows[key], key=lambda r: r[0])
         for t, (day, kind, diff, y, fmt, minutes, ready, share) in enumerate(ordered):
             arrays["kind"][i, t] = kind
