@@ -24,7 +24,7 @@ CHUNK = 500
 HOLD_OUT = 5
 #: Standard errors (of the mean per-person difference in log-loss) by which the fit must
 #: predict held-out people worse than the priors before the priors are served instead:
-#: the usual two-sided 5% level.
+#: one-sided at 2.5%, the usual two-sided 5% threshold.
 WORSE_BY = 1.96
 
 
