@@ -46,14 +46,13 @@ def sequences(ev: Evidence) -> Sequences:
     # Labelled difficulty of practised items: p_rel is difficulty - level then - 0.05.
     p_difficulty = ev.p_rel + (1.0 - ev.p_headroom) + 0.05
     rows: dict[tuple[int, int], list[tuple]] = {}
+    starts: dict[tuple[int, int], float] = {}
     for i in range(len(ev.a_day)):
         key = (int(ev.a_learner[i]), int(ev.a_skill[i]))
         rows.setdefault(key, []).append(
             (ev.a_day[i], 1, ev.a_difficulty[i], ev.a_correct[i], 0, 10.0, 1.0, 0.0)
         )
-    starts: dict[tuple[int, int], float] = {}
-    for i in range(len(ev.a_day)):
-        starts.setdefault((int(ev.a_learner[i]), int(ev.a_skill[i])), float(ev.a_start[i]))
+        starts.setdefault(key, float(ev.a_start[i]))
     for i in range(len(ev.p_day)):
         key = (int(ev.p_learner[i]), int(ev.p_skill[i]))
         if key in rows:

@@ -191,9 +191,10 @@ class _Model:
         per_skill = np.bincount(self.seq.skill, weights=ll, minlength=self.n_skills) + own
         return float(per_skill.sum() + shared), per_skill
 
-    def gradient(self, theta: np.ndarray) -> np.ndarray:
-        """Forward differences: half the passes of central ones, and Adam takes the noise."""
-        here, here_skill = self.objective(theta)
+    def gradient(self, theta: np.ndarray, here: tuple[float, np.ndarray]) -> np.ndarray:
+        """Forward differences from ``here`` (the objective at ``theta``, which the caller
+        already has): half the passes of central ones, and Adam takes the noise."""
+        value, per_skill = here
         # A format nobody practised moves nothing but its prior.
         grad = -(theta - self.mean) / self.sd**2
         for i in range(len(_SHARED)):
@@ -201,11 +202,11 @@ class _Model:
                 continue
             e = np.zeros_like(theta)
             e[i] = _STEP
-            grad[i] = (self.objective(theta + e)[0] - here) / _STEP
+            grad[i] = (self.objective(theta + e)[0] - value) / _STEP
         for block in self.blocks:  # separable: each skill's block moves only its own part
             e = np.zeros_like(theta)
             e[block] = _STEP
-            grad[block] = (self.objective(theta + e)[1] - here_skill) / _STEP
+            grad[block] = (self.objective(theta + e)[1] - per_skill) / _STEP
         return grad
 
     def params(self, theta: np.ndarray, prior: GainParams) -> GainParams:
@@ -266,17 +267,19 @@ def fit(
     if start is not None and start.theta is not None and len(start.theta) == len(theta):
         theta = start.theta.copy()
     moment, square = np.zeros_like(theta), np.zeros_like(theta)
-    history = [model.objective(theta)[0]]
+    current = model.objective(theta)
+    history = [current[0]]
     done = 0
     for step in range(1, iterations + 1):
         done = step
-        grad = model.gradient(theta)
+        grad = model.gradient(theta, current)
         moment = 0.9 * moment + 0.1 * grad
         square = 0.999 * square + 0.001 * grad * grad
         m_hat = moment / (1 - 0.9**step)
         v_hat = square / (1 - 0.999**step)
         theta = theta + _RATE * m_hat / (np.sqrt(v_hat) + 1e-8)
-        history.append(model.objective(theta)[0])
+        current = model.objective(theta)
+        history.append(current[0])
         gained = history[-1] - history[-1 - _PATIENCE] if step > _PATIENCE else math.inf
         if gained < max(0.05, _TOL * abs(history[-1])):
             break
