@@ -21,9 +21,8 @@ cannot pin down as unknown:
   forgetting rate.
 
 Maximum a posteriori with the documented priors (:data:`~learnwire.core.learner.gain_params.
-PRIOR_SD`); Adam on finite-difference gradients (the likelihood separates by skill, so
-each skill's answer parameters are perturbed together). Only the practice curve is served;
-the fitted answer model is reported beside it.
+PRIOR_SD`); Adam on the exact gradient (:mod:`~learnwire.core.learner.gain_likelihood`).
+Only the practice curve is served; the fitted answer model is reported beside it.
 """
 
 from __future__ import annotations
@@ -35,6 +34,9 @@ from statistics import NormalDist
 import numpy as np
 
 from .gain_fit import Evidence, subset
+from .gain_likelihood import IX as _IX
+from .gain_likelihood import SHARED as _SHARED
+from .gain_likelihood import Likelihood, expit
 from .gain_params import DEFAULT_GAIN, FORMATS, PRIOR_SD, GainParams
 from .gain_sequences import Sequences, sequences
 from .level import ELO_SCALE
@@ -43,26 +45,13 @@ from .level import ELO_SCALE
 MIN_ANSWERS = 200
 #: Draws of each (person, skill)'s start: stratified normal quantiles, the same every call.
 DRAWS = 32
-_ITERATIONS, _RATE, _STEP = 300, 0.05, 1e-3
+_ITERATIONS, _RATE = 300, 0.05
 #: Stop once the log posterior has gained less than this share of itself (or 0.05) over the
 #: last _PATIENCE iterations.
 _TOL, _PATIENCE = 2e-5, 20
 #: Priors of the answer model and the start (level units, logits for guess and slip).
 START_BIAS_SD, START_SD, START_SD_LOG_SD = 0.1, 0.15, 0.5
 THRESHOLD_SD, DIFFICULTY_SLOPE_SD, SCALE_LOG_SD, RATE_LOGIT_SD = 0.15, 0.3, 1.0, 1.0
-
-_SHARED = (
-    *(f"log_gain_{f}" for f in FORMATS),
-    "log_zone",
-    "duration_exponent",
-    "readiness_exponent",
-    "log_forget_rate",
-    "start_bias",
-    "log_start_sd",
-    "difficulty_slope",
-    "log_scale",
-)
-_IX = {name: i for i, name in enumerate(_SHARED)}
 
 
 @dataclass(frozen=True)
@@ -117,97 +106,31 @@ class _Model:
             mean[self.blocks[block]] = transform(np.clip(centre, 0.01, 0.99) if block else centre)
             sd[self.blocks[block]] = spread
         self.mean, self.sd = mean, sd
-        self.practised = np.bincount(seq.fmt[seq.kind == 2], minlength=len(FORMATS)) > 0
-        # Which sequences answer and which practise at each step: the same every pass.
-        self.steps = [
-            (np.nonzero(seq.kind[:, t] == 1)[0], np.nonzero(seq.kind[:, t] == 2)[0])
-            for t in range(seq.kind.shape[1])
-        ]
-        self.draws = np.array([NormalDist().inv_cdf((i + 0.5) / DRAWS) for i in range(DRAWS)])
+        draws = np.array([NormalDist().inv_cdf((i + 0.5) / DRAWS) for i in range(DRAWS)])
+        self.likelihood = Likelihood(seq, draws)
 
-    def log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """The shared parameters' log prior, and each skill's (summed over its blocks)."""
-        z = (theta - self.mean) / self.sd
-        shared = -0.5 * float(np.sum(z[: len(_SHARED)] ** 2))
-        per_skill = -0.5 * np.sum([z[b] ** 2 for b in self.blocks], axis=0)
-        return shared, per_skill
+    def _split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        threshold, guess, slip = (theta[b] for b in self.blocks)
+        return theta[: len(_SHARED)], threshold, guess, slip
 
     def forward(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per sequence, the log likelihood of its answers with the start integrated out;
         and per (sequence, step), P(right) predicted before that answer from the answers
         before it (NaN where the step is not an answer)."""
-        s, th = self.seq, theta
-        gain = np.exp(th[: len(FORMATS)])
-        zone = math.exp(th[_IX["log_zone"]])
-        duration, readiness = th[_IX["duration_exponent"]], th[_IX["readiness_exponent"]]
-        forget = math.exp(th[_IX["log_forget_rate"]])
-        slope, scale = th[_IX["difficulty_slope"]], math.exp(th[_IX["log_scale"]])
-        threshold = th[self.blocks[0]][s.skill][:, None]
-        guess = _expit(th[self.blocks[1]])[s.skill][:, None]
-        slip = _expit(th[self.blocks[2]])[s.skill][:, None]
-        start_sd = math.exp(th[_IX["log_start_sd"]])
-        start = np.clip(
-            s.start[:, None] + th[_IX["start_bias"]] + start_sd * self.draws[None, :], 0.0, 1.0
-        )
-        credit = np.zeros_like(start)
-        log_w = np.zeros_like(start)
-        predicted = np.full(s.kind.shape, np.nan)
-        previous = s.day[:, 0].copy()
-        for t, (answered, practised) in enumerate(self.steps):
-            active = np.concatenate([answered, practised])
-            elapsed = np.maximum(s.day[active, t] - previous[active], 0.0)
-            previous[active] = s.day[active, t]
-            credit[active] *= np.exp(-forget * elapsed)[:, None]
-            if len(answered):
-                level = np.minimum(start[answered] + credit[answered], 1.0)
-                bar = threshold[answered] + slope * (s.difficulty[answered, t] - 0.5)[:, None]
-                knows = _expit((level - bar) / scale)
-                g, sl = guess[answered], slip[answered]
-                p = np.clip(g + (1.0 - g - sl) * knows, 1e-9, 1.0 - 1e-9)
-                lw = log_w[answered]
-                w = np.exp(lw - lw.max(axis=1, keepdims=True))
-                predicted[answered, t] = (w * p).sum(axis=1) / w.sum(axis=1)
-                right = s.correct[answered, t][:, None] > 0
-                log_w[answered] = lw + np.where(right, np.log(p), np.log1p(-p))
-            if len(practised):
-                level = np.minimum(start[practised] + credit[practised], 1.0)
-                fit = np.exp(
-                    -(((s.difficulty[practised, t][:, None] - level - 0.05) / zone) ** 2) / 2
-                )
-                scale_item = (
-                    gain[s.fmt[practised, t]]
-                    * (np.maximum(s.minutes[practised, t], 1.0) / 10.0) ** duration
-                    * np.maximum(s.ready[practised, t], 1e-3) ** readiness
-                    * s.share[practised, t]
-                )
-                credit[practised] += scale_item[:, None] * fit * (1.0 - level)
-        top = log_w.max(axis=1)
-        return top + np.log(np.mean(np.exp(log_w - top[:, None]), axis=1)), predicted
+        ll, predicted, _ = self.likelihood.forward(*self._split(theta))
+        return ll, predicted
 
     def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """The log posterior, and each skill's part of it (likelihood and prior)."""
-        ll, _ = self.forward(theta)
-        shared, own = self.log_prior(theta)
-        per_skill = np.bincount(self.seq.skill, weights=ll, minlength=self.n_skills) + own
-        return float(per_skill.sum() + shared), per_skill
-
-    def gradient(self, theta: np.ndarray, here: tuple[float, np.ndarray]) -> np.ndarray:
-        """Forward differences from ``here`` (the objective at ``theta``, which the caller
-        already has): half the passes of central ones, and Adam takes the noise."""
-        value, per_skill = here
-        # A format nobody practised moves nothing but its prior.
+        """The log posterior and its gradient."""
+        ll, _, tape = self.likelihood.forward(*self._split(theta), record=True)
+        assert tape is not None
+        shared, own = self.likelihood.backward(tape)
         grad = -(theta - self.mean) / self.sd**2
-        for i in range(len(_SHARED)):
-            if i < len(FORMATS) and not self.practised[i]:
-                continue
-            e = np.zeros_like(theta)
-            e[i] = _STEP
-            grad[i] = (self.objective(theta + e)[0] - value) / _STEP
-        for block in self.blocks:  # separable: each skill's block moves only its own part
-            e = np.zeros_like(theta)
-            e[block] = _STEP
-            grad[block] = (self.objective(theta + e)[1] - per_skill) / _STEP
-        return grad
+        grad[: len(_SHARED)] += shared
+        for j, block in enumerate(self.blocks):  # each skill's parameters see its own rows
+            grad[block] += np.bincount(self.seq.skill, weights=own[:, j], minlength=self.n_skills)
+        z = (theta - self.mean) / self.sd
+        return float(ll.sum() - 0.5 * np.sum(z**2)), grad
 
     def params(self, theta: np.ndarray, prior: GainParams) -> GainParams:
         gains = np.exp(theta[: len(FORMATS)])
@@ -228,8 +151,8 @@ class _Model:
             threshold=theta[self.blocks[0]].copy(),
             difficulty_slope=float(theta[_IX["difficulty_slope"]]),
             scale=math.exp(theta[_IX["log_scale"]]),
-            guess=_expit(theta[self.blocks[1]]),
-            slip=_expit(theta[self.blocks[2]]),
+            guess=expit(theta[self.blocks[1]]),
+            slip=expit(theta[self.blocks[2]]),
             start_bias=float(theta[_IX["start_bias"]]),
             start_sd=math.exp(theta[_IX["log_start_sd"]]),
         )
@@ -267,19 +190,18 @@ def fit(
     if start is not None and start.theta is not None and len(start.theta) == len(theta):
         theta = start.theta.copy()
     moment, square = np.zeros_like(theta), np.zeros_like(theta)
-    current = model.objective(theta)
-    history = [current[0]]
+    value, grad = model.objective(theta)
+    history = [value]
     done = 0
     for step in range(1, iterations + 1):
         done = step
-        grad = model.gradient(theta, current)
         moment = 0.9 * moment + 0.1 * grad
         square = 0.999 * square + 0.001 * grad * grad
         m_hat = moment / (1 - 0.9**step)
         v_hat = square / (1 - 0.999**step)
         theta = theta + _RATE * m_hat / (np.sqrt(v_hat) + 1e-8)
-        current = model.objective(theta)
-        history.append(current[0])
+        value, grad = model.objective(theta)
+        history.append(value)
         gained = history[-1] - history[-1 - _PATIENCE] if step > _PATIENCE else math.inf
         if gained < max(0.05, _TOL * abs(history[-1])):
             break
@@ -322,10 +244,6 @@ def _log_loss_of(predicted: np.ndarray, seq: Sequences) -> float:
     p = np.clip(predicted[mask], 1e-9, 1 - 1e-9)
     y = seq.correct[mask]
     return -float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))) if len(y) else math.nan
-
-
-def _expit(x: np.ndarray | float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from learnwire.core.learner import gain_fit, gain_report, gain_sml
+from learnwire.core.learner import gain_fit, gain_report, gain_sequences, gain_sml
 from learnwire.core.learner.gain_params import DEFAULT_GAIN, FORMATS, GainParams
 from learnwire.core.learner.level import ELO_SCALE
 
@@ -185,3 +185,19 @@ def test_gain_report_serves_the_priors_when_the_fit_predicts_held_out_people_wor
     assert not report["held_out"]["fitted_clearly_worse"]
     assert params.fitted and report["rejected"] is None
     assert report["answer_model"]["scale"] > 0
+
+
+def test_gain_fit_gradient_is_the_slope_of_the_log_posterior():
+    # The fit climbs the exact gradient (reverse mode): it must agree with central
+    # differences everywhere, including forgetting, the start's spread and each skill's
+    # answer parameters, at a point away from the priors.
+    ev = generate(TRUE, learners=20, seed=6)
+    model = gain_sml._Model(gain_sequences.sequences(ev), len(ev.skill_ids), DEFAULT_GAIN, ev)
+    theta = model.mean + 0.3 * np.random.default_rng(0).normal(size=model.mean.shape)
+    _, grad = model.objective(theta)
+    numeric = np.zeros_like(theta)
+    for i in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[i] = 1e-5
+        numeric[i] = (model.objective(theta + step)[0] - model.objective(theta - step)[0]) / 2e-5
+    assert np.all(np.abs(grad - numeric) <= 1e-5 * (1 + np.abs(numeric))), (grad, numeric)
