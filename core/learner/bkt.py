@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import bkt_fit as _f
+from . import bkt_pack
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +218,7 @@ class BKTModel:
         sk_code, labels = _factorize(skills)
         table = np.array([self.params_for(s).as_array() for s in labels]).reshape(-1, 5)
         seq_id, seq_skill = _sequences(st_code, sk_code, len(labels))
-        return _f.predict_correct(_f.pack(seq_id, seq_skill, np.asarray(correct)), table)
+        return _f.predict_correct(bkt_pack.pack(seq_id, seq_skill, np.asarray(correct)), table)
 
 
 def _factorize(values: Sequence[Hashable] | np.ndarray) -> tuple[np.ndarray, list[Hashable]]:

@@ -13,6 +13,7 @@ from collections.abc import Hashable, Iterable, Sequence
 import numpy as np
 
 from . import bkt_fit as _f
+from . import bkt_pack
 from .bkt import _INIT, DEFAULT_PARAMS, MAX_GUESS_SLIP, BKTModel, BKTParams, _factorize, _sequences
 
 
@@ -27,7 +28,7 @@ def _inits(n_skills: int, n_restarts: int, seed: int | None, max_guess: float, m
 
 
 def _fit_packed(
-    packed: _f.Packed,
+    packed: bkt_pack.Packed,
     *,
     forget: bool,
     n_iter: int,
@@ -82,7 +83,7 @@ def fit_skill(
         raise ValueError("no responses to fit")
     seqs_nonempty = [s for s in seqs if len(s)]
     seq_id = np.repeat(np.arange(len(seqs_nonempty)), lens[lens > 0])
-    packed = _f.pack(seq_id, np.zeros(len(seqs_nonempty), np.int64), np.concatenate(seqs))
+    packed = bkt_pack.pack(seq_id, np.zeros(len(seqs_nonempty), np.int64), np.concatenate(seqs))
     p, _, _ = _fit_packed(
         packed,
         forget=forget,
@@ -136,7 +137,9 @@ def fit_arrays(
         keep_seq = eligible[seq_skill]
         new_seq = np.cumsum(keep_seq) - 1
         keep_ev = keep_seq[seq_id]
-        packed = _f.pack(new_seq[seq_id[keep_ev]], remap[seq_skill[keep_seq]], correct[keep_ev])
+        packed = bkt_pack.pack(
+            new_seq[seq_id[keep_ev]], remap[seq_skill[keep_seq]], correct[keep_ev]
+        )
         p, ll, iterations = _fit_packed(
             packed,
             forget=forget,

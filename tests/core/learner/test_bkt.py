@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from learnwire.core.learner import bkt, bkt_train
+from learnwire.core.learner import bkt, bkt_pack, bkt_train
 from learnwire.core.learner import bkt_fit as engine
 
 
@@ -93,7 +93,7 @@ def test_bkt_e_step_matches_naive_forward_backward(long_tail: bool) -> None:
     for i, s in enumerate(seq_id):
         correct[i] = seqs[s][cursor[s]]
         cursor[s] += 1
-    packed = engine.pack(seq_id, skills, correct)
+    packed = bkt_pack.pack(seq_id, skills, correct)
     assert (len(packed.tail) > 0) == long_tail
 
     got, got_ll = engine.e_step(packed, params)
