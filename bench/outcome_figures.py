@@ -155,7 +155,8 @@ def _fit_lines(fits: list[dict | None]) -> list[str]:
         )
         lines.append(
             f"  curve fit: {fit['answers']} answers, {fit['practice']} items practised; "
-            f"{scored}; gain {formats}; zone {p['zone']:.2f}, minutes^"
+            f"{scored}; gain {formats}; zone {p['zone']:.2f} peaking "
+            f"{p['peak']:+.2f} above the level, minutes^"
             f"{p['duration_exponent']:.2f}, forgetting 1/{1 / p['forget_rate']:.0f} days"
         )
     return lines

@@ -119,10 +119,12 @@ def _print_curve(d: dict) -> None:
         for name in (
             "practice_gain",
             "zone",
+            "peak",
             "duration_exponent",
             "readiness_exponent",
             "forget_rate",
         )
+        if name in fitted and name in prior  # a report stored before "peak" was fitted
     ]
     counts = d["practice_by_format"]
     before = prior["format_gain"]

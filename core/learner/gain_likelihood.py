@@ -24,6 +24,7 @@ from .gain_sequences import Sequences
 SHARED = (
     *(f"log_gain_{f}" for f in FORMATS),
     "log_zone",
+    "peak",
     "duration_exponent",
     "readiness_exponent",
     "log_forget_rate",
@@ -33,8 +34,6 @@ SHARED = (
     "log_scale",
 )
 IX = {name: i for i, name in enumerate(SHARED)}
-#: The practice curve teaches most this far above the level (the form's fixed peak).
-PEAK = 0.05
 _CLIP = 1e-9
 
 
@@ -99,7 +98,7 @@ class Likelihood:
         predicted from the answers before it (NaN where the step is not an answer); and,
         when ``record``, what :meth:`backward` needs. Per-skill arrays are indexed by skill."""
         s = self.seq
-        zone = math.exp(shared[IX["log_zone"]])
+        zone, peak = math.exp(shared[IX["log_zone"]]), shared[IX["peak"]]
         forget = math.exp(shared[IX["log_forget_rate"]])
         slope, scale = shared[IX["difficulty_slope"]], math.exp(shared[IX["log_scale"]])
         bar0 = threshold[s.skill][:, None]
@@ -131,7 +130,7 @@ class Likelihood:
                 log_w[answered] = lw + np.where(right, np.log(p), np.log1p(-p))
             if len(practised):
                 level = np.minimum(start[practised] + credit[practised], 1.0)
-                r = (s.difficulty[practised, t][:, None] - level - PEAK) / zone
+                r = (s.difficulty[practised, t][:, None] - level - peak) / zone
                 fit = np.exp(-(r**2) / 2)
                 weight = self._weight(shared, practised, t)
                 credit[practised] += weight[:, None] * fit * (1.0 - level)
@@ -147,7 +146,7 @@ class Likelihood:
         parameters, and per sequence with respect to its own skill's threshold, guess logit
         and slip logit (columns 0, 1, 2)."""
         s, shared = self.seq, tape.shared
-        zone = math.exp(shared[IX["log_zone"]])
+        zone, peak = math.exp(shared[IX["log_zone"]]), shared[IX["peak"]]
         forget = math.exp(shared[IX["log_forget_rate"]])
         slope, scale = shared[IX["difficulty_slope"]], math.exp(shared[IX["log_scale"]])
         threshold, guess_logit, slip_logit = tape.per_skill
@@ -172,7 +171,7 @@ class Likelihood:
                 raw = start[practised] + c
                 level = np.minimum(raw, 1.0)
                 below = raw < 1.0
-                r = (s.difficulty[practised, t][:, None] - level - PEAK) / zone
+                r = (s.difficulty[practised, t][:, None] - level - peak) / zone
                 fit = np.exp(-(r**2) / 2)
                 weight = self._weight(shared, practised, t)[:, None]
                 g = g_credit[practised]  # d/d credit after this practice
@@ -180,13 +179,15 @@ class Likelihood:
                 through = weight * fit * (r / zone * (1.0 - level) - 1.0) * below
                 g_start[practised] += g * through
                 g_credit[practised] = g * (1.0 + through)
-                g_weight = (g * fit * (1.0 - level)).sum(axis=1) * weight[:, 0]
+                added = g * weight * fit * (1.0 - level)  # per unit change of log weight
+                g_weight = added.sum(axis=1)
                 grad[: len(FORMATS)] += np.bincount(
                     s.fmt[practised, t], weights=g_weight, minlength=len(FORMATS)
                 )
                 grad[IX["duration_exponent"]] += g_weight @ self.log_minutes[practised, t]
                 grad[IX["readiness_exponent"]] += g_weight @ self.log_ready[practised, t]
-                grad[IX["log_zone"]] += float(np.sum(g * weight * (1.0 - level) * fit * r**2))
+                grad[IX["log_zone"]] += float(np.sum(added * r**2))
+                grad[IX["peak"]] += float(np.sum(added * r)) / zone
             if n_a:
                 raw = start[answered] + faded[:n_a]
                 level = np.minimum(raw, 1.0)

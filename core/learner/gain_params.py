@@ -5,7 +5,7 @@ them as an organisation's evidence arrives (:mod:`learnwire.core.learner.gain_sm
 One completed item of ``minutes`` on a skill at level ``L`` moves it by
 
     practice_gain * format_gain[format] * skill_gain[skill] * readiness ** readiness_exponent
-        * exp(-(difficulty - L - 0.05)**2 / (2 zone**2)) * (minutes / 10) ** duration_exponent
+        * exp(-(difficulty - L - peak)**2 / (2 zone**2)) * (minutes / 10) ** duration_exponent
         * (1 - L)
 
 and practice credit no answer has confirmed fades at ``forget_rate`` per day. Every default
@@ -53,6 +53,9 @@ FORMAT_GAIN: Mapping[str, float] = MappingProxyType(
 #: teaches most: desirable difficulty (Bjork 1994) and the ~85% success optimum of Wilson
 #: et al. 2019 ("The Eighty Five Percent Rule for optimal learning", Nat. Commun.).
 ZONE = 0.25
+#: Where in that band practice teaches most, above the level (level units): "just above",
+#: the desirable-difficulty reading of Bjork 1994; a judgement, hence a wide prior.
+PEAK = 0.05
 #: Returns on time on task diminish: the power law of practice (Newell & Rosenbloom 1981)
 #: puts the exponent below 1; 0.5 is the middle of the range it reports.
 DURATION_EXPONENT = 0.5
@@ -73,6 +76,7 @@ PRIOR_SD: Mapping[str, float] = MappingProxyType(
         "log_format_gain": 0.5,  # each format around its ICAP ratio, partial pooling
         "log_skill_gain": 0.4,  # each skill around the shared gain, partial pooling
         "log_zone": 0.4,
+        "peak": 0.15,
         "duration_exponent": 0.25,
         "readiness_exponent": 0.5,
         "log_forget_rate": 1.0,
@@ -90,6 +94,7 @@ class GainParams:
     #: Per skill id: its multiplier of the shared gain (absent: 1).
     skill_gain: Mapping[str, float] = field(default_factory=dict)
     zone: float = ZONE
+    peak: float = PEAK
     duration_exponent: float = DURATION_EXPONENT
     readiness_exponent: float = READINESS_EXPONENT
     forget_rate: float = FORGET_RATE
@@ -109,6 +114,7 @@ class GainParams:
             "format_gain": dict(self.format_gain),
             "skill_gain": dict(self.skill_gain),
             "zone": self.zone,
+            "peak": self.peak,
             "duration_exponent": self.duration_exponent,
             "readiness_exponent": self.readiness_exponent,
             "forget_rate": self.forget_rate,
@@ -122,6 +128,7 @@ class GainParams:
             format_gain={**FORMAT_GAIN, **{k: float(v) for k, v in d["format_gain"].items()}},
             skill_gain={k: float(v) for k, v in d.get("skill_gain", {}).items()},
             zone=float(d["zone"]),
+            peak=float(d.get("peak", PEAK)),  # fits stored before the peak was fitted
             duration_exponent=float(d["duration_exponent"]),
             readiness_exponent=float(d["readiness_exponent"]),
             forget_rate=float(d["forget_rate"]),

@@ -82,6 +82,7 @@ class _Model:
         sd[: len(FORMATS)] = math.hypot(PRIOR_SD["log_practice_gain"], PRIOR_SD["log_format_gain"])
         for name, m, s in (
             ("log_zone", math.log(prior.zone), PRIOR_SD["log_zone"]),
+            ("peak", prior.peak, PRIOR_SD["peak"]),
             ("duration_exponent", prior.duration_exponent, PRIOR_SD["duration_exponent"]),
             ("readiness_exponent", prior.readiness_exponent, PRIOR_SD["readiness_exponent"]),
             ("log_forget_rate", math.log(prior.forget_rate), PRIOR_SD["log_forget_rate"]),
@@ -140,6 +141,7 @@ class _Model:
             format_gain={f: float(g / base) for f, g in zip(FORMATS, gains, strict=True)},
             skill_gain=dict(prior.skill_gain),
             zone=math.exp(theta[_IX["log_zone"]]),
+            peak=float(theta[_IX["peak"]]),
             duration_exponent=float(theta[_IX["duration_exponent"]]),
             readiness_exponent=float(theta[_IX["readiness_exponent"]]),
             forget_rate=math.exp(theta[_IX["log_forget_rate"]]),
@@ -230,6 +232,7 @@ def predict(
     theta = fitted.theta.copy()
     theta[: len(FORMATS)] = np.log(params.practice_gain * params.formats())
     theta[_IX["log_zone"]] = math.log(params.zone)
+    theta[_IX["peak"]] = params.peak
     theta[_IX["duration_exponent"]] = params.duration_exponent
     theta[_IX["readiness_exponent"]] = params.readiness_exponent
     theta[_IX["log_forget_rate"]] = math.log(params.forget_rate)

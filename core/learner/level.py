@@ -147,7 +147,7 @@ def practice_step(
     """How far one completed item moves the level: the practice curve (parameters:
     :mod:`learnwire.core.learner.gain_params`), for single values or broadcast numpy arrays
     alike (the ranker predicts it for every candidate at once)."""
-    fit = np.exp(-(((difficulty - level - 0.05) / params.zone) ** 2) / 2.0)
+    fit = np.exp(-(((difficulty - level - params.peak) / params.zone) ** 2) / 2.0)
     length = (np.maximum(minutes, 1.0) / 10.0) ** params.duration_exponent
     return params.practice_gain * gain * fit * length * (1.0 - level)
 
