@@ -43,7 +43,8 @@ class Sequences:
 def sequences(ev: Evidence) -> Sequences:
     """Group ``ev`` by (person, skill). Only sequences with at least one answer are kept:
     practice no answer follows says nothing about the curve here."""
-    # Labelled difficulty of practised items: p_rel is difficulty - level then - 0.05.
+    # Labelled difficulty of practised items: p_rel is difficulty - level then - 0.05 (a
+    # fixed recording convention of Evidence, not the fitted peak).
     p_difficulty = ev.p_rel + (1.0 - ev.p_headroom) + 0.05
     rows: dict[tuple[int, int], list[tuple]] = {}
     starts: dict[tuple[int, int], float] = {}
