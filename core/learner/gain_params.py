@@ -74,13 +74,11 @@ PRIOR_SD: Mapping[str, float] = MappingProxyType(
     {
         "log_practice_gain": 0.7,
         "log_format_gain": 0.5,  # each format around its ICAP ratio, partial pooling
-        "log_skill_gain": 0.4,  # each skill around the shared gain, partial pooling
         "log_zone": 0.4,
         "peak": 0.15,
         "duration_exponent": 0.25,
         "readiness_exponent": 0.5,
         "log_forget_rate": 1.0,
-        "learner_offset": 1.0,  # logits: each person's ability around the model's level
     }
 )
 
