@@ -20,11 +20,13 @@ from learnwire.plugins.demo.source import DemoParameters
 LEARNWIRE = os.path.join(os.path.dirname(sys.executable), "learnwire")
 
 
-def _report_cli(database_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _report_cli(
+    database_url: str, tmp_path: Path, as_json: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNWIRE_")}
     env.update(LEARNWIRE_DATABASE_URL=database_url, LEARNWIRE_DATA_DIR=str(tmp_path))
     return subprocess.run(
-        [LEARNWIRE, "model", "report", "--json"],
+        [LEARNWIRE, "model", "report", *(["--json"] if as_json else [])],
         env=env,
         capture_output=True,
         text=True,
@@ -70,6 +72,10 @@ def test_gain_report_fits_the_stored_evidence_and_the_service_serves_it(
     shown = _report_cli(database_url, tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["params"] == report["params"]
+    table = _report_cli(database_url, tmp_path, as_json=False)
+    assert table.returncode == 0, table.stderr
+    for name in ("practice_gain", "zone", "peak", "forget_rate", "format_gain[video]"):
+        assert name in table.stdout, table.stdout
 
     # Whatever is stored is what the learner model replays and the ranker reads.
     chosen = GainParams(practice_gain=0.09, format_gain={"video": 2.5}, fitted=True)
