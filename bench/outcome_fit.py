@@ -70,15 +70,16 @@ def fit_in_world(
     cohort: list[tuple[int, Any, np.ndarray, LearnerState]],
     seed: int,
     start: datetime,
+    weeks: int = WARM_WEEKS,
 ) -> tuple[GainParams, dict[str, Any]]:
     """Fit from ``cohort`` (person, latent profile, latent start, the deployment's state
-    for them at ``start``) practising in ``world``."""
+    for them at ``start``) practising in ``world`` for ``weeks``."""
     builder = EvidenceBuilder(model.items, model.items.skills.ids)
     for person, profile, latent, state in cohort:
         learner = Learner(profile, latent.copy(), world, np.random.default_rng([seed, 13, person]))
         recorder = Recorder(model, copy.deepcopy(state), start, builder, person)
         pick = random_in_role(np.random.default_rng([seed, 17, person]))
-        follow(learner, pick, recorder.observe, WARM_WEEKS * 7.0)
+        follow(learner, pick, recorder.observe, weeks * 7.0)
     return fit_with_report(builder.evidence())
 
 

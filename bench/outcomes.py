@@ -3,6 +3,7 @@
     python bench/outcomes.py [--learners 300] [--sample 150] [--weeks 156] [--seeds 7 8 9]
                              [--worlds current stretch ...] [--data-dir DIR]
                              [--particles 500] [--informed-curve WORLD] [--arms ...]
+                             [--warm-people 160] [--warm-weeks 26]
 
 Each simulated learner of the sample organisation is followed from today, with the same
 sessions per week and minutes per session, once per arm (:mod:`outcome_arms`: learnwire,
@@ -77,6 +78,7 @@ def evaluate(
     worlds: tuple[World, ...] = WORLDS,
     curve: str = "fitted",
     warm_people: int = WARM_PEOPLE,
+    warm_weeks: int = WARM_WEEKS,
     particles: int = PARTICLES,
     informed_curve: str | None = None,
     arms: tuple[str, ...] = ARMS,
@@ -104,7 +106,9 @@ def evaluate(
         if curve == "fitted":
             cohort = _cohort(conn, svc, model, resolver, org, seed, people, learners, warm_people)
             for world in worlds:
-                params, fits[world.name] = fit_in_world(model, world, cohort, seed, TODAY)
+                params, fits[world.name] = fit_in_world(
+                    model, world, cohort, seed, TODAY, warm_weeks
+                )
                 served[world.name] = served_with(model, params)
         for person in people:
             profile = latent_profile(org, person)
@@ -204,6 +208,11 @@ def main() -> None:
     )  # fmt: skip
     ap.add_argument("--warm-people", type=int, default=WARM_PEOPLE)
     ap.add_argument(
+        "--warm-weeks", type=int, default=WARM_WEEKS,
+        help="how long the warm-up cohort practises before the fit: the evidence a deployment "
+        "has gathered",
+    )  # fmt: skip
+    ap.add_argument(
         "--arms", nargs="+", choices=ARMS, default=list(ARMS),
         help="arms to follow (learnwire and segmentation always run: the savings need them)",
     )  # fmt: skip
@@ -239,6 +248,7 @@ def main() -> None:
                     worlds=worlds,
                     curve=args.curve,
                     warm_people=args.warm_people,
+                    warm_weeks=args.warm_weeks,
                     particles=args.particles,
                     informed_curve=args.informed_curve,
                     arms=tuple(a for a in ARMS if a in {"learnwire", "segmentation", *args.arms}),
@@ -250,7 +260,7 @@ def main() -> None:
     if args.curve == "fitted":
         print(
             f"practice curve fitted per world from {args.warm_people} other people's "
-            f"statements over {WARM_WEEKS} weeks (random items on their role's skills)"
+            f"statements over {args.warm_weeks} weeks (random items on their role's skills)"
         )
     else:
         print("practice curve: the documented priors (no fit)")
