@@ -49,6 +49,8 @@ class _Step:
 
 @dataclass
 class Tape:
+    """One forward pass as :meth:`Likelihood.backward` replays it."""
+
     shared: np.ndarray
     per_skill: tuple[np.ndarray, np.ndarray, np.ndarray]  # threshold, guess and slip logits
     start: np.ndarray
@@ -80,7 +82,7 @@ class Likelihood:
         """How much each practice row teaches before the zone and headroom."""
         s = self.seq
         return (
-            np.exp(shared[s.fmt[rows, t]])
+            np.exp(shared[s.fmt[rows, t]])  # the log gains lead SHARED, in FORMATS order
             * np.exp(shared[IX["duration_exponent"]] * self.log_minutes[rows, t])
             * np.exp(shared[IX["readiness_exponent"]] * self.log_ready[rows, t])
             * s.share[rows, t]
