@@ -57,33 +57,14 @@ class Evidence:
         return int(both.max()) + 1 if len(both) else 0
 
 
-@dataclass
-class _Pairs:
-    """Each answer with each item practised on its skill, by its person, before it."""
-
-    answer: np.ndarray
-    practice: np.ndarray
-    days: np.ndarray
-
-
-def _pairs(ev: Evidence) -> _Pairs:
-    groups: dict[tuple[int, int], list[int]] = {}
-    for row, key in enumerate(zip(ev.p_learner.tolist(), ev.p_skill.tolist(), strict=True)):
-        groups.setdefault(key, []).append(row)
-    answers, practice = [], []
-    for k, key in enumerate(zip(ev.a_learner.tolist(), ev.a_skill.tolist(), strict=True)):
-        for done in groups.get(key, ()):
-            if ev.p_day[done] < ev.a_day[k]:
-                answers.append(k)
-                practice.append(done)
-    a = np.array(answers, np.int64)
-    p = np.array(practice, np.int64)
-    return _Pairs(a, p, (ev.a_day[a] - ev.p_day[p]).astype(np.float64))
-
-
 def answers_after_practice(ev: Evidence) -> int:
     """How many answers follow practice on their skill (what the gains rest on)."""
-    return len(np.unique(_pairs(ev).answer))
+    first: dict[tuple[int, int], float] = {}
+    practice = zip(ev.p_learner.tolist(), ev.p_skill.tolist(), ev.p_day.tolist(), strict=True)
+    for learner, skill, day in practice:
+        first[learner, skill] = min(day, first.get((learner, skill), day))
+    answers = zip(ev.a_learner.tolist(), ev.a_skill.tolist(), ev.a_day.tolist(), strict=True)
+    return sum(day > first.get((learner, skill), day) for learner, skill, day in answers)
 
 
 def subset(ev: Evidence, learners: np.ndarray) -> Evidence:

@@ -33,7 +33,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .gain_fit import Evidence, subset
+from .gain_fit import Evidence, log_loss, subset
 from .gain_likelihood import IX as _IX
 from .gain_likelihood import SHARED as _SHARED
 from .gain_likelihood import Likelihood, expit
@@ -77,15 +77,11 @@ class _Model:
         self.blocks = [slice(k + j * n_skills, k + (j + 1) * n_skills) for j in range(3)]
         size = k + 3 * n_skills
         mean, sd = np.zeros(size), np.ones(size)
-        gains = np.log(prior.practice_gain * prior.formats())
-        mean[: len(FORMATS)] = gains
+        _set_curve(mean, prior)
         sd[: len(FORMATS)] = math.hypot(PRIOR_SD["log_practice_gain"], PRIOR_SD["log_format_gain"])
+        for name in _CURVE:
+            sd[_IX[name]] = PRIOR_SD[name]
         for name, m, s in (
-            ("log_zone", math.log(prior.zone), PRIOR_SD["log_zone"]),
-            ("peak", prior.peak, PRIOR_SD["peak"]),
-            ("duration_exponent", prior.duration_exponent, PRIOR_SD["duration_exponent"]),
-            ("readiness_exponent", prior.readiness_exponent, PRIOR_SD["readiness_exponent"]),
-            ("log_forget_rate", math.log(prior.forget_rate), PRIOR_SD["log_forget_rate"]),
             ("start_bias", 0.0, START_BIAS_SD),
             ("log_start_sd", math.log(START_SD), START_SD_LOG_SD),
             ("difficulty_slope", 0.0, DIFFICULTY_SLOPE_SD),
@@ -230,23 +226,31 @@ def predict(
         return np.zeros(0), np.zeros(0), np.zeros(0, np.int64)
     model = _Model(seq, len(ev.skill_ids), params, ev)
     theta = fitted.theta.copy()
-    theta[: len(FORMATS)] = np.log(params.practice_gain * params.formats())
-    theta[_IX["log_zone"]] = math.log(params.zone)
-    theta[_IX["peak"]] = params.peak
-    theta[_IX["duration_exponent"]] = params.duration_exponent
-    theta[_IX["readiness_exponent"]] = params.readiness_exponent
-    theta[_IX["log_forget_rate"]] = math.log(params.forget_rate)
+    _set_curve(theta, params)
     predicted = model.forward(theta)[1]
     mask = seq.kind == 1
     who = np.broadcast_to(seq.learner[:, None], seq.kind.shape)[mask]
     return predicted[mask], seq.correct[mask], who
 
 
+#: The curve's parameters other than the format gains, each fitted on the scale its prior
+#: sd is stated on (PRIOR_SD).
+_CURVE = ("log_zone", "peak", "duration_exponent", "readiness_exponent", "log_forget_rate")
+
+
+def _set_curve(theta: np.ndarray, params: GainParams) -> None:
+    """Write ``params``' practice curve into ``theta``'s shared block, in place."""
+    theta[: len(FORMATS)] = np.log(params.practice_gain * params.formats())
+    theta[_IX["log_zone"]] = math.log(params.zone)
+    theta[_IX["peak"]] = params.peak
+    theta[_IX["duration_exponent"]] = params.duration_exponent
+    theta[_IX["readiness_exponent"]] = params.readiness_exponent
+    theta[_IX["log_forget_rate"]] = math.log(params.forget_rate)
+
+
 def _log_loss_of(predicted: np.ndarray, seq: Sequences) -> float:
     mask = seq.kind == 1
-    p = np.clip(predicted[mask], 1e-9, 1 - 1e-9)
-    y = seq.correct[mask]
-    return -float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))) if len(y) else math.nan
+    return log_loss(predicted[mask], seq.correct[mask]) if mask.any() else math.nan
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
