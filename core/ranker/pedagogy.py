@@ -19,8 +19,12 @@ from .items import FORMATS
 
 #: Items at or below this difficulty are introductory and never gated.
 INTRODUCTORY = 0.35
-#: The predicted success we aim for, and how quickly the bonus falls off around it.
-TARGET_SUCCESS, SUCCESS_SPREAD = 0.72, 0.18
+#: How quickly the pitch bonus falls off around the predicted success aimed for (which is
+#: the success predicted where the fitted practice curve peaks: :func:`pitch_success`).
+SUCCESS_SPREAD = 0.18
+#: Success with an item's material against its labelled difficulty: the logistic's slope
+#: and intercept on the author's difficulty scale (72% at 0.04 above the level).
+SUCCESS_SLOPE, SUCCESS_INTERCEPT = 6.0, 1.2
 #: Spaced retrieval: review a mastered skill when this many days passed since practice.
 REVIEW_AFTER_DAYS = 21.0
 #: A completed item is not recommended again within this many days...
@@ -53,7 +57,7 @@ def item_mastery(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
 
 def predicted_success(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
     """Chance the learner succeeds with the item's material: mastery against its labelled
-    difficulty (logistic), 72% a little above the level, where practice teaches most.
+    difficulty (logistic, 72% at 0.04 above the level).
 
     Not the learner model's chance of answering right. Neither the level model's (calibrated
     difficulty, guess and slip: answers barely depend on an item's label, so it cannot tell
@@ -61,7 +65,17 @@ def predicted_success(ctx: RankContext, idx: np.ndarray) -> np.ndarray:
     easiness it fitted, where the person has answered on the skill: on bench/outcomes.py
     (15 people, seeds 7-9) reading the latter cost 2 points held out and 11 in the tuning
     world (docs/outcomes.md), so it is measured, not used."""
-    return 1 / (1 + np.exp(-(6.0 * (item_mastery(ctx, idx) - ctx.items.difficulty[idx]) + 1.2)))
+    gap = item_mastery(ctx, idx) - ctx.items.difficulty[idx]
+    return 1 / (1 + np.exp(-(SUCCESS_SLOPE * gap + SUCCESS_INTERCEPT)))
+
+
+def pitch_success(peak: float) -> float:
+    """The predicted success to aim for: that of an item ``peak`` above the level, where the
+    organisation's fitted practice curve says people learn most. A fixed success target
+    would keep pitching at the prior's peak (+0.05, about 71%) whatever the fit found, and
+    in an organisation whose people learn most well above their level, would hold back
+    the items the curve ranks first."""
+    return float(1 / (1 + np.exp(-(SUCCESS_INTERCEPT - SUCCESS_SLOPE * peak))))
 
 
 def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
@@ -91,7 +105,8 @@ def apply(ctx: RankContext, idx: np.ndarray) -> PedagogyResult:
     keep &= ~((recently | mastered) & ~review)
 
     success = predicted_success(ctx, idx)
-    calibration = np.exp(-(((success - TARGET_SUCCESS) / SUCCESS_SPREAD) ** 2) / 2)
+    aim = pitch_success(state.gain.params.peak)
+    calibration = np.exp(-(((success - aim) / SUCCESS_SPREAD) ** 2) / 2)
     recent = state.recent_practice
     builds_on = np.zeros(n, np.float32)
     if recent.any():

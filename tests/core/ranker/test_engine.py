@@ -208,3 +208,30 @@ def test_engine_expected_progress_reads_the_fitted_practice_curve(catalogue, mak
     st.gain = GainModel.of(fitted, items.skills.ids)
     values = ExpectedProgress().values(RankContext(st, items, NOW, shared), np.array([0, 1]))
     assert values[0] > values[1] > 0
+
+
+def test_engine_pitch_follows_the_fitted_peak(catalogue, make_state):
+    from dataclasses import replace
+
+    from learnwire.core.learner.gain_params import DEFAULT_GAIN, GainModel
+    from learnwire.core.ranker import pedagogy
+    from learnwire.core.ranker.context import RankContext
+
+    items, shared = catalogue
+    st = _lead(make_state, items)
+    near, far = 0, 1  # both on feedback delivery (level 0.2): +0.05 and +0.30 above it
+    items.item_skill[[near, far]] = 0
+    items.item_skill[[near, far], 0] = 1
+    items.difficulty[[near, far]] = [0.25, 0.50]
+    idx = np.array([near, far])
+
+    def multipliers(peak: float) -> np.ndarray:
+        st.gain = GainModel.of(replace(DEFAULT_GAIN, peak=peak, fitted=True), items.skills.ids)
+        return pedagogy.apply(RankContext(st, items, NOW, shared), idx).multiplier
+
+    prior, stretch = multipliers(0.05), multipliers(0.30)
+    # Under the prior's peak the item just above the level is pitched right; where the
+    # organisation's people learn most well above their level, the far item is.
+    assert prior[0] > prior[1]
+    assert stretch[1] > stretch[0]
+    assert abs(pedagogy.pitch_success(0.05) - 0.711) < 1e-3
