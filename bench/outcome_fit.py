@@ -60,7 +60,8 @@ class Recorder:
                 )  # fmt: skip
         i = model.items.by_activity.get(entry.activity_id)
         if i is not None:
-            self.builder.practised(self.key, i, at, self.state.mastery.copy())
+            before = self.state.times_done.get(i, 0.0)
+            self.builder.practised(self.key, i, at, self.state.mastery.copy(), 1.0, before)
         self.arm.observe(learner, entry, answers, day)
 
 

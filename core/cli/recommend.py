@@ -121,10 +121,11 @@ def _print_curve(d: dict) -> None:
             "zone",
             "peak",
             "duration_exponent",
+            "repeat_exponent",
             "readiness_exponent",
             "forget_rate",
         )
-        if name in fitted and name in prior  # a report stored before "peak" was fitted
+        if name in fitted and name in prior  # a report stored before "peak" or repeats
     ]
     counts = d["practice_by_format"]
     before = prior["format_gain"]

@@ -119,3 +119,47 @@ def test_practice_credit_fades_at_the_fitted_forgetting_rate(catalogue, make_sta
     st.fade(100.0)
     assert float(st.mastery[3]) - 0.3 == pytest.approx(credited * np.exp(-1.0), rel=1e-3)
     assert float(st.mastery[0]) == pytest.approx(0.3)  # nothing practised, nothing to fade
+
+
+def test_doing_an_item_again_teaches_less_than_new_material(catalogue, make_state):
+    from learnwire.core.learner.gain_params import DEFAULT_GAIN, GainModel, GainParams
+    from learnwire.core.ranker.builtin import ExpectedProgress
+    from learnwire.core.ranker.context import RankContext
+
+    items, shared = catalogue
+    first, other = (int(i) for i in np.flatnonzero(items.item_skill[:, 3])[:2])
+    items.item_skill[[first, other]] = items.item_skill[first]  # the same skill, weight,
+    items.format_code[[first, other]] = items.format_code[first]  # format, length and
+    items.difficulty[[first, other]] = items.difficulty[first]  # difficulty
+    items.duration[[first, other]] = items.duration[first]
+    items.__dict__.pop("format_gain", None)
+    org = _org(items)
+
+    def credits(st) -> list[float]:
+        steps = []
+        for _ in range(3):
+            st.mastery[:] = 0.3  # the same level each time: only the repeat differs
+            observe_item(st, items, org, first, assessed=False)
+            steps.append(float(st.mastery[3]) - 0.3)
+        return steps
+
+    st = make_state(items, mastery=np.full(len(items.skills.ids), 0.3, np.float32))
+    steps = credits(st)
+    assert st.times_done[first] == 3
+    # The prior's exponent 0.5: the second time teaches sqrt(2) - 1 of the first.
+    assert steps[1] / steps[0] == pytest.approx(2**0.5 - 1, rel=1e-3)
+    assert steps[0] > steps[1] > steps[2] > 0
+    # An organisation whose answers showed repeats teaching like new material.
+    st = make_state(items, mastery=np.full(len(items.skills.ids), 0.3, np.float32))
+    like_new = GainParams(repeat_exponent=1.0, fitted=True)
+    st.gain = GainModel.of(like_new, items.skills.ids)
+    assert credits(st) == pytest.approx([steps[0]] * 3, rel=1e-3)
+
+    # The ranker expects less of the item done three times than of its unseen twin.
+    st = make_state(items, mastery=np.full(len(items.skills.ids), 0.3, np.float32))
+    st.target[3], st.target_weight[3] = 0.8, 1.0
+    st.times_done[first] = 3.0
+    st.gain = GainModel.of(DEFAULT_GAIN, items.skills.ids)
+    ctx = RankContext(st, items, NOW, shared)
+    values = ExpectedProgress().values(ctx, np.array([first, other]))
+    assert values[0] / values[1] == pytest.approx(2 - 3**0.5, rel=1e-3)
