@@ -122,6 +122,8 @@ def _from_facts(
     index = org.skill_index
     hr_levels: dict[int, float] = {}
     years_in_company: float | None = None
+    years_in_role: float | None = None
+    previous: list[tuple[str, float | None]] = []  # (profile id, years held)
     for fact in view_facts:
         kind = fact.fact_type
         if kind == "job_profile":
@@ -149,6 +151,14 @@ def _from_facts(
             hired = facts.date_of(fact.value)
             if hired is not None:
                 years_in_company = max(0.0, (now.date() - hired).days / 365.25)
+        elif kind == "job_profile_start":
+            started = facts.date_of(fact.value)
+            if started is not None:
+                years_in_role = max(0.0, (now.date() - started).days / 365.25)
+        elif kind == "previous_job_profile":
+            pid = facts.profile_id(fact.value) or fact.key
+            if pid:
+                previous.append((pid, facts.years_held(fact.value)))
         elif kind == "stated_priority" and fact.key in index:
             weight = facts.level(fact.value)
             if weight is not None:
@@ -160,10 +170,19 @@ def _from_facts(
     state.mastery = np.full(len(org.params), level.DEFAULT_LEVEL, np.float32)
     # People hold a role because they are near its bar, and grow into it with time:
     # without evidence, a required skill starts at a share of its target that rises with
-    # years in the company (when HR gives a hire date) instead of the generic default.
+    # years in the role (when HR gives the date the person started it; the hire date stands
+    # in when it does not) instead of the generic default. Years in the company alone
+    # read someone who moved from another role as long grown into this one.
     required = state.target > 0
-    share = level.role_prior_share(years_in_company)
+    share = level.role_prior_share(years_in_role if years_in_role is not None else years_in_company)
     state.mastery[required] = np.maximum(state.mastery[required], share * state.target[required])
+    # What a role held before asked for is evidence about those skills (the same reading of
+    # its bar and of the time spent in it), whatever the new role asks.
+    for pid, held in previous:
+        before = org.profiles.get(pid)
+        if before is not None and pid != state.role_id:
+            carried = level.role_prior_share(held) * before.target
+            state.mastery = np.maximum(state.mastery, carried.astype(np.float32))
     for s, lvl in hr_levels.items():
         # An HR-recorded level is the starting point the learner's own evidence refines.
         state.mastery[s] = lvl

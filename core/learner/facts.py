@@ -1,6 +1,7 @@
 """Reading HR and feedback facts the same way whatever source wrote them.
 
-Conventions every source follows (documented in docs/plugins.md):
+Conventions every source follows (docs/sources.md lists what Workday and the HR CSV import
+write):
 
 - ``job_profile``: value is the job profile id, or an object with ``id``.
 - ``skill_level``: key is the skill id; value is a level in [0, 1] or ``{"level": x}``.
@@ -12,6 +13,10 @@ Conventions every source follows (documented in docs/plugins.md):
   90-day forecast.
 - ``stated_priority``: key is the skill id, value the weight in [0, 1].
 - ``hire_date``: value is an ISO date (or ``{"date": ...}``).
+- ``job_profile_start``: when the person started their current job profile, an ISO date (or
+  ``{"date": ...}``).
+- ``previous_job_profile``: a job profile the person held before; value is its id (or an
+  object with ``id``, and optionally ``start_date`` and ``end_date``); key the profile id.
 """
 
 from __future__ import annotations
@@ -41,6 +46,17 @@ def date_of(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def years_held(value: Any) -> float | None:
+    """Years between a value's ``start_date`` and ``end_date`` (None unless both are dates
+    and the end is not before the start)."""
+    if not isinstance(value, dict):
+        return None
+    start, end = date_of(value.get("start_date")), date_of(value.get("end_date"))
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).days / 365.25
 
 
 def level(value: Any) -> float | None:

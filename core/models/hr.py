@@ -17,6 +17,11 @@ class HrFactType(StrEnum):
     MANAGER = "manager"
     LOCATION = "location"
     HIRE_DATE = "hire_date"
+    #: When the worker started their current job profile (value: ISO date).
+    JOB_PROFILE_START = "job_profile_start"
+    #: A job profile the worker held before (key and value ``id``: the profile id; value
+    #: ``start_date`` / ``end_date``: when, where HR knows).
+    PREVIOUS_JOB_PROFILE = "previous_job_profile"
     SKILL_LEVEL = "skill_level"
     PERFORMANCE_GOAL = "performance_goal"
     DEVELOPMENT_ITEM = "development_item"

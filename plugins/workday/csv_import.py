@@ -40,6 +40,9 @@ COLUMNS = (
     "manager_id",
     "location",
     "hire_date",
+    "job_profile_start_date",
+    "previous_job_profile_id",
+    "previous_job_profile_start_date",
 )
 #: US spellings Workday and most HRIS exports use.
 _ALIASES = {"organization_id": "organisation_id", "organization": "organisation"}

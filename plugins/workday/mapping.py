@@ -39,6 +39,8 @@ FACT_CATEGORIES: dict[HrFactType, DataCategory] = {
     HrFactType.MANAGER: DataCategory.HR_PROFILE,
     HrFactType.LOCATION: DataCategory.HR_PROFILE,
     HrFactType.HIRE_DATE: DataCategory.HR_PROFILE,
+    HrFactType.JOB_PROFILE_START: DataCategory.HR_PROFILE,
+    HrFactType.PREVIOUS_JOB_PROFILE: DataCategory.HR_PROFILE,
     HrFactType.SKILL_LEVEL: DataCategory.HR_PROFILE,
     HrFactType.PERFORMANCE_GOAL: DataCategory.PERFORMANCE,
     HrFactType.DEVELOPMENT_ITEM: DataCategory.PERFORMANCE,
@@ -79,6 +81,12 @@ class WorkerRow(BaseModel):
     manager: str | None = Field(default=None, description="The manager's key or employee id.")
     location: str | None = None
     hire_date: date | None = None
+    #: When the worker started their current job profile, and the profile they held before
+    #: it (with its start, where HR has it): what a transfer already knows, and how new
+    #: they are to what their role asks (docs/learning-model.md, starting levels).
+    job_profile_start_date: date | None = None
+    previous_job_profile_id: str | None = None
+    previous_job_profile_start_date: date | None = None
 
 
 def skill_id(raw: str) -> str:
@@ -221,6 +229,18 @@ class PeopleMapping:
             facts.append(self.fact(row, HrFactType.LOCATION, "", row.location))
         if row.hire_date:
             facts.append(self.fact(row, HrFactType.HIRE_DATE, "", row.hire_date.isoformat()))
+        started = row.job_profile_start_date
+        if started:
+            facts.append(self.fact(row, HrFactType.JOB_PROFILE_START, "", started.isoformat()))
+        previous = row.previous_job_profile_id
+        if previous and previous != row.job_profile_id:
+            held_from = row.previous_job_profile_start_date
+            value = {
+                "id": previous,
+                "start_date": held_from.isoformat() if held_from else None,
+                "end_date": started.isoformat() if started else None,
+            }
+            facts.append(self.fact(row, HrFactType.PREVIOUS_JOB_PROFILE, previous, value))
         return facts
 
 

@@ -38,6 +38,9 @@ DEFAULT_COLUMNS: dict[str, str] = {
     "manager": "Manager_ID",
     "location": "Location",
     "hire_date": "Hire_Date",
+    "job_profile_start_date": "Job_Profile_Start_Date",
+    "previous_job_profile_id": "Previous_Job_Profile_ID",
+    "previous_job_profile_start_date": "Previous_Job_Profile_Start_Date",
     "skills": "Skills",
     "skill_id": "Skill_ID",
     "skill": "Skill",
@@ -55,6 +58,10 @@ DEFAULT_COLUMNS: dict[str, str] = {
     "readiness": "Readiness",
     "target_date": "Target_Date",
 }
+
+
+#: Report columns holding dates: Workday writes them with a UTC offset (2015-05-04-08:00).
+_DATES = frozenset({"hire_date", "job_profile_start_date", "previous_job_profile_start_date"})
 
 
 def text(value: Any) -> str:
@@ -159,10 +166,13 @@ class WorkdaySignalSource(SignalSource):
             "manager",
             "location",
             "hire_date",
+            "job_profile_start_date",
+            "previous_job_profile_id",
+            "previous_job_profile_start_date",
         ):
             cell = self.col(detail, name) if detail else ""
             if cell and not values.get(name):
-                values[name] = cell[:10] if name == "hire_date" else cell
+                values[name] = cell[:10] if name in _DATES else cell
         values.setdefault("worker_id", self.col(detail, "worker_id") or None)
         try:
             return WorkerRow.model_validate(values)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from learnwire.core.learner import level
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store
 from learnwire.core.models import (
     ContentItem,
@@ -231,3 +234,40 @@ def kt_features() -> tuple[str, ...]:
     from learnwire.core.learner.practice_history import FEATURES
 
     return FEATURES
+
+
+def test_build_starts_a_transfer_from_their_time_in_the_role_and_their_previous_role(runtime, db):
+    # Two analysts hired eight years ago: one has held the role since; the other moved in
+    # three months ago after five years as analytics lead.
+    learners = _setup(runtime, db, 3)
+    hired = (NOW - timedelta(days=8 * 365)).date().isoformat()
+    moved = (NOW - timedelta(days=91)).date().isoformat()
+    led_from = (NOW - timedelta(days=91 + 5 * 365)).date().isoformat()
+
+    def fact(person: int, kind: HrFactType, value, key: str = "") -> HrFact:
+        ref = IdentityRef(kind="demo", value=f"p{person}")
+        return HrFact(subject=ref, source="demo", data_category=DataCategory.HR_PROFILE,
+                      occurred_at=NOW, fact_type=kind, key=key, value=value)  # fmt: skip
+
+    facts = [
+        fact(1, HrFactType.HIRE_DATE, hired),
+        fact(2, HrFactType.HIRE_DATE, hired),
+        fact(2, HrFactType.JOB_PROFILE_START, moved),
+    ]
+    held = {"id": "lead", "start_date": led_from, "end_date": moved}
+    facts.append(fact(2, HrFactType.PREVIOUS_JOB_PROFILE, held, key="lead"))
+    with db.connection() as conn:
+        runtime.intake().store(conn, SourceBatch(facts=facts), source="demo")
+    svc = RecommendationService(runtime)
+    with db.connection() as conn:
+        ix = svc.model(conn).items.skills.index
+        stayer, _ = svc.state(conn, learners[1], at=NOW)
+        transfer, _ = svc.state(conn, learners[2], at=NOW)
+    ml, coaching = ix["ml"], ix["coaching"]
+    # Eight years in the role: close to its bar (0.7); three months in it: well short.
+    assert stayer.mastery[ml] == pytest.approx(0.7 * level.role_prior_share(8.0), abs=0.01)
+    assert transfer.mastery[ml] == pytest.approx(0.7 * level.role_prior_share(0.25), abs=0.01)
+    assert transfer.mastery[ml] < stayer.mastery[ml] - 0.15
+    # Five years as lead, a role asking for coaching at 0.7: the transfer brings it along.
+    assert transfer.mastery[coaching] == pytest.approx(0.7 * level.role_prior_share(5.0), abs=0.01)
+    assert stayer.mastery[coaching] == pytest.approx(level.DEFAULT_LEVEL)

@@ -82,3 +82,35 @@ def test_hr_import_dry_run_writes_nothing(runtime, db, tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 people checked (dry run, nothing written)" in result.output
     assert _count(db, "learner") == 0
+
+
+HISTORY = """employee_id,email,job_profile_id,hire_date,job_profile_start_date,previous_job_profile_id,previous_job_profile_start_date
+E-3,dee@acme.example,JP-MGR,2019-01-07,2024-02-01,JP-ENG,2019-01-07
+E-4,eve@acme.example,JP-ENG,2020-06-01,,,
+E-5,fay@acme.example,JP-ENG,2020-06-01,2024-13-01,,
+"""  # noqa: E501
+
+
+def test_hr_import_brings_job_history_and_names_a_bad_date(runtime, db, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(HISTORY)
+    result = _invoke(runtime, str(path))
+    assert result.exit_code == 2
+    assert "line 4: job_profile_start_date:" in result.output
+    assert _count(db, "hr_fact") == 0
+    path.write_text(HISTORY.rsplit("E-5", 1)[0])
+    result = _invoke(runtime, str(path))
+    assert result.exit_code == 0, result.output
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT fact_type, key, value FROM hr_fact "
+            "WHERE fact_type IN ('job_profile_start', 'previous_job_profile') ORDER BY 1"
+        ).fetchall()
+    assert rows == [
+        ("job_profile_start", "", "2024-02-01"),
+        (
+            "previous_job_profile",
+            "JP-ENG",
+            {"id": "JP-ENG", "start_date": "2019-01-07", "end_date": "2024-02-01"},
+        ),
+    ]

@@ -33,6 +33,8 @@ def test_sync_workday_brings_people_profiles_teams_and_facts(
         "manager:hr_profile": 3,
         "location:hr_profile": 4,
         "hire_date:hr_profile": 4,
+        "job_profile_start:hr_profile": 1,
+        "previous_job_profile:hr_profile": 1,
         "skill_level:hr_profile": 1,
         "performance_goal:performance": 1,
         "development_item:performance": 1,
@@ -64,6 +66,15 @@ def test_sync_workday_brings_people_profiles_teams_and_facts(
     ]
     hired = _rows(db, "SELECT value FROM hr_fact WHERE fact_type = 'hire_date' ORDER BY 1")
     assert hired[0] == ("2015-05-04",)
+    # Dee's job history: when she started as a manager and the role she held before, which
+    # the learner model's starting levels read (a transfer is not new to everything).
+    started = _rows(db, "SELECT value FROM hr_fact WHERE fact_type = 'job_profile_start'")
+    assert started == [("2024-02-01",)]
+    (before,) = _rows(db, "SELECT key, value FROM hr_fact WHERE fact_type = 'previous_job_profile'")
+    assert before == (
+        "JP-ENG",
+        {"id": "JP-ENG", "start_date": "2019-01-07", "end_date": "2024-02-01"},
+    )
     # The succession row names its target role and date: what the 90-day forecast reads.
     (succession,) = _rows(db, "SELECT value FROM hr_fact WHERE fact_type = 'succession_target'")
     assert succession[0]["job_profile_id"] == "JP-DIR"
