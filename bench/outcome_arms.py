@@ -75,6 +75,8 @@ class Learner:
     world: World
     rng: np.random.Generator
     floor: np.ndarray = field(init=False)
+    #: Completions per item (activity id): some worlds teach a repeat less.
+    done: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.floor = 0.5 * self.latent
@@ -92,7 +94,9 @@ class Learner:
             if entry.questions
             else []
         )
-        self.world.learn(self.latent, entry, self.profile.learn_rate)  # type: ignore[attr-defined]
+        before = self.done.get(entry.activity_id, 0)
+        self.world.learn(self.latent, entry, self.profile.learn_rate, before)  # type: ignore[attr-defined]
+        self.done[entry.activity_id] = before + 1
         return answers
 
 
@@ -266,7 +270,8 @@ def oracle() -> Pick:
         for entry in lib:
             if not _fits(entry, left, fresh):
                 continue
-            after = learner.world.preview(learner.latent, entry, rate)
+            before = learner.done.get(entry.activity_id, 0)
+            after = learner.world.preview(learner.latent, entry, rate, before)
             v = value(learner, after) / entry.item.duration_minutes
             if v > best_value:
                 best, best_value = entry, v

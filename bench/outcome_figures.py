@@ -65,7 +65,9 @@ def held_out_saving(
     result: SeedResult, baseline: str, worlds: tuple[World, ...], arm: str = "learnwire"
 ) -> float:
     """Mean saving over the worlds not used for tuning (nan when there are none)."""
-    values = [saving(result, w.name, baseline, arm) for w in worlds if not w.tuned]
+    values = [
+        saving(result, w.name, baseline, arm) for w in worlds if not (w.tuned or w.diagnostic)
+    ]
     return statistics.fmean(values) if values else math.nan
 
 
@@ -76,6 +78,8 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
     baselines = [b for b in ("segmentation", "adaptive", "random") if b in ran]
     for world in worlds:
         tag = "USED FOR TUNING" if world.tuned else "held out"
+        if world.diagnostic:
+            tag = "DIAGNOSTIC, not held out"
         lines.append(f"\n{world.name} [{tag}]: {world.description}")
         for arm in ran:
             days = Spread.of([r.days[(world.name, arm)] for r in results])
@@ -103,7 +107,7 @@ def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
             lines.append(f"  informed vs segmentation % fewer days {s}")
         lines.extend(_time_lines(results, world.name))
         lines.extend(_fit_lines([r.fits.get(world.name) for r in results]))
-    if any(not w.tuned for w in worlds):
+    if any(not (w.tuned or w.diagnostic) for w in worlds):
         lines.append("\nheld-out worlds (the figure to quote), mean over those worlds per seed")
         lines.append("(target: >= 25% fewer days than segmentation and ahead of adaptive):")
         for baseline in baselines:

@@ -225,6 +225,8 @@ class InformedArm:
         the levels)."""
         profile = learner.profile
         believed = WORLD_INDEX[curve] if curve else learner.world
+        if believed.name not in VECTOR_GAINS:
+            raise ValueError(f"the informed reference has no learning function for {believed.name}")
         self.world = believed
         self.gain = VECTOR_GAINS[believed.name]
         self.post = Posterior(profile, seed, particles)

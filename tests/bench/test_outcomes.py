@@ -171,3 +171,32 @@ def test_outcomes_informed_posterior_follows_the_answers():
 
     prior = mean_level([])
     assert mean_level([False] * 4) < prior < mean_level([True] * 4)
+
+
+def test_outcomes_diagnostic_world_teaches_a_repeat_less_and_stays_out_of_the_held_out_mean():
+    from outcome_figures import SeedResult, held_out_saving
+
+    profile = latent_profile(build_organisation(3, 50), 0)
+    (skill, _, _), *_ = profile.requirements()
+    entry = next(e for e in library() if e.skills[0] == skill)
+
+    def steps(world: str) -> list[float]:
+        learner = Learner(profile, np.full(len(profile.mastery), 0.2), WORLD_INDEX[world],
+                          np.random.default_rng(0))  # fmt: skip
+        out = []
+        for _ in range(3):
+            learner.latent[skill] = 0.2
+            learner.do(entry)
+            out.append(float(learner.latent[skill]) - 0.2)
+        return out
+
+    like_new, fading = steps("current"), steps("repeats_fade")
+    assert like_new == pytest.approx([like_new[0]] * 3)
+    assert fading[0] == pytest.approx(like_new[0])
+    assert fading[1] / fading[0] == pytest.approx(2**0.7 - 1, rel=1e-6)
+    assert "repeats_fade" not in {w.name for w in WORLDS}
+    worlds = (WORLD_INDEX["additive"], WORLD_INDEX["repeats_fade"])
+    result = SeedResult(seed=1, days={}, reached={}, learners=1)
+    for world, days in (("additive", 100.0), ("repeats_fade", 50.0)):
+        result.days[(world, "learnwire")], result.days[(world, "segmentation")] = days, 200.0
+    assert held_out_saving(result, "segmentation", worlds) == pytest.approx(50.0)
