@@ -161,8 +161,6 @@ def _fit_lines(fits: list[dict | None]) -> list[str]:
             f"  curve fit: {fit['answers']} answers, {fit['practice']} items practised; "
             f"{scored}; gain {formats}; zone {p['zone']:.2f} peaking "
             f"{p['peak']:+.2f} above the level, minutes^"
-            f"{p['duration_exponent']:.2f}, a second time teaching "
-            f"{2 ** p['repeat_exponent'] - 1:.2f} of the first, "
-            f"forgetting 1/{1 / p['forget_rate']:.0f} days"
+            f"{p['duration_exponent']:.2f}, forgetting 1/{1 / p['forget_rate']:.0f} days"
         )
     return lines

@@ -60,8 +60,7 @@ class Recorder:
                 )  # fmt: skip
         i = model.items.by_activity.get(entry.activity_id)
         if i is not None:
-            before = self.state.times_done.get(i, 0.0)
-            self.builder.practised(self.key, i, at, self.state.mastery.copy(), 1.0, before)
+            self.builder.practised(self.key, i, at, self.state.mastery.copy())
         self.arm.observe(learner, entry, answers, day)
 
 

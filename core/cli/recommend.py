@@ -121,11 +121,10 @@ def _print_curve(d: dict) -> None:
             "zone",
             "peak",
             "duration_exponent",
-            "repeat_exponent",
             "readiness_exponent",
             "forget_rate",
         )
-        if name in fitted and name in prior  # a report stored before "peak" or repeats
+        if name in fitted and name in prior  # a report stored before "peak" was fitted
     ]
     counts = d["practice_by_format"]
     before = prior["format_gain"]

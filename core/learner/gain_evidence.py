@@ -34,7 +34,7 @@ class EvidenceBuilder:
         self.items, self.skill_ids = items, list(skill_ids)
         self.learners: dict[Hashable, int] = {}
         self.answers: list[tuple[int, int, float, float, float, float, bool, float, float]] = []
-        self.practice: list[tuple[float, ...]] = []
+        self.practice: list[tuple[int, int, float, int, float, float, float, float, float]] = []
 
     def _learner(self, key: Hashable) -> int:
         return self.learners.setdefault(key, len(self.learners))
@@ -56,16 +56,10 @@ class EvidenceBuilder:
         self.answers.append((*row, params.guess, params.slip, correct, start_level, difficulty))
 
     def practised(
-        self,
-        learner: Hashable,
-        item: int,
-        day: float,
-        levels: np.ndarray,
-        share: float = 1.0,
-        done_before: float = 0.0,
+        self, learner: Hashable, item: int, day: float, levels: np.ndarray, share: float = 1.0
     ) -> None:
         """``share`` of catalogue item ``item`` done on ``day``, the person's levels as the
-        learner model held them just before, after ``done_before`` of the same item."""
+        learner model held them just before."""
         items = self.items
         who = self._learner(learner)
         fmt, minutes = int(items.format_code[item]), float(items.duration[item])
@@ -75,11 +69,11 @@ class EvidenceBuilder:
             lvl = float(levels[s])
             ready = readiness_of(levels, prerequisites[s])
             row = (who, s, day, fmt, minutes, difficulty - lvl - 0.05, 1.0 - lvl, ready)
-            self.practice.append((*row, weight * share, done_before))
+            self.practice.append((*row, weight * share))
 
     def evidence(self) -> Evidence:
         a = np.array(self.answers, np.float64).reshape(-1, 9)
-        p = np.array(self.practice, np.float64).reshape(-1, 10)
+        p = np.array(self.practice, np.float64).reshape(-1, 9)
         return Evidence(
             skill_ids=self.skill_ids,
             a_learner=a[:, 0].astype(np.int64),
@@ -98,7 +92,6 @@ class EvidenceBuilder:
             p_headroom=p[:, 6],
             p_ready=p[:, 7],
             p_share=p[:, 8],
-            p_repeat=p[:, 9],
             a_start=a[:, 7],
             a_difficulty=a[:, 8],
         )
@@ -109,8 +102,8 @@ def add_view(
 ) -> None:
     """One person's answers and practice, as their governed view shows them."""
     start, practice = replay_evidence(view, items, org)
-    for done, day, levels, share, before in practice:
-        builder.practised(view.learner_id, done, day, levels, share, before)
+    for done, day, levels, share in practice:
+        builder.practised(view.learner_id, done, day, levels, share)
     index = org.skill_index
     for e in view.events:
         if e.data_category != "assessment":

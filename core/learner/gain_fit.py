@@ -27,8 +27,7 @@ class Evidence:
     Answers: ``a_offset`` is (starting level - effective difficulty) / ELO_SCALE.
     Practice: ``p_rel`` is labelled difficulty - level then - 0.05, ``p_headroom`` is
     1 - level then, ``p_ready`` the readiness then, ``p_share`` the skill's weight in the
-    item times the share of the item done, ``p_repeat`` how much of the same item the person
-    had done before (0 the first time)."""
+    item times the share of the item done."""
 
     skill_ids: Sequence[str]
     a_learner: np.ndarray
@@ -51,7 +50,6 @@ class Evidence:
     #: difficulty (what :mod:`~learnwire.core.learner.gain_sml` integrates around).
     a_start: np.ndarray
     a_difficulty: np.ndarray
-    p_repeat: np.ndarray
 
     @property
     def n_learners(self) -> int:

@@ -26,7 +26,6 @@ SHARED = (
     "log_zone",
     "peak",
     "duration_exponent",
-    "log_repeat_exponent",
     "readiness_exponent",
     "log_forget_rate",
     "start_bias",
@@ -73,20 +72,6 @@ class Likelihood:
         # The parts of each practice's weight that no parameter touches.
         self.log_minutes = np.log(np.maximum(seq.minutes, 1.0) / 10.0)
         self.log_ready = np.log(np.maximum(seq.ready, 1e-3))
-        # (n + 1) ** e - n ** e as (n + 1) ** e - exp(e * log n), with n ** e = 0 at n = 0.
-        self.log_done = np.log(np.maximum(seq.repeat, 0.0) + 1.0)
-        self.log_before = np.log(np.maximum(seq.repeat, 1e-300))
-        self.repeated = seq.repeat > 0
-
-    def _repeat(self, shared: np.ndarray, rows: np.ndarray, t: int) -> tuple[np.ndarray, ...]:
-        """The repeat factor of each practice row, and its derivative in the exponent's
-        log (a positive exponent keeps every repeat's factor positive)."""
-        e = math.exp(shared[IX["log_repeat_exponent"]])
-        after = np.exp(e * self.log_done[rows, t])
-        before = np.where(self.repeated[rows, t], np.exp(e * self.log_before[rows, t]), 0.0)
-        factor = np.maximum(after - before, 1e-12)
-        slope = after * self.log_done[rows, t] - before * self.log_before[rows, t]
-        return factor, e * slope
 
     def _start(self, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sd = math.exp(shared[IX["log_start_sd"]])
@@ -100,7 +85,6 @@ class Likelihood:
             np.exp(shared[s.fmt[rows, t]])  # the log gains lead SHARED, in FORMATS order
             * np.exp(shared[IX["duration_exponent"]] * self.log_minutes[rows, t])
             * np.exp(shared[IX["readiness_exponent"]] * self.log_ready[rows, t])
-            * self._repeat(shared, rows, t)[0]
             * s.share[rows, t]
         )
 
@@ -204,8 +188,6 @@ class Likelihood:
                 )
                 grad[IX["duration_exponent"]] += g_weight @ self.log_minutes[practised, t]
                 grad[IX["readiness_exponent"]] += g_weight @ self.log_ready[practised, t]
-                factor, d_factor = self._repeat(shared, practised, t)
-                grad[IX["log_repeat_exponent"]] += g_weight @ (d_factor / factor)
                 grad[IX["log_zone"]] += float(np.sum(added * r**2))
                 grad[IX["peak"]] += float(np.sum(added * r)) / zone
             if n_a:

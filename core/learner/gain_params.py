@@ -6,9 +6,8 @@ One completed item of ``minutes`` on a skill at level ``L`` moves it by
 
     practice_gain * format_gain[format] * skill_gain[skill] * readiness ** readiness_exponent
         * exp(-(difficulty - L - peak)**2 / (2 zone**2)) * (minutes / 10) ** duration_exponent
-        * ((n + 1) ** repeat_exponent - n ** repeat_exponent) * (1 - L)
+        * (1 - L)
 
-where ``n`` is how much of the same item the person had already done (0 the first time),
 and practice credit no answer has confirmed fades at ``forget_rate`` per day. Every default
 below is a prior, stated with its source; none was chosen on the sample organisation. The
 fit moves each one only as far as the organisation's answers support (Gaussian priors on
@@ -60,14 +59,6 @@ PEAK = 0.05
 #: Returns on time on task diminish: the power law of practice (Newell & Rosenbloom 1981)
 #: puts the exponent below 1; 0.5 is the middle of the range it reports.
 DURATION_EXPONENT = 0.5
-#: Doing an item again is more time on the same material, so it teaches less than new
-#: material: by the power law of practice again (Newell & Rosenbloom 1981), the (n+1)th time
-#: teaches (n+1)**e - n**e of the first, 0.41 the second time at e = 0.5 and 0.27 the
-#: fourth. Rereading's small returns (Callender & McDaniel 2009, "The limited benefits of
-#: rereading educational texts", Contemp. Educ. Psychol.) point the same way; retrieval
-#: practice's larger ones (Roediger & Karpicke 2006) the other, hence a fitted exponent
-#: (1: a repeat teaches like new material).
-REPEAT_EXPONENT = 0.5
 #: Practice on a skill whose prerequisites fall short teaches in proportion to readiness
 #: (exponent 1), never below the floor: prerequisite structure in knowledge spaces
 #: (Doignon & Falmagne 1999) says how, not how much, so the exponent is fitted.
@@ -86,7 +77,6 @@ PRIOR_SD: Mapping[str, float] = MappingProxyType(
         "log_zone": 0.4,
         "peak": 0.15,
         "duration_exponent": 0.25,
-        "log_repeat_exponent": 0.5,
         "readiness_exponent": 0.5,
         "log_forget_rate": 1.0,
     }
@@ -104,7 +94,6 @@ class GainParams:
     zone: float = ZONE
     peak: float = PEAK
     duration_exponent: float = DURATION_EXPONENT
-    repeat_exponent: float = REPEAT_EXPONENT
     readiness_exponent: float = READINESS_EXPONENT
     forget_rate: float = FORGET_RATE
     #: Whether these came from a fit (False: the documented defaults).
@@ -125,7 +114,6 @@ class GainParams:
             "zone": self.zone,
             "peak": self.peak,
             "duration_exponent": self.duration_exponent,
-            "repeat_exponent": self.repeat_exponent,
             "readiness_exponent": self.readiness_exponent,
             "forget_rate": self.forget_rate,
             "fitted": self.fitted,
@@ -140,8 +128,6 @@ class GainParams:
             zone=float(d["zone"]),
             peak=float(d.get("peak", PEAK)),  # fits stored before the peak was fitted
             duration_exponent=float(d["duration_exponent"]),
-            # fits stored before repeats were modelled
-            repeat_exponent=float(d.get("repeat_exponent", REPEAT_EXPONENT)),
             readiness_exponent=float(d["readiness_exponent"]),
             forget_rate=float(d["forget_rate"]),
             fitted=bool(d.get("fitted", True)),

@@ -21,7 +21,7 @@ class Sequences:
 
     ``kind`` is 0 (padding), 1 (an answer) or 2 (practice). Answers carry the labelled
     difficulty and whether they were right; practice carries the format, minutes, labelled
-    difficulty, readiness, share and how much of the same item was done before."""
+    difficulty, readiness and share."""
 
     learner: np.ndarray  # per sequence
     skill: np.ndarray  # per sequence
@@ -34,7 +34,6 @@ class Sequences:
     minutes: np.ndarray
     ready: np.ndarray
     share: np.ndarray
-    repeat: np.ndarray
 
     @property
     def size(self) -> int:
@@ -52,7 +51,7 @@ def sequences(ev: Evidence) -> Sequences:
     for i in range(len(ev.a_day)):
         key = (int(ev.a_learner[i]), int(ev.a_skill[i]))
         rows.setdefault(key, []).append(
-            (ev.a_day[i], 1, ev.a_difficulty[i], ev.a_correct[i], 0, 10.0, 1.0, 0.0, 0.0)
+            (ev.a_day[i], 1, ev.a_difficulty[i], ev.a_correct[i], 0, 10.0, 1.0, 0.0)
         )
         starts.setdefault(key, float(ev.a_start[i]))
     for i in range(len(ev.p_day)):
@@ -60,7 +59,7 @@ def sequences(ev: Evidence) -> Sequences:
         if key in rows:
             rows[key].append(
                 (ev.p_day[i], 2, p_difficulty[i], 0.0, int(ev.p_format[i]), ev.p_minutes[i],
-                 ev.p_ready[i], ev.p_share[i], ev.p_repeat[i])
+                 ev.p_ready[i], ev.p_share[i])
             )  # fmt: skip
     keys = sorted(rows)
     if len(keys) > MAX_SEQUENCES:
@@ -84,14 +83,14 @@ def sequences(ev: Evidence) -> Sequences:
         for name, dtype in (
             ("kind", np.int8), ("day", np.float64), ("difficulty", np.float64),
             ("correct", np.float64), ("fmt", np.int64), ("minutes", np.float64),
-            ("ready", np.float64), ("share", np.float64), ("repeat", np.float64),
+            ("ready", np.float64), ("share", np.float64),
         )
     }  # fmt: skip
     for i, key in enumerate(keys):
         # A stable sort, and answers were listed before practice: at the same moment an
         # answer comes first, since it is evidence of what was practised before it.
         ordered = sorted(rows[key], key=lambda r: r[0])
-        for t, (day, kind, diff, y, fmt, minutes, ready, share, repeat) in enumerate(ordered):
+        for t, (day, kind, diff, y, fmt, minutes, ready, share) in enumerate(ordered):
             arrays["kind"][i, t] = kind
             arrays["day"][i, t] = day
             arrays["difficulty"][i, t] = diff
@@ -100,7 +99,6 @@ def sequences(ev: Evidence) -> Sequences:
             arrays["minutes"][i, t] = minutes
             arrays["ready"][i, t] = ready
             arrays["share"][i, t] = share
-            arrays["repeat"][i, t] = repeat
         if ordered:
             last = ordered[-1][0]
             arrays["day"][i, len(ordered) :] = last

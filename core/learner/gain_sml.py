@@ -139,7 +139,6 @@ class _Model:
             zone=math.exp(theta[_IX["log_zone"]]),
             peak=float(theta[_IX["peak"]]),
             duration_exponent=float(theta[_IX["duration_exponent"]]),
-            repeat_exponent=math.exp(theta[_IX["log_repeat_exponent"]]),
             readiness_exponent=float(theta[_IX["readiness_exponent"]]),
             forget_rate=math.exp(theta[_IX["log_forget_rate"]]),
             fitted=True,
@@ -236,14 +235,7 @@ def predict(
 
 #: The curve's parameters other than the format gains, each fitted on the scale its prior
 #: sd is stated on (PRIOR_SD).
-_CURVE = (
-    "log_zone",
-    "peak",
-    "duration_exponent",
-    "log_repeat_exponent",
-    "readiness_exponent",
-    "log_forget_rate",
-)
+_CURVE = ("log_zone", "peak", "duration_exponent", "readiness_exponent", "log_forget_rate")
 
 
 def _set_curve(theta: np.ndarray, params: GainParams) -> None:
@@ -252,7 +244,6 @@ def _set_curve(theta: np.ndarray, params: GainParams) -> None:
     theta[_IX["log_zone"]] = math.log(params.zone)
     theta[_IX["peak"]] = params.peak
     theta[_IX["duration_exponent"]] = params.duration_exponent
-    theta[_IX["log_repeat_exponent"]] = math.log(params.repeat_exponent)
     theta[_IX["readiness_exponent"]] = params.readiness_exponent
     theta[_IX["log_forget_rate"]] = math.log(params.forget_rate)
 

@@ -152,14 +152,6 @@ def practice_step(
     return params.practice_gain * gain * fit * length * (1.0 - level)
 
 
-def repeat_factor(done_before: Any, exponent: float) -> Any:
-    """Share of an item's first-time teaching that doing it again teaches, after
-    ``done_before`` of it (0 the first time, 1 after one completion; single values or numpy
-    arrays): the power law of practice over time on the same material."""
-    n = np.maximum(done_before, 0.0)
-    return (n + 1.0) ** exponent - n**exponent
-
-
 def format_gains(formats: Sequence[str], params: GainParams = DEFAULT_GAIN) -> np.ndarray:
     """The format gain for each of ``formats`` (a catalogue's format codes)."""
     return params.formats(formats)

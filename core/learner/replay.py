@@ -23,9 +23,8 @@ from .state import LearnerState
 
 #: (skill, level before the answer, labelled difficulty, correct) per answer replayed.
 Answers = list[tuple[int, float, float, bool]]
-#: (item, day, levels before, share done, how much of the item was done before) per item
-#: practised, for the practice curve's fit.
-Practice = list[tuple[int, float, np.ndarray, float, float]]
+#: (item, day, levels before, share done) per item practised, for the practice curve's fit.
+Practice = list[tuple[int, float, np.ndarray, float]]
 
 
 @dataclass
@@ -79,8 +78,7 @@ class Replay:
         if e.completion or engagement.verb_kind(e.verb) == "complete":
             if item is not None:
                 if self.practice is not None:
-                    before = state.times_done.get(item, 0.0)
-                    self.practice.append((item, stamp / 86400.0, state.mastery.copy(), 1.0, before))
+                    self.practice.append((item, stamp / 86400.0, state.mastery.copy(), 1.0))
                 observe_item(state, items, org, item, assessed=assessed)
             else:
                 for s in skills:
@@ -91,8 +89,7 @@ class Replay:
             # Part of an item done (a video watched halfway) still taught something.
             share = min(0.95, e.duration_seconds / (60.0 * minutes))
             if self.practice is not None:
-                before = state.times_done.get(item, 0.0)
-                self.practice.append((item, stamp / 86400.0, state.mastery.copy(), share, before))
+                self.practice.append((item, stamp / 86400.0, state.mastery.copy(), share))
             observe_item(state, items, org, item, share=share, assessed=False)
 
 
@@ -183,20 +180,13 @@ def observe_item(
     share: float = 1.0,
 ) -> None:
     """``share`` of catalogue item ``item`` done: each of its skills learns in proportion to
-    the skill's weight in the item, the format, how ready the learner is for it and how much
-    of it they had done before."""
+    the skill's weight in the item, the format and how ready the learner is for it."""
     # Readiness before the item (what it teaches one skill must not speed up another).
     pairs = items.skills_of[item]
     prerequisites = items.skills.prerequisites
-    params = state.gain.params
-    ready = [
-        level.readiness_of(state.mastery, prerequisites[s], params.readiness_exponent)
-        for s, _ in pairs
-    ]
-    before = state.times_done.get(item, 0.0)
-    state.times_done[item] = before + share
+    exponent = state.gain.params.readiness_exponent
+    ready = [level.readiness_of(state.mastery, prerequisites[s], exponent) for s, _ in pairs]
     fmt = float(state.gain.format_gain[items.format_code[item]])
-    fmt *= float(level.repeat_factor(before, params.repeat_exponent))
     difficulty, minutes = float(items.difficulty[item]), float(items.duration[item])
     for (s, share_of_item), r in zip(pairs, ready, strict=True):
         observe_completion(

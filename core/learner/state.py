@@ -126,9 +126,6 @@ class LearnerState:
     done_items: dict[int, datetime] = field(default_factory=dict)
     #: item index -> weight of positive engagement (completed, passed, saved).
     engaged_items: dict[int, float] = field(default_factory=dict)
-    #: item index -> how much of it the person has done (1 per completion, the share of a
-    #: partial one): a repeat teaches less than new material (gain_params.REPEAT_EXPONENT).
-    times_done: dict[int, float] = field(default_factory=dict)
     #: Days since each skill was last practised (inf = never), and recent-practice weight.
     days_since_practice: np.ndarray = field(default_factory=_unset)
     recent_practice: np.ndarray = field(default_factory=_unset)

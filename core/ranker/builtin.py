@@ -123,10 +123,9 @@ class ExpectedProgress(_Signal):
     The learner model's practice curve (:mod:`learnwire.core.learner.level`), with the
     parameters fitted from the organisation's answers (:mod:`~learnwire.core.learner.gain_sml`;
     documented defaults before a fit), predicts each skill's new level after the item — by
-    its format, skill, minutes, difficulty relative to the level, readiness and how much of it
-    the person has done before — and the expected shortfall's slope turns that into progress
-    towards the targets that still matter. Divided by the item's minutes, so a short,
-    well-pitched item wins.
+    its format, skill, minutes, difficulty relative to the level and readiness — and the expected
+    shortfall's slope turns that into progress towards the targets that still matter.
+    Divided by the item's minutes, so a short, well-pitched item wins.
     """
 
     name = "expected_progress"
@@ -139,7 +138,7 @@ class ExpectedProgress(_Signal):
         minutes = items.duration[idx]
         fitted = s.gain  # the organisation's fitted practice curve (defaults before a fit)
         per_skill = ctx.readiness * fitted.skill_gain
-        fmt = fitted.format_gain[items.format_code[idx]] * ctx.repeat_factor[idx]
+        fmt = fitted.format_gain[items.format_code[idx]]
         gain = fmt[:, None] * per_skill[None, :] * items.skill_share[idx]
         step = practice_step(  # [candidate, skill]
             s.mastery[None, :],

@@ -121,18 +121,6 @@ class RankContext:
             days[positions] = (at - stamps) / 86400
         return days
 
-    @cached_property
-    def repeat_factor(self) -> np.ndarray:
-        """Per item: the share of its first-time teaching doing it (again) teaches now."""
-        factor = np.ones(len(self.items), np.float32)
-        done = self.state.times_done
-        if done:
-            positions = np.fromiter(done, np.int64)
-            before = np.fromiter(done.values(), np.float64)
-            exponent = self.state.gain.params.repeat_exponent
-            factor[positions] = level.repeat_factor(before, exponent)
-        return factor
-
     def verdict_mask(self, *verdicts: str) -> np.ndarray:
         """Per item: whether the learner's latest verdict on it is one of ``verdicts``."""
         mask = np.zeros(len(self.items), bool)
