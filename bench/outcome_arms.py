@@ -238,6 +238,7 @@ class _PretestTime:
     """The pre-test as a pseudo item: it takes time and teaches nothing."""
 
     def __init__(self, minutes: float) -> None:
+        self.activity_id = ""  # nothing to repeat: it teaches nothing
         self.skills: tuple[int, ...] = ()
         self.weights: tuple[float, ...] = ()
         self.questions = 0
