@@ -184,3 +184,20 @@ def test_validation_processor_with_unknown_purpose_points_at_its_line(policy_cop
     [problem] = _problems(policy_copy)
     assert problem.startswith("processors.yaml:") and "processors.anthropic.purpose" in problem
     assert "unknown purpose;" in problem and "profiling" not in problem
+
+
+def test_validation_policies_can_name_every_hr_fact_type():
+    # A compliance officer dropping or scoping an HR fact type must be able to name each
+    # one a source can write, and only those.
+    import json
+
+    from learnwire.core.models import HrFactType
+
+    schema = json.loads((Path(documents.__file__).parent / "schema.json").read_text())
+    assert set(schema["$defs"]["fact_types"]["items"]["enum"]) == {t.value for t in HrFactType}
+
+
+def test_validation_a_source_may_drop_the_job_history_fact_types(policy_copy):
+    _edit(policy_copy / "intake.yaml", "drop_fact_types: []",
+          "drop_fact_types: [previous_job_profile, job_profile_start]")  # fmt: skip
+    load_directory(policy_copy)
