@@ -150,11 +150,11 @@ def _from_facts(
         elif kind == "hire_date":
             hired = facts.date_of(fact.value)
             if hired is not None:
-                years_in_company = max(0.0, (now.date() - hired).days / 365.25)
+                years_in_company = facts.years_between(hired, now.date())
         elif kind == "job_profile_start":
             started = facts.date_of(fact.value)
             if started is not None:
-                years_in_role = max(0.0, (now.date() - started).days / 365.25)
+                years_in_role = facts.years_between(started, now.date())
         elif kind == "previous_job_profile":
             pid = facts.profile_id(fact.value) or fact.key
             if pid:

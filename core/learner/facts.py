@@ -48,6 +48,11 @@ def date_of(value: Any) -> date | None:
     return None
 
 
+def years_between(start: date, end: date) -> float:
+    """Whole days from ``start`` to ``end`` in years (0 when ``end`` comes first)."""
+    return max(0.0, (end - start).days / 365.25)
+
+
 def years_held(value: Any) -> float | None:
     """Years between a value's ``start_date`` and ``end_date`` (None unless both are dates
     and the end is not before the start)."""
@@ -56,7 +61,7 @@ def years_held(value: Any) -> float | None:
     start, end = date_of(value.get("start_date")), date_of(value.get("end_date"))
     if start is None or end is None or end < start:
         return None
-    return (end - start).days / 365.25
+    return years_between(start, end)
 
 
 def level(value: Any) -> float | None:
