@@ -71,6 +71,16 @@ def held_out_saving(
     return statistics.fmean(values) if values else math.nan
 
 
+def _answer_phrase(answer: dict[str, float] | None) -> str:
+    """The fitted answer model's view of the learner model's starting levels."""
+    if not answer:
+        return ""
+    return (
+        f"; starts off by {answer['start_bias']:+.3f} on average (sd {answer['start_sd']:.3f}), "
+        f"answer scale {answer['scale']:.3f}"
+    )
+
+
 def report(results: list[SeedResult], worlds: tuple[World, ...]) -> list[str]:
     ran = [a for a in ARMS if all((w.name, a) in r.days for r in results for w in worlds)]
     lines = [f"seeds {[r.seed for r in results]}, learners followed per seed "
@@ -162,5 +172,6 @@ def _fit_lines(fits: list[dict | None]) -> list[str]:
             f"{scored}; gain {formats}; zone {p['zone']:.2f} peaking "
             f"{p['peak']:+.2f} above the level, minutes^"
             f"{p['duration_exponent']:.2f}, forgetting 1/{1 / p['forget_rate']:.0f} days"
+            + _answer_phrase(fit.get("answer_model"))
         )
     return lines

@@ -123,6 +123,7 @@ def _print_curve(d: dict) -> None:
             "duration_exponent",
             "readiness_exponent",
             "forget_rate",
+            "start_sd",
         )
         if name in fitted and name in prior  # a report stored before "peak" was fitted
     ]

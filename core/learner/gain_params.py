@@ -68,6 +68,13 @@ MIN_READINESS = 0.25
 #: year lose much of what was learned (Arthur, Bennett, Stanush & McNelly 1998, meta-analysis
 #: of skill decay, Human Performance 11(1)).
 FORGET_RATE = 1.0 / 365.0
+#: How far the learner model's starting level of a skill (from role, tenure and job history,
+#: before any answer) is off, one sd in level units. A judgement: the role prior spans
+#: 0.6..0.95 of a target, about 0.2 level units on a target of 0.6, and a level anywhere in
+#: that span is plausible for a given tenure. The fit (gain_sml) estimates it from the
+#: organisation's answers with the start integrated out, and the level's uncertainty reads
+#: the fitted value (LearnerState.level_sd).
+START_SD = 0.15
 
 #: Prior sd of each parameter on the scale it is fitted on (log for the positive ones).
 PRIOR_SD: Mapping[str, float] = MappingProxyType(
@@ -96,6 +103,9 @@ class GainParams:
     duration_exponent: float = DURATION_EXPONENT
     readiness_exponent: float = READINESS_EXPONENT
     forget_rate: float = FORGET_RATE
+    #: Not part of the curve: how far starting levels are off (served beside it, since the
+    #: same fit estimates it and the level's uncertainty reads it).
+    start_sd: float = START_SD
     #: Whether these came from a fit (False: the documented defaults).
     fitted: bool = False
 
@@ -116,6 +126,7 @@ class GainParams:
             "duration_exponent": self.duration_exponent,
             "readiness_exponent": self.readiness_exponent,
             "forget_rate": self.forget_rate,
+            "start_sd": self.start_sd,
             "fitted": self.fitted,
         }
 
@@ -130,6 +141,7 @@ class GainParams:
             duration_exponent=float(d["duration_exponent"]),
             readiness_exponent=float(d["readiness_exponent"]),
             forget_rate=float(d["forget_rate"]),
+            start_sd=float(d.get("start_sd", START_SD)),  # fits stored before it was served
             fitted=bool(d.get("fitted", True)),
         )
 

@@ -37,7 +37,7 @@ from .gain_fit import Evidence, log_loss, subset
 from .gain_likelihood import IX as _IX
 from .gain_likelihood import SHARED as _SHARED
 from .gain_likelihood import Likelihood, expit
-from .gain_params import DEFAULT_GAIN, FORMATS, PRIOR_SD, GainParams
+from .gain_params import DEFAULT_GAIN, FORMATS, PRIOR_SD, START_SD, GainParams
 from .gain_sequences import Sequences, sequences
 from .level import ELO_SCALE
 
@@ -50,7 +50,7 @@ _ITERATIONS, _RATE = 300, 0.05
 #: last _PATIENCE iterations.
 _TOL, _PATIENCE = 2e-5, 20
 #: Priors of the answer model and the start (level units, logits for guess and slip).
-START_BIAS_SD, START_SD, START_SD_LOG_SD = 0.1, 0.15, 0.5
+START_BIAS_SD, START_SD_LOG_SD = 0.1, 0.5
 THRESHOLD_SD, DIFFICULTY_SLOPE_SD, SCALE_LOG_SD, RATE_LOGIT_SD = 0.15, 0.3, 1.0, 1.0
 
 
@@ -141,6 +141,7 @@ class _Model:
             duration_exponent=float(theta[_IX["duration_exponent"]]),
             readiness_exponent=float(theta[_IX["readiness_exponent"]]),
             forget_rate=math.exp(theta[_IX["log_forget_rate"]]),
+            start_sd=math.exp(theta[_IX["log_start_sd"]]),
             fitted=True,
         )
 

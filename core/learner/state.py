@@ -35,8 +35,9 @@ def phi_cdf(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.sign(z) * erf)
 
 
-#: The level estimate's uncertainty never narrows below this (see LearnerState.level_sd).
-LEVEL_SD_FLOOR = 0.08
+#: The share of a normal's sd left once answers say only that the level lies above a
+#: threshold at its mean: the sd of a half-normal, sqrt(1 - 2/pi) (see LearnerState.level_sd).
+HALF_NORMAL_SHARE = math.sqrt(1.0 - 2.0 / math.pi)
 
 
 @dataclass(frozen=True)
@@ -207,16 +208,19 @@ class LearnerState:
 
     @property
     def level_sd(self) -> np.ndarray:
-        """Uncertainty of the level estimate: wide without evidence, narrowing with it, but
-        never below what the model's own assumptions allow: above where a skill's answers
-        switch from wrong to right, answers cannot tell levels apart, so the level rests on
-        the starting estimate and practice credited at a pace answers only partly reveal.
-        On the sample organisation, levels near the role's targets are off by about 0.08
-        (root mean square), however much evidence they rest on."""
+        """Uncertainty of the level estimate: before any evidence, how far the organisation's
+        answers show starting levels to be off (the fitted ``start_sd``; a stated default
+        before a fit), narrowing with evidence, but never below what answers can tell: above
+        where a skill's answers switch from wrong to right they cannot tell levels apart, so
+        at best they cut the starting spread to the part above that switch. With the switch
+        at the estimate itself that is a half-normal, whose sd is 0.60 of the spread."""
+        start_sd = float(self.gain.params.start_sd)
         return self._memo(
             "level_sd",
-            (self.evidence,),
-            lambda: np.maximum(LEVEL_SD_FLOOR, 0.15 / np.sqrt(1.0 + self.evidence / 4.0)),
+            (self.evidence, np.array([start_sd])),
+            lambda: np.maximum(
+                HALF_NORMAL_SHARE * start_sd, start_sd / np.sqrt(1.0 + self.evidence / 4.0)
+            ),
         )
 
     @property
@@ -234,7 +238,7 @@ class LearnerState:
             shortfall = (self.target - self.mastery) * phi_cdf(z) + sd * phi_pdf(z)
             return np.clip(shortfall, 0, 1) * (self.target > 0)
 
-        return self._memo("gap", (self.target, self.mastery, self.evidence), compute)
+        return self._memo("gap", (self.target, self.mastery, self.level_sd), compute)
 
     def weighted_need(self) -> np.ndarray:
         """What matters now per skill: role gaps weighted by importance, goals, team needs
@@ -249,7 +253,7 @@ class LearnerState:
         inputs = (
             self.target,
             self.mastery,
-            self.evidence,
+            self.level_sd,
             self.target_weight,
             self.goals,
             self.team_gap,

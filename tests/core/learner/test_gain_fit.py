@@ -122,6 +122,9 @@ def test_gain_fit_recovers_known_parameters_with_uncertain_starts_and_steep_answ
     assert answers is not None
     assert abs(math.log(answers.scale / SCALE)) < 0.5
     assert abs(answers.start_sd - START_SD) < 0.04
+    # Served with the curve: the level's uncertainty reads it (LearnerState.level_sd).
+    assert fitted.start_sd == answers.start_sd
+    assert GainParams.from_dict(fitted.as_dict()).start_sd == fitted.start_sd
     # Where answers switch, relative to one another: a shift of every threshold and every
     # start together changes the answers little, so the absolute place rests on the priors.
     fitted_bars = answers.threshold - answers.threshold.mean()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from learnwire.core.learner import gain_report, gain_store
 from learnwire.core.learner.calibration import calibrate_and_store
-from learnwire.core.learner.gain_params import DEFAULT_GAIN, FORMATS, GainParams
+from learnwire.core.learner.gain_params import DEFAULT_GAIN, FORMATS, START_SD, GainParams
 from learnwire.core.learner.mastery import assessment_responses, fit_and_store
 from learnwire.core.ranker.service import RecommendationService
 from learnwire.plugins.demo.loader import load_demo
@@ -74,14 +74,22 @@ def test_gain_report_fits_the_stored_evidence_and_the_service_serves_it(
     assert json.loads(shown.stdout)["params"] == report["params"]
     table = _report_cli(database_url, tmp_path, as_json=False)
     assert table.returncode == 0, table.stderr
-    for name in ("practice_gain", "zone", "peak", "forget_rate", "format_gain[video]"):
+    for name in ("practice_gain", "zone", "peak", "forget_rate", "start_sd", "format_gain[video]"):
         assert name in table.stdout, table.stdout
 
     # Whatever is stored is what the learner model replays and the ranker reads.
-    chosen = GainParams(practice_gain=0.09, format_gain={"video": 2.5}, fitted=True)
+    chosen = GainParams(practice_gain=0.09, format_gain={"video": 2.5}, start_sd=0.11, fitted=True)
     with runtime.db.connection() as conn:
         gain_store.store(conn, chosen, {**report, "params": chosen.as_dict()})
     with runtime.db.connection() as conn:
         state, _ = svc.state(conn, someone, at=datetime(2026, 11, 20, tzinfo=UTC))
     assert state.gain.params.practice_gain == 0.09
     assert state.gain.format_gain[FORMATS.index("video")] == 2.5
+    # The start's spread is served with the curve: the level's uncertainty reads it.
+    assert state.gain.params.start_sd == 0.11
+    assert float(state.level_sd.max()) <= 0.11 + 1e-6
+    # A fit stored before the start's spread was served loads with the documented default.
+    with runtime.db.connection() as conn:
+        conn.execute("UPDATE learning_gain_model SET params = params - 'start_sd'")
+    with runtime.db.connection() as conn:
+        assert gain_store.load(conn).start_sd == START_SD

@@ -72,3 +72,33 @@ def test_level_pace_learns_from_answers_on_practised_skills():
     assert faster == 0.0
     back, _ = level.pace_update(0.45, 0.2, True, 0.5, -0.3, 11.0, guess=0.2, slip=0.1)
     assert -0.3 < back <= 0.0
+
+
+def test_level_uncertainty_follows_the_fitted_start_spread():
+    """Before evidence the level is as uncertain as the organisation's starts are off; answers
+    narrow it, but never below the half-normal left when they only say "above the switch"."""
+    import math
+    import uuid
+
+    import numpy as np
+
+    from learnwire.core.learner.gain_params import START_SD, GainModel, GainParams
+    from learnwire.core.learner.state import LearnerState
+
+    def state(start_sd: float | None) -> LearnerState:
+        st = LearnerState(learner_id=uuid.uuid4(), n_skills=3, n_formats=1)
+        if start_sd is not None:
+            st.gain = GainModel.of(GainParams(start_sd=start_sd, fitted=True), ["a", "b", "c"])
+        st.evidence[:] = [0.0, 4.0, 400.0]
+        st.target[:] = 0.7
+        st.mastery[:] = 0.7
+        return st
+
+    half = math.sqrt(1 - 2 / math.pi)
+    default = state(None).level_sd
+    np.testing.assert_allclose(default, [START_SD, START_SD / math.sqrt(2), half * START_SD])
+    fitted = state(0.10)
+    np.testing.assert_allclose(fitted.level_sd, [0.10, 0.10 / math.sqrt(2), half * 0.10])
+    # A skill at its target still shows a gap, in proportion to that uncertainty.
+    assert fitted.gap[2] < state(None).gap[2]
+    np.testing.assert_allclose(fitted.gap[0], 0.10 / math.sqrt(2 * math.pi), rtol=1e-3)
