@@ -123,7 +123,7 @@ def _from_facts(
     hr_levels: dict[int, float] = {}
     years_in_company: float | None = None
     years_in_role: float | None = None
-    previous: list[tuple[str, float | None]] = []  # (profile id, years held)
+    previous: list[tuple[str, float | None, float]] = []  # (profile id, years held, days since)
     for fact in view_facts:
         kind = fact.fact_type
         if kind == "job_profile":
@@ -158,7 +158,9 @@ def _from_facts(
         elif kind == "previous_job_profile":
             pid = facts.profile_id(fact.value) or fact.key
             if pid:
-                previous.append((pid, facts.years_held(fact.value)))
+                ended = facts.end_date(fact.value)
+                away = float((now.date() - ended).days) if ended is not None else 0.0
+                previous.append((pid, facts.years_held(fact.value), max(0.0, away)))
         elif kind == "stated_priority" and fact.key in index:
             weight = facts.level(fact.value)
             if weight is not None:
@@ -177,11 +179,16 @@ def _from_facts(
     share = level.role_prior_share(years_in_role if years_in_role is not None else years_in_company)
     state.mastery[required] = np.maximum(state.mastery[required], share * state.target[required])
     # What a role held before asked for is evidence about those skills (the same reading of
-    # its bar and of the time spent in it), whatever the new role asks.
-    for pid, held in previous:
+    # its bar and of the time spent in it), whatever the new role asks. What the new role
+    # does not ask for has gone unused since the move, so it fades towards the default at
+    # the organisation's fitted forgetting rate, as unconfirmed practice does.
+    for pid, held, since in previous:
         before = org.profiles.get(pid)
         if before is not None and pid != state.role_id:
             carried = level.role_prior_share(held) * before.target
+            kept = np.where(required, 1.0, state.gain.decay(since))
+            faded = level.DEFAULT_LEVEL + (carried - level.DEFAULT_LEVEL) * kept
+            carried = np.where(carried > level.DEFAULT_LEVEL, faded, carried)
             state.mastery = np.maximum(state.mastery, carried.astype(np.float32))
     for s, lvl in hr_levels.items():
         # An HR-recorded level is the starting point the learner's own evidence refines.

@@ -53,6 +53,11 @@ def years_between(start: date, end: date) -> float:
     return max(0.0, (end - start).days / 365.25)
 
 
+def end_date(value: Any) -> date | None:
+    """A held position's ``end_date`` (None unless the value carries a date there)."""
+    return date_of(value.get("end_date")) if isinstance(value, dict) else None
+
+
 def years_held(value: Any) -> float | None:
     """Years between a value's ``start_date`` and ``end_date`` (None unless both are dates
     and the end is not before the start)."""

@@ -268,6 +268,25 @@ def test_build_starts_a_transfer_from_their_time_in_the_role_and_their_previous_
     assert stayer.mastery[ml] == pytest.approx(0.7 * level.role_prior_share(8.0), abs=0.01)
     assert transfer.mastery[ml] == pytest.approx(0.7 * level.role_prior_share(0.25), abs=0.01)
     assert transfer.mastery[ml] < stayer.mastery[ml] - 0.15
-    # Five years as lead, a role asking for coaching at 0.7: the transfer brings it along.
-    assert transfer.mastery[coaching] == pytest.approx(0.7 * level.role_prior_share(5.0), abs=0.01)
+    # Five years as lead, a role asking for coaching at 0.7: the transfer brings it along,
+    # fading since the move at the forgetting rate (analysts are not asked for coaching).
+    carried = 0.7 * level.role_prior_share(5.0)
+    kept = float(transfer.gain.decay(91.0))
+    assert 0.7 < kept < 0.8
+    faded = level.DEFAULT_LEVEL + (carried - level.DEFAULT_LEVEL) * kept
+    assert transfer.mastery[coaching] == pytest.approx(faded, abs=0.01)
     assert stayer.mastery[coaching] == pytest.approx(level.DEFAULT_LEVEL)
+
+    # Had the move been six years ago, little of the lead's coaching would be left.
+    long_ago = {
+        "id": "lead",
+        "start_date": (NOW - timedelta(days=11 * 365)).date().isoformat(),
+        "end_date": (NOW - timedelta(days=6 * 365)).date().isoformat(),
+    }
+    later = fact(2, HrFactType.PREVIOUS_JOB_PROFILE, long_ago, key="lead")
+    with db.connection() as conn:
+        conn.execute("DELETE FROM hr_fact WHERE fact_type = 'previous_job_profile'")
+        runtime.intake().store(conn, SourceBatch(facts=[later]), source="demo")
+    with db.connection() as conn:
+        moved_long_ago, _ = svc.state(conn, learners[2], at=NOW)
+    assert level.DEFAULT_LEVEL < moved_long_ago.mastery[coaching] < level.DEFAULT_LEVEL + 0.02
