@@ -63,7 +63,7 @@ def years_held(value: Any) -> float | None:
     and the end is not before the start)."""
     if not isinstance(value, dict):
         return None
-    start, end = date_of(value.get("start_date")), date_of(value.get("end_date"))
+    start, end = date_of(value.get("start_date")), end_date(value)
     if start is None or end is None or end < start:
         return None
     return years_between(start, end)
