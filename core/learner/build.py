@@ -187,9 +187,9 @@ def _from_facts(
         if before is not None and pid != state.role_id:
             carried = level.role_prior_share(held) * before.target
             kept = np.where(required, 1.0, state.gain.decay(since))
+            # Levels start at the default or above, so only what lies above it can count.
             faded = level.DEFAULT_LEVEL + (carried - level.DEFAULT_LEVEL) * kept
-            carried = np.where(carried > level.DEFAULT_LEVEL, faded, carried)
-            state.mastery = np.maximum(state.mastery, carried.astype(np.float32))
+            state.mastery = np.maximum(state.mastery, faded.astype(np.float32))
     for s, lvl in hr_levels.items():
         # An HR-recorded level is the starting point the learner's own evidence refines.
         state.mastery[s] = lvl
