@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import uuid
+
+import numpy as np
+
 from learnwire.core.learner import level
+from learnwire.core.learner.gain_params import START_SD, GainModel, GainParams
+from learnwire.core.learner.state import LearnerState
 
 
 def test_level_practice_grows_most_just_above_the_current_level():
@@ -48,8 +55,6 @@ def test_level_practice_gain_scales_with_format_and_readiness():
 
 
 def test_level_readiness_follows_the_weakest_prerequisite():
-    import numpy as np
-
     # Skill 2 needs skills 0 and 1 at 0.5; skill 0 needs nothing.
     prereq = np.zeros((3, 3), np.float32)
     prereq[2, 0] = prereq[2, 1] = 0.5
@@ -77,13 +82,6 @@ def test_level_pace_learns_from_answers_on_practised_skills():
 def test_level_uncertainty_follows_the_fitted_start_spread():
     """Before evidence the level is as uncertain as the organisation's starts are off; answers
     narrow it, but never below the half-normal left when they only say "above the switch"."""
-    import math
-    import uuid
-
-    import numpy as np
-
-    from learnwire.core.learner.gain_params import START_SD, GainModel, GainParams
-    from learnwire.core.learner.state import LearnerState
 
     def state(start_sd: float | None) -> LearnerState:
         st = LearnerState(learner_id=uuid.uuid4(), n_skills=3, n_formats=1)
